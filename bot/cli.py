@@ -1,0 +1,173 @@
+"""The `reviewbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.errors import ConfigError, ReviewbotError
+from bot.settings import Settings
+
+log = logging.getLogger("reviewbot")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
+
+
+def _setup_logging(settings: Settings) -> None:
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.secret_values())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.handlers.table import build_router
+    from bot.store.engine import create_engine, is_sqlite
+    from bot.store.migrate import upgrade
+    from bot.web import create_app
+
+    settings = _settings()
+    settings.webhook_secret_bytes()  # refuse to start without a secret, before anything else
+    _setup_logging(settings)
+    engine = create_engine(settings.database_url)
+    if is_sqlite(engine):
+        upgrade(engine)  # the single-machine setup migrates itself
+    app = create_app(settings, engine=engine, router=build_router(), workers=args.workers)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.handlers.table import build_router
+    from bot.jobs import JobContext
+    from bot.metrics import Metrics
+    from bot.queue import JobQueue
+    from bot.store.engine import create_engine, is_sqlite
+    from bot.store.migrate import upgrade
+    from bot.wiring import build_workers, queue_policy
+
+    settings = _settings()
+    _setup_logging(settings)
+    engine = create_engine(settings.database_url)
+    if is_sqlite(engine):
+        upgrade(engine)
+    metrics = Metrics()
+    queue = JobQueue(engine, policy=queue_policy(settings))
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        metrics.watch_jobs(queue.counts)
+        start_http_server(args.metrics_port, registry=metrics.registry)
+    context = JobContext(settings=settings, engine=engine)
+    pool = build_workers(settings, queue, build_router(), context, args.concurrency, metrics)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, pool.stop_event.set)
+        log.info("worker started", extra={"concurrency": args.concurrency})
+        await pool.run_until_stopped()
+        log.info("worker stopped")
+
+    asyncio.run(main())
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.store.engine import create_engine
+    from bot.store.migrate import current_revision, upgrade
+
+    settings = _settings()
+    engine = create_engine(settings.database_url)
+    if args.db_command == "upgrade":
+        upgrade(engine, args.revision)
+    print(current_revision(engine) or "(empty)")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import httpx
+
+    from bot.replay import replay
+
+    settings = _settings()
+    try:
+        response = replay(
+            Path(args.payload),
+            event=args.event,
+            url=args.url,
+            secret=settings.webhook_secret_bytes(),
+            delivery_id=args.delivery,
+        )
+    except (OSError, ValueError, httpx.HTTPError) as exc:
+        print(f"reviewbot replay: {exc}", file=sys.stderr)
+        return 1
+    print(f"{response.status_code} {response.text}")
+    return 0 if response.is_success else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reviewbot", description="Review PRs, triage issues.")
+    parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the webhook endpoint (and in-process workers)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2, help="in-process workers (0: web only)")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run workers only (scale out on PostgreSQL)")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--metrics-port", type=int, default=0, help="serve /metrics here")
+    worker.set_defaults(func=cmd_worker)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    db_sub.add_parser("current", help="print the schema revision")
+    db.set_defaults(func=cmd_db)
+
+    rep = sub.add_parser("replay", help="sign and send a payload to a running server")
+    rep.add_argument("payload")
+    rep.add_argument("--event", required=True)
+    rep.add_argument("--url", default="http://127.0.0.1:8000/api/github/webhooks")
+    rep.add_argument("--delivery", default=None, help="X-GitHub-Delivery (default: random)")
+    rep.set_defaults(func=cmd_replay)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ReviewbotError as exc:
+        print(f"reviewbot: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Job handlers and the one routing table that wires events to them."""

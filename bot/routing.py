@@ -1,0 +1,76 @@
+"""The routing table: (event, action) -> job kinds, and job kind -> handler (sans-I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.delivery import Delivery
+
+if TYPE_CHECKING:
+    from bot.jobs import ClaimedJob, JobContext
+
+Handler = Callable[["JobContext", "ClaimedJob"], Awaitable[None]]
+CoalesceKey = Callable[[Delivery], str | None]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    kind: str
+    coalesce_key: str | None = None
+    args: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    event: str
+    actions: frozenset[str] | None  # None: every action
+    kind: str
+    coalesce: CoalesceKey | None = None
+
+    def matches(self, delivery: Delivery) -> bool:
+        if delivery.event != self.event:
+            return False
+        return self.actions is None or (delivery.action in self.actions)
+
+
+@dataclass
+class Router:
+    routes: list[Route] = field(default_factory=list)
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def add(
+        self,
+        event: str,
+        actions: Iterable[str] | None,
+        kind: str,
+        handler: Handler,
+        *,
+        coalesce: CoalesceKey | None = None,
+    ) -> None:
+        if kind in self.handlers and self.handlers[kind] is not handler:
+            raise ValueError(f"job kind {kind!r} already has a different handler")
+        self.handlers[kind] = handler
+        acts = frozenset(actions) if actions is not None else None
+        self.routes.append(Route(event=event, actions=acts, kind=kind, coalesce=coalesce))
+
+    def plan(self, delivery: Delivery) -> list[JobSpec]:
+        """The jobs a delivery creates (empty: acknowledged, nothing to do)."""
+        return [
+            JobSpec(kind=r.kind, coalesce_key=r.coalesce(delivery) if r.coalesce else None)
+            for r in self.routes
+            if r.matches(delivery)
+        ]
+
+    def handler_for(self, kind: str) -> Handler | None:
+        return self.handlers.get(kind)
+
+
+def pull_request_key(delivery: Delivery) -> str | None:
+    """One pending review per PR: a newer push supersedes the older pending job."""
+    pr = delivery.payload.get("pull_request") or delivery.payload.get("issue")
+    number = pr.get("number") if isinstance(pr, Mapping) else None
+    if delivery.repository is None or not isinstance(number, int):
+        return None
+    return f"review:{delivery.repository}#{number}"

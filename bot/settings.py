@@ -1,0 +1,86 @@
+"""Settings read once from the environment and passed down (the only place that reads it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    github_app_id: int | None = Field(default=None, validation_alias="GITHUB_APP_ID")
+    github_private_key: SecretStr | None = Field(
+        default=None, validation_alias="GITHUB_PRIVATE_KEY"
+    )
+    github_private_key_path: Path | None = Field(
+        default=None, validation_alias="GITHUB_PRIVATE_KEY_PATH"
+    )
+    github_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="GITHUB_WEBHOOK_SECRET"
+    )
+    github_api_url: str = Field(default="https://api.github.com", validation_alias="GITHUB_API_URL")
+    # The bot's own login is "<slug>[bot]"; events it caused are acknowledged and ignored.
+    app_slug: str | None = Field(default=None, validation_alias="REVIEWBOT_APP_SLUG")
+
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    model: str = Field(default="gpt-4o", validation_alias="REVIEWBOT_MODEL")
+    fast_model: str = Field(default="gpt-4o-mini", validation_alias="REVIEWBOT_FAST_MODEL")
+
+    database_url: str = Field(
+        default="sqlite:///reviewbot.db",
+        validation_alias=AliasChoices("DATABASE_URL", "REVIEWBOT_DATABASE_URL"),
+    )
+    dry_run: bool = Field(default=False, validation_alias="REVIEWBOT_DRY_RUN")
+
+    # Queue tuning; the defaults suit a single small installation.
+    job_lease_seconds: float = Field(default=300.0, validation_alias="REVIEWBOT_JOB_LEASE_SECONDS")
+    job_max_attempts: int = Field(default=5, validation_alias="REVIEWBOT_JOB_MAX_ATTEMPTS")
+    job_backoff_base_seconds: float = Field(default=10.0, validation_alias="REVIEWBOT_BACKOFF_BASE")
+    job_backoff_max_seconds: float = Field(default=3600.0, validation_alias="REVIEWBOT_BACKOFF_MAX")
+    worker_poll_seconds: float = Field(default=1.0, validation_alias="REVIEWBOT_POLL_SECONDS")
+    shutdown_grace_seconds: float = Field(default=30.0, validation_alias="REVIEWBOT_SHUTDOWN_GRACE")
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="REVIEWBOT_MAX_BODY")
+    log_level: str = Field(default="INFO", validation_alias="REVIEWBOT_LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _one_private_key(self) -> Settings:
+        if self.github_private_key is not None and self.github_private_key_path is not None:
+            raise ValueError("set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, not both")
+        return self
+
+    def webhook_secret_bytes(self) -> bytes:
+        if self.github_webhook_secret is None or not self.github_webhook_secret.get_secret_value():
+            raise ConfigError(
+                "GITHUB_WEBHOOK_SECRET is not set: reviewbot refuses to accept unsigned "
+                "webhooks. Set it to the secret configured on your GitHub App."
+            )
+        return self.github_webhook_secret.get_secret_value().encode()
+
+    def private_key_pem(self) -> str | None:
+        if self.github_private_key is not None:
+            return self.github_private_key.get_secret_value()
+        if self.github_private_key_path is not None:
+            try:
+                return self.github_private_key_path.read_text()
+            except OSError as exc:
+                raise ConfigError(f"cannot read GITHUB_PRIVATE_KEY_PATH: {exc}") from exc
+        return None
+
+    def secret_values(self) -> list[str]:
+        """Every secret value, so the log redactor can mask them wherever they appear."""
+        values = [
+            s.get_secret_value()
+            for s in (self.github_webhook_secret, self.github_private_key, self.openai_api_key)
+            if s is not None and s.get_secret_value()
+        ]
+        return values
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None

@@ -1,0 +1,85 @@
+"""Tables (SQLModel declarations; queries use SQLAlchemy Core on `Model.__table__`).
+
+Timestamps are epoch seconds as floats: the queue does arithmetic on them and the same
+column type behaves identically on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+
+
+class DeliveryRow(SQLModel, table=True):
+    __tablename__ = "deliveries"
+
+    delivery_id: str = Field(primary_key=True, max_length=128)
+    event: str = Field(max_length=64)
+    action: str | None = Field(default=None, max_length=64)
+    installation_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    repository: str | None = Field(default=None, max_length=256)
+    sender: str | None = Field(default=None, max_length=256)
+    outcome: str = Field(max_length=32)
+    received_at: float
+    payload: str = Field(sa_type=sa.Text)
+
+
+class JobRow(SQLModel, table=True):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        sa.Index("ix_jobs_state_run_at", "state", "run_at"),
+        # At most one pending job per coalescing key (e.g. one review per PR).
+        sa.Index(
+            "uq_jobs_pending_coalesce_key",
+            "coalesce_key",
+            unique=True,
+            sqlite_where=sa.text("state = 'pending'"),
+            postgresql_where=sa.text("state = 'pending'"),
+        ),
+        sa.Index("ix_jobs_coalesce_key_state", "coalesce_key", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    delivery_id: str | None = Field(default=None, foreign_key="deliveries.delivery_id")
+    args: str | None = Field(default=None, sa_type=sa.Text)
+    coalesce_key: str | None = Field(default=None, max_length=256)
+    state: str = Field(max_length=16)
+    attempts: int = 0
+    max_attempts: int
+    run_at: float
+    lease_until: float | None = None
+    claim_token: str | None = Field(default=None, max_length=64)
+    worker_id: str | None = Field(default=None, max_length=128)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+class InstallationRow(SQLModel, table=True):
+    __tablename__ = "installations"
+
+    id: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    account_login: str | None = Field(default=None, max_length=256)
+    account_type: str | None = Field(default=None, max_length=32)
+    repository_selection: str | None = Field(default=None, max_length=16)
+    suspended: bool = False
+    active: bool = True
+    updated_at: float
+
+
+class InstallationRepositoryRow(SQLModel, table=True):
+    __tablename__ = "installation_repositories"
+
+    installation_id: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    repository_id: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    full_name: str = Field(max_length=256)
+
+
+deliveries = DeliveryRow.__table__  # type: ignore[attr-defined]
+jobs = JobRow.__table__  # type: ignore[attr-defined]
+installations = InstallationRow.__table__  # type: ignore[attr-defined]
+installation_repositories = InstallationRepositoryRow.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,40 @@
+"""Composition helpers shared by `serve` and `worker`: settings in, parts out."""
+
+from __future__ import annotations
+
+from bot.jobs import JobContext
+from bot.metrics import Metrics
+from bot.queue import JobQueue, QueuePolicy
+from bot.routing import Router
+from bot.settings import Settings
+from bot.worker import Worker, WorkerPool
+
+
+def queue_policy(settings: Settings) -> QueuePolicy:
+    return QueuePolicy(
+        max_attempts=settings.job_max_attempts,
+        backoff_base=settings.job_backoff_base_seconds,
+        backoff_max=settings.job_backoff_max_seconds,
+    )
+
+
+def build_workers(
+    settings: Settings,
+    queue: JobQueue,
+    router: Router,
+    context: JobContext,
+    count: int,
+    metrics: Metrics | None = None,
+) -> WorkerPool:
+    workers = [
+        Worker(
+            queue,
+            router,
+            context,
+            lease_seconds=settings.job_lease_seconds,
+            poll_seconds=settings.worker_poll_seconds,
+            metrics=metrics,
+        )
+        for _ in range(count)
+    ]
+    return WorkerPool(workers, grace_seconds=settings.shutdown_grace_seconds)

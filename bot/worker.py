@@ -1,0 +1,163 @@
+"""Workers: claim a job, run its handler under a heartbeat, record the result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+
+import anyio
+
+from bot.errors import RetryLater
+from bot.jobs import ClaimedJob, JobContext
+from bot.logs import delivery_id_var, job_id_var
+from bot.metrics import Metrics
+from bot.queue import JobQueue
+from bot.routing import Router
+
+log = logging.getLogger(__name__)
+
+
+def make_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        queue: JobQueue,
+        router: Router,
+        context: JobContext,
+        *,
+        lease_seconds: float,
+        poll_seconds: float,
+        metrics: Metrics | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.queue = queue
+        self.router = router
+        self.context = context
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.metrics = metrics
+        self.worker_id = worker_id or make_worker_id()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and run jobs until `stop` is set; the job in hand is finished first."""
+        while not stop.is_set():
+            try:
+                job = await anyio.to_thread.run_sync(
+                    self.queue.claim, self.worker_id, self.lease_seconds
+                )
+            except Exception:
+                # The database may be briefly unreachable: log it and poll again.
+                log.exception("claiming a job failed")
+                job = None
+            if job is None:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+                except TimeoutError:
+                    pass
+                continue
+            await self.process(job)
+
+    async def process(self, job: ClaimedJob) -> None:
+        delivery_token = delivery_id_var.set(job.delivery_id)
+        job_token = job_id_var.set(job.id)
+        started = time.perf_counter()
+        result = "error"
+        try:
+            result = await self._run_with_heartbeat(job)
+        finally:
+            if self.metrics is not None:
+                self.metrics.job_seconds.labels(job.kind, result).observe(
+                    time.perf_counter() - started
+                )
+            delivery_id_var.reset(delivery_token)
+            job_id_var.reset(job_token)
+
+    async def _run_with_heartbeat(self, job: ClaimedJob) -> str:
+        handler = self.router.handler_for(job.kind)
+        if handler is None:
+            await anyio.to_thread.run_sync(self.queue.fail, job, f"no handler for {job.kind!r}")
+            log.error("no handler for job kind", extra={"kind": job.kind})
+            return "no_handler"
+        task = asyncio.create_task(handler(self.context, job))
+        beat = asyncio.create_task(self._heartbeat(job, task))
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                # Our own cancellation (shutdown past its grace): give the job back.
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                await anyio.to_thread.run_sync(self.queue.release, job)
+                log.warning("job released on shutdown", extra={"kind": job.kind})
+                raise
+            # The heartbeat cancelled the handler: the lease went to another worker.
+            log.warning("lease lost; abandoning job", extra={"kind": job.kind})
+            return "lease_lost"
+        except RetryLater as exc:
+            state = await anyio.to_thread.run_sync(self.queue.reschedule, job, exc.delay, str(exc))
+            log.info("job rescheduled", extra={"kind": job.kind, "delay": exc.delay, "to": state})
+            return "rescheduled"
+        except Exception as exc:
+            state = await anyio.to_thread.run_sync(self.queue.fail, job, repr(exc))
+            log.exception("job failed", extra={"kind": job.kind, "state": state})
+            return "failed"
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+        if not await anyio.to_thread.run_sync(self.queue.complete, job):
+            log.warning("job finished after its lease was lost", extra={"kind": job.kind})
+            return "lease_lost"
+        log.info("job done", extra={"kind": job.kind, "attempt": job.attempts})
+        return "done"
+
+    async def _heartbeat(self, job: ClaimedJob, task: asyncio.Task[None]) -> None:
+        interval = max(0.05, self.lease_seconds / 3)
+        while not task.done():
+            await asyncio.sleep(interval)
+            try:
+                owned = await anyio.to_thread.run_sync(
+                    self.queue.heartbeat, job, self.lease_seconds
+                )
+            except Exception:
+                log.exception("heartbeat failed; will retry")
+                continue
+            if not owned:
+                task.cancel()
+                return
+
+
+class WorkerPool:
+    """N workers in one event loop; stop() lets claimed jobs finish, then releases them."""
+
+    def __init__(self, workers: list[Worker], grace_seconds: float) -> None:
+        self.workers = workers
+        self.grace_seconds = grace_seconds
+        self.stop_event = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self.tasks = [asyncio.create_task(w.run(self.stop_event)) for w in self.workers]
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if not self.tasks:
+            return
+        _, pending = await asyncio.wait(self.tasks, timeout=self.grace_seconds)
+        for task in pending:
+            task.cancel()
+        results = await asyncio.gather(*self.tasks, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                log.error("worker ended with an error", exc_info=result)
+
+    async def run_until_stopped(self) -> None:
+        self.start()
+        await self.stop_event.wait()
+        await self.stop()
