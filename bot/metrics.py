@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 
+log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -15,9 +18,19 @@ class _JobStateCollector(Collector):
     def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
         self._counts = counts
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Declared without touching the database, so registering never queries it.
+        yield GaugeMetricFamily("reviewbot_jobs", "Jobs in the queue by state", labels=["state"])
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("reviewbot_jobs", "Jobs in the queue by state", labels=["state"])
-        for state, n in self._counts().items():
+        try:
+            counts = self._counts()
+        except SQLAlchemyError:
+            # /healthz reports the outage; the other metrics stay scrapeable meanwhile.
+            log.exception("metrics: cannot count jobs")
+            return
+        for state, n in counts.items():
             family.add_metric([state], n)
         yield family
 

@@ -23,10 +23,10 @@ from bot.jobs import JobContext
 from bot.logs import delivery_id_var
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.queue import JobQueue
-from bot.wiring import build_workers, queue_policy
 from bot.routing import Router
 from bot.settings import Settings
 from bot.signature import verify
+from bot.wiring import build_workers, queue_policy
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/github/webhooks"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -57,10 +58,8 @@ class Worker:
                 log.exception("claiming a job failed")
                 job = None
             if job is None:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
-                except TimeoutError:
-                    pass
                 continue
             await self.process(job)
 
@@ -85,7 +84,7 @@ class Worker:
             await anyio.to_thread.run_sync(self.queue.fail, job, f"no handler for {job.kind!r}")
             log.error("no handler for job kind", extra={"kind": job.kind})
             return "no_handler"
-        task = asyncio.create_task(handler(self.context, job))
+        task: asyncio.Task[None] = asyncio.ensure_future(handler(self.context, job))
         beat = asyncio.create_task(self._heartbeat(job, task))
         try:
             await asyncio.shield(task)

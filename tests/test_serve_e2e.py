@@ -1,0 +1,96 @@
+"""The real `reviewbot serve` process, fed by `reviewbot replay`, as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from bot.store.engine import create_engine
+from bot.store.tables import deliveries, installations, jobs
+from tests.conftest import FIXTURES, SECRET
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent / "reviewbot"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_serve_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_WEBHOOK_SECRET"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
+    result = cli("serve", "--port", str(free_port()), env=env)
+    assert result.returncode == 2
+    assert "GITHUB_WEBHOOK_SECRET is not set" in result.stderr
+
+
+def test_replayed_deliveries_land_as_jobs_and_run(tmp_path: Path) -> None:
+    port = free_port()
+    db_url = f"sqlite:///{tmp_path / 'serve.db'}"
+    env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "DATABASE_URL": db_url,
+           "REVIEWBOT_POLL_SECONDS": "0.05"}
+    server = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--workers", "1"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}/api/github/webhooks"
+        payload = FIXTURES / "webhooks" / "installation.created" / "payload.json"
+        first = cli("replay", str(payload), "--event", "installation", "--url", url,
+                    "--delivery", "e2e-1", env=env)
+        again = cli("replay", str(payload), "--event", "installation", "--url", url,
+                    "--delivery", "e2e-1", env=env)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.startswith("202") and '"duplicate":false' in first.stdout
+        assert '"duplicate":true' in again.stdout
+        wrong = cli("replay", str(payload), "--event", "installation", "--url", url,
+                    env={**env, "GITHUB_WEBHOOK_SECRET": "not the secret"})
+        assert wrong.returncode == 1 and wrong.stdout.startswith("401")
+
+        engine = create_engine(db_url)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                state = conn.execute(sa.select(jobs.c.state)).scalar()
+            if state == "done":
+                break
+            time.sleep(0.1)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(deliveries)).scalar() == 1
+            assert conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar() == 1
+            assert conn.execute(sa.select(jobs.c.state)).scalar() == "done"
+            assert conn.execute(sa.select(installations.c.id)).scalar() == 957387
+        engine.dispose()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    # uvicorn re-raises the signal once shutdown has completed.
+    assert server.returncode in (0, -signal.SIGTERM), err
+    assert "Application shutdown complete." in err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    accepted = [e for e in lines if e["msg"] == "delivery accepted"]
+    assert accepted and accepted[0]["delivery_id"] == "e2e-1"
+    assert any(e.get("job_id") for e in lines if e["msg"] == "job done")
+    assert SECRET not in err
