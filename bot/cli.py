@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.errors import ConfigError, ReviewbotError
 from bot.settings import Settings
+from bot.wiring import engine_from
 
 log = logging.getLogger("reviewbot")
 
@@ -36,14 +37,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.handlers.table import build_router
-    from bot.store.engine import create_engine, is_sqlite
+    from bot.store.engine import is_sqlite
     from bot.store.migrate import upgrade
     from bot.web import create_app
 
     settings = _settings()
     settings.webhook_secret_bytes()  # refuse to start without a secret, before anything else
     _setup_logging(settings)
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)
     if is_sqlite(engine):
         upgrade(engine)  # the single-machine setup migrates itself
     app = create_app(settings, engine=engine, router=build_router(), workers=args.workers)
@@ -63,13 +64,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from bot.jobs import JobContext
     from bot.metrics import Metrics
     from bot.queue import JobQueue
-    from bot.store.engine import create_engine, is_sqlite
+    from bot.store.engine import is_sqlite
     from bot.store.migrate import upgrade
     from bot.wiring import build_workers, queue_policy
 
     settings = _settings()
     _setup_logging(settings)
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)
     if is_sqlite(engine):
         upgrade(engine)
     metrics = Metrics()
@@ -95,11 +96,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from bot.store.engine import create_engine
     from bot.store.migrate import current_revision, upgrade
 
     settings = _settings()
-    engine = create_engine(settings.database_url)
+    engine = engine_from(settings)
     if args.db_command == "upgrade":
         upgrade(engine, args.revision)
     print(current_revision(engine) or "(empty)")

@@ -1,17 +1,29 @@
-"""Record a delivery and enqueue its jobs in one transaction (the idempotency point)."""
+"""Record deliveries and enqueue their jobs in one transaction (the idempotency point).
+
+Webhook requests arrive concurrently; committing each alone makes every request wait for
+the ones before it (SQLite has one writer). `GroupCommitter` writes whatever requests are
+waiting in one transaction, so a burst costs one commit, and each request is acknowledged
+only after the commit that holds its delivery.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import anyio
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Delivery
 from bot.queue import JobQueue
 from bot.routing import JobSpec
 from bot.store.tables import deliveries
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,36 +32,11 @@ class IntakeResult:
     job_ids: tuple[int, ...]
 
 
-def record_delivery(
-    engine: Engine,
-    queue: JobQueue,
-    delivery: Delivery,
-    *,
-    outcome: str,
-    specs: Sequence[JobSpec],
-) -> IntakeResult:
-    """A redelivery (same X-GitHub-Delivery) is acknowledged and creates nothing new."""
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        insert(deliveries)
-        .values(
-            delivery_id=delivery.delivery_id,
-            event=delivery.event,
-            action=delivery.action,
-            installation_id=delivery.installation_id,
-            repository=delivery.repository,
-            sender=delivery.sender_login,
-            outcome=outcome,
-            received_at=queue.clock(),
-            payload=delivery.body,
-        )
-        .on_conflict_do_nothing(index_elements=["delivery_id"])
-    )
-    with engine.begin() as conn:
-        if conn.execute(stmt).rowcount == 0:
-            return IntakeResult(duplicate=True, job_ids=())
-        ids = queue.enqueue_in(conn, specs, delivery_id=delivery.delivery_id)
-    return IntakeResult(duplicate=False, job_ids=tuple(ids))
+@dataclass(frozen=True)
+class IntakeItem:
+    delivery: Delivery
+    outcome: str
+    specs: tuple[JobSpec, ...]
 
 
 def plan_delivery(
@@ -63,3 +50,98 @@ def plan_delivery(
     if not router_plan:
         return "unrouted", []
     return "queued", list(router_plan)
+
+
+def _record_in(conn: Connection, queue: JobQueue, item: IntakeItem) -> IntakeResult:
+    """A redelivery (same X-GitHub-Delivery) is acknowledged and creates nothing new."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    d = item.delivery
+    stmt = (
+        insert(deliveries)
+        .values(
+            delivery_id=d.delivery_id,
+            event=d.event,
+            action=d.action,
+            installation_id=d.installation_id,
+            repository=d.repository,
+            sender=d.sender_login,
+            outcome=item.outcome,
+            received_at=queue.clock(),
+            payload=d.body,
+        )
+        .on_conflict_do_nothing(index_elements=["delivery_id"])
+    )
+    if conn.execute(stmt).rowcount == 0:
+        return IntakeResult(duplicate=True, job_ids=())
+    ids = queue.enqueue_in(conn, item.specs, delivery_id=d.delivery_id)
+    return IntakeResult(duplicate=False, job_ids=tuple(ids))
+
+
+def record_delivery(
+    engine: Engine,
+    queue: JobQueue,
+    delivery: Delivery,
+    *,
+    outcome: str,
+    specs: Sequence[JobSpec],
+) -> IntakeResult:
+    with engine.begin() as conn:
+        return _record_in(conn, queue, IntakeItem(delivery, outcome, tuple(specs)))
+
+
+def record_batch(
+    engine: Engine, queue: JobQueue, items: Sequence[IntakeItem]
+) -> list[IntakeResult | SQLAlchemyError]:
+    """All items in one transaction; if that fails, each alone, so one bad item cannot
+    make the others fail."""
+    try:
+        with engine.begin() as conn:
+            return [_record_in(conn, queue, item) for item in items]
+    except SQLAlchemyError as exc:
+        if len(items) == 1:
+            return [exc]
+        log.warning("batched intake failed; retrying one by one", extra={"error": repr(exc)})
+    results: list[IntakeResult | SQLAlchemyError] = []
+    for item in items:
+        try:
+            with engine.begin() as conn:
+                results.append(_record_in(conn, queue, item))
+        except SQLAlchemyError as exc:
+            results.append(exc)
+    return results
+
+
+class GroupCommitter:
+    """Funnels concurrent intake requests of one event loop into shared transactions."""
+
+    def __init__(self, engine: Engine, queue: JobQueue, max_batch: int = 64) -> None:
+        self.engine = engine
+        self.queue = queue
+        self.max_batch = max_batch
+        self._waiting: list[tuple[IntakeItem, asyncio.Future[IntakeResult]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, item: IntakeItem) -> IntakeResult:
+        future: asyncio.Future[IntakeResult] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch = self._waiting[: self.max_batch]
+            del self._waiting[: self.max_batch]
+            try:
+                results = await anyio.to_thread.run_sync(
+                    record_batch, self.engine, self.queue, [item for item, _ in batch]
+                )
+            except Exception as exc:  # noqa: BLE001 - not swallowed: every waiting request gets it
+                results = [exc] * len(batch)  # type: ignore[list-item]
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)

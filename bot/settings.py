@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite:///reviewbot.db",
         validation_alias=AliasChoices("DATABASE_URL", "REVIEWBOT_DATABASE_URL"),
+    )
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="FULL", validation_alias="REVIEWBOT_SQLITE_SYNCHRONOUS"
     )
     dry_run: bool = Field(default=False, validation_alias="REVIEWBOT_DRY_RUN")
 

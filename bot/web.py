@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ from starlette.routing import Route
 
 from bot.delivery import Delivery, is_own_event, parse_delivery
 from bot.errors import PayloadTooLarge, WebhookError
-from bot.intake import plan_delivery, record_delivery
+from bot.intake import GroupCommitter, IntakeItem, plan_delivery
 from bot.jobs import JobContext
 from bot.logs import delivery_id_var
 from bot.metrics import CONTENT_TYPE, Metrics
@@ -26,6 +27,7 @@ from bot.queue import JobQueue
 from bot.routing import Router
 from bot.settings import Settings
 from bot.signature import verify
+from bot.store.engine import SqliteCheckpointer, is_file_sqlite
 from bot.wiring import build_workers, queue_policy
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class AppState:
     router: Router
     metrics: Metrics
     context: JobContext
+    committer: GroupCommitter
 
 
 async def read_bounded(request: Request, limit: int) -> bytes:
@@ -84,11 +87,7 @@ async def _accept(state: AppState, delivery: Delivery, started: float) -> Respon
     )
     outcome, specs = plan_delivery(delivery, state.router.plan(delivery), own_event=own)
     try:
-        result = await anyio.to_thread.run_sync(
-            lambda: record_delivery(
-                state.engine, state.queue, delivery, outcome=outcome, specs=specs
-            )
-        )
+        result = await state.committer.record(IntakeItem(delivery, outcome, tuple(specs)))
     except sa.exc.SQLAlchemyError:
         # Not acknowledged, so GitHub marks the delivery failed and it can be redelivered.
         log.exception("could not record delivery")
@@ -145,17 +144,24 @@ def create_app(
         router=router,
         metrics=app_metrics,
         context=context or JobContext(settings=settings, engine=engine),
+        committer=GroupCommitter(engine, queue),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         pool = build_workers(settings, queue, router, state.context, workers, app_metrics)
+        checkpointer = SqliteCheckpointer(engine) if is_file_sqlite(engine) else None
+        if checkpointer is not None:
+            checkpointer.start()
         pool.start()
+        gc.freeze()
         log.info("reviewbot web ready", extra={"workers": workers})
         try:
             yield
         finally:
             await pool.stop()
+            if checkpointer is not None:
+                checkpointer.stop()
 
     app = Starlette(
         routes=[

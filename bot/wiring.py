@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Engine
+
 from bot.jobs import JobContext
 from bot.metrics import Metrics
 from bot.queue import JobQueue, QueuePolicy
 from bot.routing import Router
 from bot.settings import Settings
+from bot.store.engine import create_engine
 from bot.worker import Worker, WorkerPool
+
+
+def engine_from(settings: Settings) -> Engine:
+    return create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
 
 
 def queue_policy(settings: Settings) -> QueuePolicy:

@@ -1,0 +1,190 @@
+"""bench/intake: acknowledgement latency and throughput of `reviewbot serve` against a floor.
+
+Sends N signed ~28 KB `pull_request` deliveries over loopback at fixed concurrency to
+(1) a bare Starlette endpoint that only answers 202 and (2) `reviewbot serve --workers 0`
+(one uvicorn process, SQLite), in the same run, and counts what reached the database.
+
+    python -m bench.intake [--requests 3000] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+
+from bot.replay import github_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+PAYLOAD = ROOT / "fixtures" / "webhooks" / "pull_request.opened" / "payload.json"
+SECRET = "bench-secret"
+
+
+@dataclass
+class Result:
+    name: str
+    sent: int
+    ok: int
+    seconds: float
+    latencies: list[float]
+
+    def pct(self, p: float) -> float:
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, int(p / 100 * len(data)))] * 1000
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early with {proc.returncode}")
+        try:
+            httpx.post(url, content=b"{}", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit(f"server at {url} did not come up")
+
+
+async def load(url: str, body: bytes, n: int, concurrency: int, tag: str) -> Result:
+    key = SECRET.encode()
+    latencies: list[float] = []
+    ok = 0
+    next_i = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        async def one_worker() -> None:
+            nonlocal ok, next_i
+            while next_i < n:
+                i = next_i
+                next_i += 1
+                headers = github_headers(key, body, "pull_request", f"{tag}-{i}-{uuid.uuid4()}")
+                t0 = time.perf_counter()
+                r = await client.post(url, content=body, headers=headers)
+                latencies.append(time.perf_counter() - t0)
+                ok += r.status_code == 202
+
+        start = time.perf_counter()
+        await asyncio.gather(*(one_worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - start
+    return Result(tag, n, ok, seconds, latencies)
+
+
+def run_server(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=ROOT)
+
+
+def measure(cmd: list[str], env: dict[str, str], db_url: str | None, body: bytes,
+            args: argparse.Namespace) -> dict[str, float]:
+    port = free_port()
+    proc = run_server([*cmd, str(port)], env)
+    url = f"http://127.0.0.1:{port}/api/github/webhooks"
+    tag = f"run{uuid.uuid4().hex[:8]}"
+    try:
+        wait_up(url, proc)
+        asyncio.run(load(url, body, args.warmup, args.concurrency, "warmup"))
+        result = asyncio.run(load(url, body, args.requests, args.concurrency, tag))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    row = {"p50_ms": result.pct(50), "p99_ms": result.pct(99), "per_s": result.rate,
+           "acked": float(result.ok), "sent": float(result.sent)}
+    if db_url is not None:
+        engine = sa.create_engine(db_url)
+        with engine.connect() as conn:
+            row["stored"] = float(conn.execute(sa.text(
+                "SELECT count(*) FROM deliveries WHERE delivery_id LIKE :t"),
+                {"t": f"{tag}-%"}).scalar_one())
+            row["jobs"] = float(conn.execute(sa.text(
+                "SELECT count(*) FROM jobs WHERE delivery_id LIKE :t"),
+                {"t": f"{tag}-%"}).scalar_one())
+        engine.dispose()
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds; the table shows each metric's median")
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    args = parser.parse_args()
+
+    body = PAYLOAD.read_bytes()  # as stored: the realistic ~28 KB delivery
+    tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+    bin_dir = Path(sys.executable).parent
+    base_env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "REVIEWBOT_LOG_LEVEL": "WARNING",
+                "PYTHONPATH": str(ROOT)}
+    targets: list[tuple[str, list[str], dict[str, str], str | None]] = [
+        ("floor: bare Starlette answering 202",
+         [str(bin_dir / "uvicorn"), "bench.floor_app:app", "--no-access-log",
+          "--log-level", "warning", "--port"], base_env, None),
+    ]
+    for sync in ("NORMAL", "FULL"):
+        db_url = f"sqlite:///{tmp / f'reviewbot-{sync}.db'}"
+        targets.append((f"reviewbot serve, SQLite synchronous={sync}",
+                        [str(bin_dir / "reviewbot"), "serve", "--workers", "0", "--port"],
+                        {**base_env, "DATABASE_URL": db_url,
+                         "REVIEWBOT_SQLITE_SYNCHRONOUS": sync}, db_url))
+
+    per_target: dict[str, list[dict[str, float]]] = {name: [] for name, *_ in targets}
+    lost_any = False
+    for _ in range(args.rounds):
+        for name, cmd, env, db_url in targets:
+            row = measure(cmd, env, db_url, body, args)
+            lost_any |= db_url is not None and not (row["stored"] == row["acked"] == row["sent"])
+            per_target[name].append(row)
+    rows = [{"name": name, **{key: statistics.median(r[key] for r in runs) for key in runs[0]},
+             "stored_total": sum(r.get("stored", 0) for r in runs),
+             "sent_total": sum(r["sent"] for r in runs)}
+            for name, runs in per_target.items()]
+
+    floor = rows[0]
+    print(f"payload {len(body)} bytes, {args.requests} deliveries, concurrency "
+          f"{args.concurrency}, after {args.warmup} warm-up deliveries\n")
+    print("| endpoint | p50 ms | p99 ms | p99 / floor p99 | deliveries/s | stored / sent | jobs |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        stored = f"{r['stored_total']:.0f} / {r['sent_total']:.0f}" if "stored" in r else "-"
+        print(f"| {r['name']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+              f"{r['p99_ms'] / floor['p99_ms']:.2f} | {r['per_s']:.0f} | {stored} | "
+              f"{r.get('jobs', '-')} |")
+    print(f"\n(median of {args.rounds} interleaved rounds; stored / sent summed over rounds)")
+    print("\ntargets: p99 <= 3x the floor's p99 and <= 25 ms; >= 300 deliveries/s; zero lost")
+    if args.json:
+        args.json.write_text(json.dumps({"requests": args.requests,
+                                         "concurrency": args.concurrency, "rows": rows},
+                                        indent=2))
+    if lost_any:
+        raise SystemExit("deliveries were lost")
+
+
+if __name__ == "__main__":
+    main()

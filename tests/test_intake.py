@@ -1,0 +1,47 @@
+"""Group commit: concurrent deliveries share transactions without losing their identity."""
+
+from __future__ import annotations
+
+import asyncio
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.delivery import parse_delivery
+from bot.intake import GroupCommitter, IntakeItem, IntakeResult
+from bot.queue import JobQueue
+from bot.routing import JobSpec
+from bot.store.tables import deliveries, jobs
+
+
+def item(delivery_id: str, key: str | None = None) -> IntakeItem:
+    d = parse_delivery({"x-github-event": "pull_request", "x-github-delivery": delivery_id},
+                       b'{"action": "opened"}')
+    return IntakeItem(d, "queued", (JobSpec("review", coalesce_key=key),))
+
+
+async def test_concurrent_deliveries_each_get_their_own_result(sqlite_engine: Engine) -> None:
+    committer = GroupCommitter(sqlite_engine, JobQueue(sqlite_engine))
+    items = [item(f"d{i}") for i in range(50)] + [item("d7"), item("d7")]
+    results = await asyncio.gather(*(committer.record(i) for i in items))
+    assert sum(not r.duplicate for r in results) == 50
+    assert [r.duplicate for r in results[-2:]] == [True, True]
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(deliveries)).scalar() == 50
+        assert conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar() == 50
+
+
+async def test_one_bad_item_does_not_fail_the_others(sqlite_engine: Engine) -> None:
+    committer = GroupCommitter(sqlite_engine, JobQueue(sqlite_engine))
+    too_long_kind = IntakeItem(item("bad").delivery, "queued", (JobSpec("x" * 10),))
+    # NOT NULL on jobs.kind is violated by None: a real database error, for one item only.
+    broken = IntakeItem(item("broken").delivery, "queued", (JobSpec(None),))  # type: ignore[arg-type]
+    outcomes = await asyncio.gather(
+        committer.record(item("ok-1")), committer.record(broken),
+        committer.record(too_long_kind), return_exceptions=True)
+    assert isinstance(outcomes[0], IntakeResult) and not outcomes[0].duplicate
+    assert isinstance(outcomes[1], sa.exc.IntegrityError)
+    assert isinstance(outcomes[2], IntakeResult)
+    with sqlite_engine.connect() as conn:
+        ids = {r[0] for r in conn.execute(sa.select(deliveries.c.delivery_id))}
+    assert ids == {"ok-1", "bad"}  # the failed one left nothing behind
