@@ -127,6 +127,36 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if response.is_success else 1
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bot.demo import build_demo_repo
+    from bot.findings import Severity
+    from bot.local import request_from_git, request_from_patch
+    from bot.render import render
+    from bot.review import run_review
+
+    try:
+        fail_on = Severity.parse(args.fail_on) if args.fail_on else None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    with tempfile.TemporaryDirectory(prefix="reviewbot-demo-") as tmp:
+        repo = Path(args.repo)
+        base, head = args.base, args.head
+        if args.demo:
+            repo = Path(tmp)
+            base, head = build_demo_repo(repo)
+        if args.diff:
+            request = request_from_patch(repo, Path(args.diff))
+        else:
+            request = request_from_git(repo, base or "HEAD~1", head)
+        plan = asyncio.run(run_review(request))
+    print(render(plan, args.format))
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in plan.findings):
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reviewbot", description="Review PRs, triage issues.")
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
@@ -149,6 +179,21 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("revision", nargs="?", default="head")
     db_sub.add_parser("current", help="print the schema revision")
     db.set_defaults(func=cmd_db)
+
+    review = sub.add_parser("review", help="the review the App would post, computed locally")
+    review.add_argument("--repo", default=".", help="git repository (default: .)")
+    review.add_argument("--base", default=None, help="base ref (default: HEAD~1)")
+    review.add_argument("--head", default="HEAD", help="head ref (default: HEAD)")
+    review.add_argument("--diff", default=None, help="review this patch against --repo's files")
+    review.add_argument("--format", choices=("text", "markdown", "json", "sarif"),
+                        default="text")
+    review.add_argument("--no-llm", action="store_true",
+                        help="linters and the deterministic aggregator only")
+    review.add_argument("--fail-on", choices=("error", "warning", "note"), default=None,
+                        help="exit 1 when a finding at or above this severity is reported")
+    review.add_argument("--demo", action="store_true",
+                        help="review the embedded demo repository (fixtures/demo)")
+    review.set_defaults(func=cmd_review)
 
     rep = sub.add_parser("replay", help="sign and send a payload to a running server")
     rep.add_argument("payload")

@@ -1,0 +1,231 @@
+"""The deterministic aggregator: merge duplicates, rank, cap, place, summarise (pure)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from bot import __version__
+from bot.diffmap import DiffMap
+from bot.findings import CHECKERS, Finding, Severity
+from bot.fingerprint import fingerprint
+from bot.plan import Annotation, Coverage, InlineComment, ReviewPlan, Usage
+from bot.repo_config import RepoConfig
+from checks.catalog import CHECKER_PRIORITY
+
+MARKER_RE = re.compile(r"<!-- reviewbot:review head=([0-9a-fA-F]+|\S+) version=(\S+) -->")
+FP_MARKER_RE = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->")
+MAX_SUMMARY_ITEMS = 40
+MAX_ANNOTATIONS = 500
+
+
+def review_marker(head: str) -> str:
+    return f"<!-- reviewbot:review head={head} version={__version__} -->"
+
+
+def rank_key(f: Finding) -> tuple[int, int, str, int, str]:
+    return (-f.severity.rank, -CHECKER_PRIORITY.get(f.checker, 0), f.path, f.line, f.rule)
+
+
+# When tools agree, the wording of the most specific one is kept: our own semgrep rules say
+# what to do instead; pylint's inference beats ruff's syntax view.
+TOOL_PREFERENCE = {"semgrep": 0, "pylint": 1, "bandit": 2, "ruff": 3}
+
+
+def _merge_key(f: Finding) -> tuple[int, int, int, str, int, str]:
+    return (-f.severity.rank, -CHECKER_PRIORITY.get(f.checker, 0),
+            TOOL_PREFERENCE.get(f.tool, 9), f.path, f.line, f.rule)
+
+
+def _overlap(a: Finding, b: Finding) -> bool:
+    return a.line <= b.last_line and b.line <= a.last_line
+
+
+def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per problem: same concern (or fingerprint) on overlapping lines of a file.
+    The merged finding keeps the most severe member's wording and names every tool."""
+    merged: list[Finding] = []
+    for f in sorted(findings, key=_merge_key):
+        for i, kept in enumerate(merged):
+            same = kept.path == f.path and (
+                (kept.concern is not None and kept.concern == f.concern and _overlap(kept, f))
+                or (kept.fingerprint and kept.fingerprint == f.fingerprint)
+            )
+            if same:
+                label = f"{f.tool}:{f.rule}"
+                if label != f"{kept.tool}:{kept.rule}" and label not in kept.also_reported_by:
+                    merged[i] = replace(kept, also_reported_by=(*kept.also_reported_by, label))
+                break
+        else:
+            merged.append(f)
+    return merged
+
+
+def select_findings(
+    findings: Iterable[Finding],
+    diff: DiffMap,
+    config: RepoConfig,
+    sources: Mapping[str, str],
+) -> list[Finding]:
+    """Fingerprint, drop what the configuration or the filter mode excludes, merge, rank."""
+    kept = []
+    for f in findings:
+        if not config.checker_enabled(f.checker):
+            continue
+        if not config.rule_enabled(f.checker, f.tool, f.rule):
+            continue
+        if f.severity.rank < config.min_severity.rank:
+            continue
+        if not diff.in_scope(f.path, f.line, f.end_line, config.filter_mode):
+            continue
+        kept.append(f.with_fingerprint(fingerprint(f, sources.get(f.path))))
+    return sorted(merge_duplicates(kept), key=rank_key)
+
+
+def comment_body(f: Finding) -> str:
+    tools = " · ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
+    return (f"**{f.severity.value}** · {f.checker}: {f.message}\n\n<sub>{tools}</sub>\n"
+            f"<!-- reviewbot:fp={f.fingerprint} -->")
+
+
+def place_comments(
+    findings: Sequence[Finding], diff: DiffMap, *, limit: int, already_posted: frozenset[str]
+) -> tuple[list[InlineComment], list[Finding]]:
+    """Inline comments only where GitHub accepts them, at most `limit`; the rest overflow
+    into the review body. Fingerprints posted on an earlier push are not posted again."""
+    inline: list[InlineComment] = []
+    overflow: list[Finding] = []
+    for f in findings:
+        anchor = diff.anchor(f.path, f.line, f.end_line)
+        if f.fingerprint in already_posted:
+            continue
+        if anchor is None or len(inline) >= limit:
+            overflow.append(f)
+            continue
+        line, start = anchor
+        inline.append(InlineComment(path=f.path, line=line, start_line=start,
+                                    body=comment_body(f), fingerprint=f.fingerprint))
+    return inline, overflow
+
+
+def _item(f: Finding) -> str:
+    tools = ", ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
+    return f"- `{f.path}:{f.line}` **{f.checker}**: {f.message} <sub>({tools})</sub>"
+
+
+@dataclass(frozen=True)
+class SummaryInputs:
+    head: str
+    findings: Sequence[Finding]
+    inline: Sequence[InlineComment]
+    overflow: Sequence[Finding]
+    coverage: Coverage
+    enabled_checkers: Sequence[str]
+    reviewed_files: Sequence[str]
+    tool_errors: Sequence[str]
+    config_error: str | None
+    llm_note: str
+
+
+def write_summary(s: SummaryInputs) -> str:
+    inline_fps = {c.fingerprint for c in s.inline}
+    critical = [f for f in s.findings if f.severity is Severity.ERROR]
+    suggestions = [f for f in s.findings if f.severity is not Severity.ERROR]
+    counts = {sev: sum(f.severity is sev for f in s.findings) for sev in Severity}
+    parts = ["## reviewbot review", ""]
+    if s.findings:
+        parts.append(
+            f"**{len(s.findings)} finding(s)**: {counts[Severity.ERROR]} error, "
+            f"{counts[Severity.WARNING]} warning, {counts[Severity.NOTE]} note; "
+            f"{len(s.inline)} posted inline."
+        )
+    else:
+        parts.append("No findings on the changed lines.")
+    if s.config_error:
+        parts += ["", f"> **Configuration problem**: {s.config_error}. The defaults were used."]
+
+    parts += ["", "### Critical issues"]
+    parts += _listing(critical, inline_fps) or ["None."]
+    parts += ["", "### Suggestions"]
+    parts += _listing(suggestions, inline_fps) or ["None."]
+
+    parts += ["", "### What looks good"]
+    quiet = [c for c in s.enabled_checkers if not any(f.checker == c for f in s.findings)]
+    if quiet:
+        parts.append(f"- Nothing to report from the {', '.join(quiet)} checker(s).")
+    flagged = {f.path for f in s.findings}
+    clean = [p for p in s.reviewed_files if p not in flagged]
+    if clean:
+        shown = ", ".join(f"`{p}`" for p in clean[:15])
+        more = f" and {len(clean) - 15} more" if len(clean) > 15 else ""
+        parts.append(f"- No findings in {shown}{more}.")
+    if not quiet and not clean:
+        parts.append("- Every reviewed file has something to look at; see above.")
+    if s.tool_errors:
+        parts += ["", "**Not every tool ran**: " + "; ".join(s.tool_errors)]
+    parts += ["", f"<sub>{s.coverage.line().capitalize()}. {s.llm_note}</sub>",
+              review_marker(s.head)]
+    return "\n".join(parts)
+
+
+def _listing(findings: Sequence[Finding], inline_fps: set[str]) -> list[str]:
+    lines = []
+    for f in findings[:MAX_SUMMARY_ITEMS]:
+        where = "" if f.fingerprint in inline_fps else " *(not on a commentable line)*"
+        lines.append(_item(f) + where)
+    if len(findings) > MAX_SUMMARY_ITEMS:
+        lines.append(f"- … and {len(findings) - MAX_SUMMARY_ITEMS} more in the check run.")
+    return lines
+
+
+def annotations_for(findings: Sequence[Finding]) -> list[Annotation]:
+    level = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+    return [
+        Annotation(path=f.path, start_line=f.line, end_line=f.last_line, level=level[f.severity],
+                   title=f"{f.checker}: {f.tool} {f.rule}", message=f.message)
+        for f in findings[:MAX_ANNOTATIONS]
+    ]
+
+
+def conclusion_for(findings: Sequence[Finding], fail_on: Severity | None) -> str:
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in findings):
+        return "failure"
+    return "neutral" if findings and fail_on is None else "success"
+
+
+def build_plan(
+    *,
+    base: str,
+    head: str,
+    findings: Sequence[Finding],
+    diff: DiffMap,
+    config: RepoConfig,
+    coverage: Coverage,
+    reviewed_files: Sequence[str],
+    tool_errors: Sequence[str] = (),
+    config_error: str | None = None,
+    already_posted: frozenset[str] = frozenset(),
+    usage: Usage | None = None,
+    llm_note: str = "Linters only (no LLM configured).",
+) -> ReviewPlan:
+    inline, overflow = place_comments(findings, diff, limit=config.max_comments,
+                                      already_posted=already_posted)
+    enabled = [c for c in CHECKERS if config.checker_enabled(c)]
+    summary = write_summary(SummaryInputs(
+        head=head, findings=findings, inline=inline, overflow=overflow, coverage=coverage,
+        enabled_checkers=enabled, reviewed_files=reviewed_files, tool_errors=tool_errors,
+        config_error=config_error, llm_note=llm_note,
+    ))
+    has_error = any(f.severity is Severity.ERROR for f in findings)
+    event = "REQUEST_CHANGES" if config.request_changes and has_error else "COMMENT"
+    conclusion = conclusion_for(findings, config.fail_on)
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    title = f"{len(findings)} finding(s), {errors} error(s)" if findings else "No findings"
+    return ReviewPlan(
+        base=base, head=head, event=event, summary=summary, comments=tuple(inline),
+        findings=tuple(findings), coverage=coverage, conclusion=conclusion,
+        annotations=tuple(annotations_for(findings)), usage=usage or Usage(),
+        tool_errors=tuple(tool_errors), title=title,
+    )
+

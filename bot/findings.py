@@ -1,0 +1,48 @@
+"""The one `Finding` type that flows from every checker to the aggregator to the publisher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls(value.lower())
+        except ValueError as exc:
+            raise ValueError(f"severity must be one of error, warning, note: {value!r}") from exc
+
+
+CHECKERS = ("bug", "style", "security", "performance")
+
+
+@dataclass(frozen=True)
+class Finding:
+    checker: str  # bug | style | security | performance
+    tool: str  # ruff | pylint | bandit | semgrep | llm, or "a+b" once merged
+    rule: str
+    severity: Severity
+    path: str
+    line: int
+    message: str
+    end_line: int | None = None
+    concern: str | None = None  # shared key for the same problem seen by different tools
+    fingerprint: str = ""
+    also_reported_by: tuple[str, ...] = field(default=())
+
+    @property
+    def last_line(self) -> int:
+        return self.end_line if self.end_line and self.end_line >= self.line else self.line
+
+    def with_fingerprint(self, fingerprint: str) -> Finding:
+        return replace(self, fingerprint=fingerprint)

@@ -1,0 +1,102 @@
+"""The review plan: pure data, what gets posted and what `reviewbot review` prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.findings import Finding
+
+
+@dataclass(frozen=True)
+class InlineComment:
+    path: str
+    line: int
+    body: str
+    fingerprint: str
+    start_line: int | None = None
+    side: str = "RIGHT"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "start_line": self.start_line,
+                "side": self.side, "body": self.body}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    files_total: int
+    files_reviewed: int
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    def line(self) -> str:
+        text = f"reviewed {self.files_reviewed} of {self.files_total} files"
+        if self.skipped:
+            shown = ", ".join(f"{p} ({r})" for p, r in self.skipped[:10])
+            more = f" and {len(self.skipped) - 10} more" if len(self.skipped) > 10 else ""
+            text += f"; skipped: {shown}{more}"
+        return text
+
+
+@dataclass(frozen=True)
+class Usage:
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class Annotation:
+    path: str
+    start_line: int
+    end_line: int
+    level: str  # failure | warning | notice
+    title: str
+    message: str
+
+    def as_github(self) -> dict[str, Any]:
+        return {"path": self.path, "start_line": self.start_line, "end_line": self.end_line,
+                "annotation_level": self.level, "title": self.title[:255],
+                "message": self.message[:64000]}
+
+
+@dataclass(frozen=True)
+class ReviewPlan:
+    base: str
+    head: str
+    event: str  # COMMENT | REQUEST_CHANGES (never APPROVE)
+    summary: str
+    comments: tuple[InlineComment, ...]
+    findings: tuple[Finding, ...]  # everything reported, ranked
+    coverage: Coverage
+    conclusion: str  # success | neutral | failure
+    annotations: tuple[Annotation, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    tool_errors: tuple[str, ...] = ()
+    title: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "base": self.base,
+            "head": self.head,
+            "event": self.event,
+            "summary": self.summary,
+            "comments": [c.as_json() for c in self.comments],
+            "findings": [
+                {"checker": f.checker, "tool": f.tool, "rule": f.rule,
+                 "severity": f.severity.value, "path": f.path, "line": f.line,
+                 "end_line": f.end_line, "message": f.message, "fingerprint": f.fingerprint}
+                for f in self.findings
+            ],
+            "coverage": {
+                "files_total": self.coverage.files_total,
+                "files_reviewed": self.coverage.files_reviewed,
+                "skipped": [{"path": p, "reason": r} for p, r in self.coverage.skipped],
+            },
+            "usage": {
+                "llm_calls": self.usage.llm_calls,
+                "prompt_tokens": self.usage.prompt_tokens,
+                "completion_tokens": self.usage.completion_tokens,
+                "cost_usd": self.usage.cost_usd,
+            },
+        }

@@ -1,0 +1,98 @@
+"""Per-repository configuration: `.github/reviewbot.yml` on the default branch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.diffmap import FilterMode
+from bot.findings import CHECKERS, Severity
+
+CONFIG_PATH = ".github/reviewbot.yml"
+
+DEFAULT_IGNORES = (
+    # generated, vendored, lock and minified files
+    "**/vendor/**", "vendor/**", "**/third_party/**", "third_party/**",
+    "**/node_modules/**", "node_modules/**",
+    "*.lock", "**/*.lock", "package-lock.json", "**/package-lock.json",
+    "poetry.lock", "Pipfile.lock", "uv.lock", "Cargo.lock", "go.sum",
+    "*.min.js", "**/*.min.js", "*.min.css", "**/*.min.css",
+    "*_pb2.py", "**/*_pb2.py", "*_pb2_grpc.py", "**/*_pb2_grpc.py",
+    "**/migrations/versions/*.py", "**/generated/**", "generated/**",
+)
+
+
+class CheckerToggle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    disabled_rules: list[str] = Field(default_factory=list)
+
+
+class RepoConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    checkers: dict[str, CheckerToggle] = Field(
+        default_factory=lambda: {name: CheckerToggle() for name in CHECKERS}
+    )
+    disabled_rules: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    use_default_ignores: bool = True
+    filter_mode: FilterMode = FilterMode.ADDED
+    min_severity: Severity = Severity.NOTE
+    max_comments: int = Field(default=30, ge=0, le=100)
+    fail_on: Severity | None = Severity.ERROR
+    request_changes: bool = False  # REQUEST_CHANGES only when set and an error exists
+    review_drafts: bool = False
+
+    @field_validator("checkers")
+    @classmethod
+    def _known_checkers(cls, value: dict[str, CheckerToggle]) -> dict[str, CheckerToggle]:
+        unknown = set(value) - set(CHECKERS)
+        if unknown:
+            raise ValueError(f"unknown checkers {sorted(unknown)}; known: {list(CHECKERS)}")
+        return {name: value.get(name, CheckerToggle()) for name in CHECKERS}
+
+    def checker_enabled(self, name: str) -> bool:
+        return self.checkers.get(name, CheckerToggle()).enabled
+
+    def rule_enabled(self, checker: str, tool: str, rule: str) -> bool:
+        names = {rule, f"{tool}:{rule}"}
+        if names & set(self.disabled_rules):
+            return False
+        return not names & set(self.checkers.get(checker, CheckerToggle()).disabled_rules)
+
+    def ignored(self, path: str) -> bool:
+        patterns = list(self.ignore) + (list(DEFAULT_IGNORES) if self.use_default_ignores else [])
+        return any(fnmatch(path, pattern) for pattern in patterns)
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: RepoConfig
+    error: str | None = None  # set when the file was invalid and the defaults are used
+
+
+def parse_repo_config(text: str | None) -> LoadedConfig:
+    """Never raises on the repository's input: an invalid file yields the defaults and the
+    reason, which the publisher shows once to the maintainers."""
+    if text is None or not text.strip():
+        return LoadedConfig(RepoConfig())
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return LoadedConfig(RepoConfig(), f"{CONFIG_PATH} is not valid YAML: {exc}")
+    if data is None:
+        return LoadedConfig(RepoConfig())
+    if not isinstance(data, dict):
+        return LoadedConfig(RepoConfig(), f"{CONFIG_PATH} must be a mapping at the top level")
+    try:
+        return LoadedConfig(RepoConfig.model_validate(data))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        return LoadedConfig(RepoConfig(), f"{CONFIG_PATH} is invalid ({problems})")

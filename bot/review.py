@@ -1,0 +1,122 @@
+"""The review pipeline: changed files in, one ReviewPlan out. Shared by the App and the CLI."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.aggregate import build_plan, select_findings
+from bot.diffmap import DiffMap, FileStatus
+from bot.findings import CHECKERS
+from bot.plan import Coverage, ReviewPlan
+from bot.repo_config import DEFAULT_IGNORES, LoadedConfig, RepoConfig
+from bot.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
+from checks.checkers import run_checkers
+from checks.tools import Runner, ToolSession, Workspace
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    base: str
+    head: str
+    diff: DiffMap
+    contents: Mapping[str, bytes | None]  # head content of the files to review
+    config: LoadedConfig = field(default_factory=lambda: LoadedConfig(RepoConfig()))
+    linter_configs: Mapping[str, bytes] = field(default_factory=dict)
+    already_posted: frozenset[str] = frozenset()
+
+
+def _ignore_reason(path: str, config: RepoConfig) -> str | None:
+    if not config.ignored(path):
+        return None
+    from fnmatch import fnmatch
+
+    if any(fnmatch(path, p) for p in config.ignore):
+        return "ignored by configuration"
+    return "generated, vendored or lock file" if any(
+        fnmatch(path, p) for p in DEFAULT_IGNORES) else "ignored"
+
+
+def files_to_fetch(diff: DiffMap, config: RepoConfig) -> list[str]:
+    """The changed files whose head content the review needs (pure)."""
+    return [
+        path for path, f in sorted(diff.files.items())
+        if f.status is not FileStatus.REMOVED and not f.is_binary and not f.too_large
+        and _ignore_reason(path, config) is None
+    ]
+
+
+def triage_files(
+    diff: DiffMap, config: RepoConfig, contents: Mapping[str, bytes | None]
+) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
+    """Split the changed files into reviewable ones and skipped ones with a reason (pure)."""
+    reviewable: dict[str, bytes] = {}
+    skipped: list[tuple[str, str]] = []
+    for path, f in sorted(diff.files.items()):
+        reason = None
+        content = contents.get(path)
+        if f.status is FileStatus.REMOVED:
+            reason = "deleted"
+        elif (ignore := _ignore_reason(path, config)) is not None:
+            reason = ignore
+        elif f.is_binary:
+            reason = "binary"
+        elif f.too_large:
+            reason = "diff too large"
+        elif content is None:
+            reason = "content unavailable"
+        elif len(content) > MAX_FILE_BYTES:
+            reason = "file too large"
+        elif is_binary(content):
+            reason = "binary"
+        else:
+            try:
+                safe_relpath(path)
+            except UnsafePath:
+                reason = "unsafe path"
+        if reason is None and content is not None:
+            reviewable[path] = content
+        else:
+            skipped.append((path, reason or "unknown"))
+    return reviewable, skipped
+
+
+async def run_review(
+    request: ReviewRequest,
+    *,
+    tool_timeout: float = 180.0,
+    runners: Mapping[str, Runner] | None = None,
+) -> ReviewPlan:
+    config = request.config.config
+    reviewable, skipped = triage_files(request.diff, config, request.contents)
+    coverage = Coverage(files_total=len(request.diff.files), files_reviewed=len(reviewable),
+                        skipped=tuple(skipped))
+    enabled = [c for c in CHECKERS if config.checker_enabled(c)]
+    findings = []
+    tool_errors: list[str] = []
+    if reviewable and enabled:
+        with tempfile.TemporaryDirectory(prefix="reviewbot-") as tmp:
+            root, home = Path(tmp) / "repo", Path(tmp) / "home"
+            root.mkdir()
+            home.mkdir()
+            configs = {k: v for k, v in request.linter_configs.items() if k not in reviewable}
+            write_snapshot(root, {**configs, **reviewable})
+            paths = tuple(sorted(reviewable))
+            ws = Workspace(root=root, home=home, all_files=paths, timeout=tool_timeout,
+                           python_files=tuple(p for p in paths if p.endswith(PYTHON_SUFFIXES)))
+            session = ToolSession(ws, dict(runners)) if runners is not None else None
+            checker_results, tool_results = await run_checkers(ws, enabled, session)
+        findings = [f for r in checker_results for f in r.findings if f.path in reviewable]
+        tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
+    sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
+    selected = select_findings(findings, request.diff, config, sources)
+    return build_plan(
+        base=request.base, head=request.head, findings=selected, diff=request.diff,
+        config=config, coverage=coverage, reviewed_files=sorted(reviewable),
+        tool_errors=tool_errors, config_error=request.config.error,
+        already_posted=request.already_posted,
+    )

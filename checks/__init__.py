@@ -1,0 +1,1 @@
+"""The checker agents (bug, style, security, performance) and the linters they run."""

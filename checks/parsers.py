@@ -1,0 +1,142 @@
+"""Linter JSON output -> `Finding`s (pure). Paths come back relative to the snapshot root."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+from bot.findings import Finding, Severity
+from checks.catalog import concern_of, pylint_checker, ruff_checker
+
+
+class ParseError(ValueError):
+    """A tool printed something that is not its documented JSON."""
+
+
+def _load(text: str, tool: str) -> Any:
+    try:
+        return json.loads(text) if text.strip() else None
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"{tool} printed invalid JSON: {exc}") from exc
+
+
+def relative(path: str, root: str) -> str:
+    """Tools print `./a.py`, `a.py` or an absolute path; findings use repo-relative paths."""
+    p = PurePosixPath(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(root)
+        except ValueError:
+            return str(p)
+    text = str(p)
+    return text[2:] if text.startswith("./") else text
+
+
+def parse_ruff(text: str, root: str) -> list[Finding]:
+    data = _load(text, "ruff") or []
+    if not isinstance(data, list):
+        raise ParseError("ruff JSON must be a list")
+    out = []
+    for item in data:
+        code = item.get("code") or "syntax-error"
+        checker = ruff_checker(code)
+        if code in ("syntax-error",) or code.startswith(("E9", "PLE")) or code == "F821":
+            severity = Severity.ERROR
+        elif checker in ("bug", "security"):
+            severity = Severity.WARNING
+        else:
+            severity = Severity.NOTE
+        loc, end = item.get("location") or {}, item.get("end_location") or {}
+        out.append(Finding(
+            checker=checker, tool="ruff", rule=code, severity=severity,
+            path=relative(item["filename"], root), line=int(loc.get("row") or 1),
+            end_line=int(end["row"]) if end.get("row") else None,
+            message=str(item.get("message", "")).strip(), concern=concern_of("ruff", code),
+        ))
+    return out
+
+
+def parse_pylint(text: str, root: str) -> list[Finding]:
+    data = _load(text, "pylint")
+    messages = data.get("messages", []) if isinstance(data, Mapping) else data or []
+    out = []
+    for m in messages:
+        mid, symbol = str(m.get("messageId", "")), str(m.get("symbol", ""))
+        kind = mid[:1]
+        severity = (Severity.ERROR if kind in ("E", "F")
+                    else Severity.WARNING if kind == "W" else Severity.NOTE)
+        out.append(Finding(
+            checker=pylint_checker(mid, symbol), tool="pylint", rule=mid,
+            severity=severity, path=relative(str(m.get("path", "")), root),
+            line=max(1, int(m.get("line") or 1)),
+            end_line=int(m["endLine"]) if m.get("endLine") else None,
+            message=f"{m.get('message', '').strip()} ({symbol})",
+            concern=concern_of("pylint", mid),
+        ))
+    return out
+
+
+_BANDIT_SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
+
+
+def parse_bandit(text: str, root: str) -> list[Finding]:
+    data = _load(text, "bandit") or {}
+    out = []
+    for r in data.get("results", []):
+        rule = str(r.get("test_id", ""))
+        line_range = r.get("line_range") or [r.get("line_number", 1)]
+        # bandit gives no end line; its line_range is the flagged statement's lines.
+        end = max(line_range) if line_range else None
+        out.append(Finding(
+            checker="security", tool="bandit", rule=rule,
+            severity=_BANDIT_SEVERITY.get(str(r.get("issue_severity")), Severity.WARNING),
+            path=relative(str(r.get("filename", "")), root),
+            line=int(r.get("line_number") or 1),
+            end_line=int(end) if end else None,
+            message=f"{str(r.get('issue_text', '')).strip()} ({r.get('test_name', rule)})",
+            concern=concern_of("bandit", rule),
+        ))
+    return out
+
+
+_SEMGREP_SEVERITY = {"ERROR": Severity.ERROR, "WARNING": Severity.WARNING, "INFO": Severity.NOTE}
+
+
+def semgrep_rule_id(check_id: str) -> str:
+    """semgrep prefixes rule ids with the config folder (`tmp.rules.my-rule`)."""
+    return check_id.rsplit(".", 1)[-1]
+
+
+def parse_semgrep(text: str, root: str) -> list[Finding]:
+    data = _load(text, "semgrep") or {}
+    out = []
+    for r in data.get("results", []):
+        rule = semgrep_rule_id(str(r.get("check_id", "")))
+        extra = r.get("extra") or {}
+        meta = extra.get("metadata") or {}
+        checker = str(meta.get("checker", "security"))
+        out.append(Finding(
+            checker=checker if checker in ("bug", "style", "security", "performance")
+            else "security",
+            tool="semgrep", rule=rule,
+            severity=_SEMGREP_SEVERITY.get(str(extra.get("severity")), Severity.WARNING),
+            path=relative(str(r.get("path", "")), root),
+            line=int((r.get("start") or {}).get("line") or 1),
+            end_line=int((r.get("end") or {}).get("line") or 0) or None,
+            message=str(extra.get("message", "")).strip(),
+            concern=str(meta.get("concern") or concern_of("semgrep", rule)),
+        ))
+    return out
+
+
+def semgrep_errors(text: str) -> list[str]:
+    data = _load(text, "semgrep") or {}
+    return [str(e.get("message", e))[:300] for e in data.get("errors", [])
+            if e.get("level", "error") == "error"]
+
+
+def bandit_errors(text: str) -> list[str]:
+    data = _load(text, "bandit") or {}
+    return [f"{e.get('filename')}: {e.get('reason')}" for e in data.get("errors", [])]
