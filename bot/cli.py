@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.errors import ConfigError, ReviewbotError
 from bot.settings import Settings
-from bot.wiring import engine_from
+from bot.wiring import build_context, engine_from
 
 log = logging.getLogger("reviewbot")
 
@@ -47,7 +47,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine = engine_from(settings)
     if is_sqlite(engine):
         upgrade(engine)  # the single-machine setup migrates itself
-    app = create_app(settings, engine=engine, router=build_router(), workers=args.workers)
+    app = create_app(settings, engine=engine, router=build_router(), workers=args.workers,
+                     context=build_context(settings, engine))
     uvicorn.run(
         app,
         host=args.host,
@@ -61,7 +62,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from bot.handlers.table import build_router
-    from bot.jobs import JobContext
     from bot.metrics import Metrics
     from bot.queue import JobQueue
     from bot.store.engine import is_sqlite
@@ -80,7 +80,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
         metrics.watch_jobs(queue.counts)
         start_http_server(args.metrics_port, registry=metrics.registry)
-    context = JobContext(settings=settings, engine=engine)
+    context = build_context(settings, engine)
     pool = build_workers(settings, queue, build_router(), context, args.concurrency, metrics)
 
     async def main() -> None:

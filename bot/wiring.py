@@ -45,3 +45,16 @@ def build_workers(
         for _ in range(count)
     ]
     return WorkerPool(workers, grace_seconds=settings.shutdown_grace_seconds)
+
+
+def build_context(settings: Settings, engine: Engine) -> JobContext:
+    """Handlers' shared services; GitHub only when the App identity is configured (a
+    review job without it fails visibly with the reason)."""
+    from bot.github.gateway import app_from_settings
+
+    services: dict[str, object] = {}
+    if settings.github_app_id is not None and (
+        settings.github_private_key is not None or settings.github_private_key_path is not None
+    ):
+        services["github"] = app_from_settings(settings)
+    return JobContext(settings=settings, engine=engine, services=services)

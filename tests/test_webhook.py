@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.handlers.table import build_router
 from bot.replay import github_headers
-from bot.routing import Router, pull_request_key
+from bot.routing import Router
 from bot.signature import sign
 from bot.store.tables import deliveries, jobs
 from bot.web import WEBHOOK_PATH, create_app
@@ -21,15 +21,8 @@ from tests.conftest import SECRET, make_settings, payload_bytes
 KEY = SECRET.encode()
 
 
-async def _noop(*_args: object) -> None:
-    return None
-
-
 def router_with_review() -> Router:
-    router = build_router()
-    router.add("pull_request", ["opened", "synchronize", "reopened"], "review", _noop,
-               coalesce=pull_request_key)
-    return router
+    return build_router()  # the real table: pull_request events queue a review
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ async def test_signed_pull_request_becomes_one_job(client: httpx.AsyncClient,
     assert r.json()["outcome"] == "queued" and len(r.json()["jobs"]) == 1
     with sqlite_engine.connect() as conn:
         job = conn.execute(sa.select(jobs)).one()
-    assert job.kind == "review" and job.delivery_id == "d-1"
+    assert job.kind == "review.pull_request" and job.delivery_id == "d-1"
     assert job.coalesce_key == "review:Codertocat/Hello-World#2"
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.handlers import bookkeeping
+from bot.handlers import bookkeeping, review
 from bot.routing import Router
 
 
 def build_router() -> Router:
     router = Router()
     bookkeeping.register(router)
+    review.register(router)
     return router

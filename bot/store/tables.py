@@ -83,3 +83,37 @@ deliveries = DeliveryRow.__table__  # type: ignore[attr-defined]
 jobs = JobRow.__table__  # type: ignore[attr-defined]
 installations = InstallationRow.__table__  # type: ignore[attr-defined]
 installation_repositories = InstallationRepositoryRow.__table__  # type: ignore[attr-defined]
+
+
+class ReviewRunRow(SQLModel, table=True):
+    __tablename__ = "review_runs"
+    __table_args__ = (
+        sa.UniqueConstraint("repository", "number", "head_sha", name="uq_review_runs_head"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository: str = Field(max_length=256)
+    number: int
+    head_sha: str = Field(max_length=64)
+    check_run_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    review_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    check_completed: bool = False
+    fingerprints: str = Field(default="", sa_type=sa.Text)  # space-separated, posted inline
+    findings: int = 0
+    created_at: float
+    updated_at: float
+
+
+class NoticeRow(SQLModel, table=True):
+    """One-time notices (e.g. an invalid configuration file) already posted on a PR."""
+
+    __tablename__ = "notices"
+
+    repository: str = Field(primary_key=True, max_length=256)
+    number: int = Field(primary_key=True)
+    key: str = Field(primary_key=True, max_length=64)
+    created_at: float
+
+
+review_runs = ReviewRunRow.__table__  # type: ignore[attr-defined]
+notices = NoticeRow.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""The GitHub edge: one gateway (githubkit) and the data it returns."""

@@ -1,0 +1,242 @@
+"""The GitHub gateway on githubkit (async): reads and writes for one installation.
+
+githubkit brings App JWTs, cached installation tokens, a concurrency throttle and retries;
+we configure it to retry 5xx with backoff but never to sleep on a rate limit: a rate limit
+becomes `RetryLater`, and the job is re-scheduled instead of holding a worker for minutes.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from githubkit import AppAuthStrategy, GitHub
+from githubkit.cache import MemCacheStrategy
+from githubkit.exception import GitHubException, RateLimitExceeded, RequestError, RequestFailed
+from githubkit.retry import RetryOption
+from githubkit.throttling import LocalThrottler
+
+from bot import __version__
+from bot.diffmap import PullFile
+from bot.errors import ConfigError, GitHubError, RetryLater
+from bot.github.ratelimit import rate_limit_delay
+from bot.settings import Settings
+
+MAX_FILES_PAGES = 30  # GitHub lists at most 3000 files of a PR
+ANNOTATIONS_PER_REQUEST = 50
+
+
+class RetryServerErrors:
+    """Retry 5xx (and connection failures) with exponential backoff; nothing else."""
+
+    def __init__(self, max_retry: int = 3, base_seconds: float = 1.0) -> None:
+        self.max_retry = max_retry
+        self.base_seconds = base_seconds
+
+    def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
+        if retry_count >= self.max_retry or isinstance(exc, RateLimitExceeded):
+            return RetryOption(False)
+        server_error = isinstance(exc, RequestFailed) and exc.response.status_code >= 500
+        if server_error or (isinstance(exc, RequestError) and not isinstance(exc, RequestFailed)):
+            return RetryOption(True, timedelta(seconds=self.base_seconds * 2**retry_count))
+        return RetryOption(False)
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    head_sha: str
+    base_sha: str
+    base_ref: str
+    draft: bool
+    state: str
+
+
+@dataclass(frozen=True)
+class PostedReview:
+    id: int
+    body: str
+    commit_id: str | None
+
+
+class GitHubApp:
+    """Built once by the composition root; hands out per-installation clients."""
+
+    def __init__(
+        self,
+        *,
+        app_id: int,
+        private_key: str,
+        base_url: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int = 8,
+        retry_base_seconds: float = 1.0,
+        timeout: float = 30.0,
+    ) -> None:
+        self._github = GitHub(
+            AppAuthStrategy(app_id=str(app_id), private_key=private_key),
+            base_url=base_url,
+            async_transport=transport,
+            cache_strategy=MemCacheStrategy(),  # shared: installation tokens are reused
+            throttler=LocalThrottler(max_concurrency),
+            auto_retry=RetryServerErrors(base_seconds=retry_base_seconds),
+            user_agent=f"reviewbot/{__version__}",
+            timeout=timeout,
+            http_cache=False,
+        )
+
+    def installation(self, installation_id: int) -> InstallationClient:
+        auth = self._github.auth
+        assert isinstance(auth, AppAuthStrategy)
+        return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)))
+
+
+def app_from_settings(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> GitHubApp:
+    key = settings.private_key_pem()
+    if settings.github_app_id is None or key is None:
+        raise ConfigError("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed for GitHub")
+    return GitHubApp(app_id=settings.github_app_id, private_key=key,
+                     base_url=settings.github_api_url, transport=transport)
+
+
+class InstallationClient:
+    def __init__(self, github: GitHub[Any]) -> None:
+        self._gh = github
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._gh.arequest(method, url, **kwargs)
+        except RateLimitExceeded as exc:
+            raise RetryLater(f"GitHub rate limit on {method} {url}",
+                             delay=exc.retry_after.total_seconds()) from exc
+        except RequestFailed as exc:
+            raw = exc.response.raw_response
+            message = _message(raw)
+            delay = rate_limit_delay(raw.status_code, raw.headers, message, now=time.time())
+            if delay is not None:
+                raise RetryLater(f"GitHub rate limit on {method} {url}: {message}",
+                                 delay=delay) from exc
+            raise GitHubError(f"{method} {url}: {raw.status_code} {message}",
+                              status=raw.status_code) from exc
+        except RequestError as exc:
+            raise GitHubError(f"{method} {url}: {exc!r}", status=0) from exc
+        return response.json() if response.raw_response.content else None
+
+    # --- reads ---------------------------------------------------------------------------
+
+    async def get_pull(self, repo: str, number: int) -> PullInfo:
+        data = await self._request("GET", f"/repos/{repo}/pulls/{number}")
+        return PullInfo(number=number, head_sha=data["head"]["sha"],
+                        base_sha=data["base"]["sha"], base_ref=data["base"]["ref"],
+                        draft=bool(data.get("draft")), state=str(data.get("state", "open")))
+
+    async def list_pull_files(self, repo: str, number: int) -> list[PullFile]:
+        files: list[PullFile] = []
+        for page in range(1, MAX_FILES_PAGES + 1):
+            batch = await self._request("GET", f"/repos/{repo}/pulls/{number}/files",
+                                        params={"per_page": 100, "page": page})
+            files += [PullFile(filename=f["filename"], status=f.get("status", "modified"),
+                               patch=f.get("patch"), previous_filename=f.get("previous_filename"),
+                               changes=int(f.get("changes", 0))) for f in batch]
+            if len(batch) < 100:
+                break
+        return files
+
+    async def get_file(self, repo: str, path: str, ref: str) -> bytes | None:
+        """The file's bytes at `ref`, or None when it does not exist there."""
+        try:
+            data = await self._request("GET", f"/repos/{repo}/contents/{quote(path)}",
+                                       params={"ref": ref})
+        except GitHubError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None
+        if data.get("encoding") == "base64" and data.get("content") is not None:
+            return base64.b64decode(data["content"])
+        return None  # over 1 MB GitHub sends no content: the review marks it too large
+
+    async def list_reviews(self, repo: str, number: int) -> list[PostedReview]:
+        reviews: list[PostedReview] = []
+        for page in range(1, 11):
+            batch = await self._request("GET", f"/repos/{repo}/pulls/{number}/reviews",
+                                        params={"per_page": 100, "page": page})
+            reviews += [PostedReview(id=r["id"], body=r.get("body") or "",
+                                     commit_id=r.get("commit_id")) for r in batch]
+            if len(batch) < 100:
+                break
+        return reviews
+
+    async def list_review_comment_bodies(self, repo: str, number: int) -> list[str]:
+        bodies: list[str] = []
+        for page in range(1, 11):
+            batch = await self._request("GET", f"/repos/{repo}/pulls/{number}/comments",
+                                        params={"per_page": 100, "page": page})
+            bodies += [c.get("body") or "" for c in batch]
+            if len(batch) < 100:
+                break
+        return bodies
+
+    # --- writes --------------------------------------------------------------------------
+
+    async def create_review(self, repo: str, number: int, *, commit_id: str, body: str,
+                            event: str, comments: Sequence[dict[str, Any]]) -> int:
+        if event not in ("COMMENT", "REQUEST_CHANGES"):
+            raise ValueError(f"reviewbot never posts a {event} review")
+        data = await self._request("POST", f"/repos/{repo}/pulls/{number}/reviews",
+                                   json={"commit_id": commit_id, "body": body, "event": event,
+                                         "comments": list(comments)})
+        return int(data["id"])
+
+    async def create_check_run(self, repo: str, *, name: str, head_sha: str) -> int:
+        data = await self._request("POST", f"/repos/{repo}/check-runs",
+                                   json={"name": name, "head_sha": head_sha,
+                                         "status": "in_progress"})
+        return int(data["id"])
+
+    async def complete_check_run(self, repo: str, check_run_id: int, *, conclusion: str,
+                                 title: str, summary: str,
+                                 annotations: Sequence[dict[str, Any]]) -> None:
+        """GitHub takes at most 50 annotations per request: send them in batches, the last
+        batch together with the conclusion."""
+        batches = [list(annotations[i : i + ANNOTATIONS_PER_REQUEST])
+                   for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)] or [[]]
+        output = {"title": title[:255], "summary": summary[:65000]}
+        for batch in batches[:-1]:
+            await self._request("PATCH", f"/repos/{repo}/check-runs/{check_run_id}",
+                                json={"output": {**output, "annotations": batch}})
+        await self._request("PATCH", f"/repos/{repo}/check-runs/{check_run_id}",
+                            json={"status": "completed", "conclusion": conclusion,
+                                  "output": {**output, "annotations": batches[-1]}})
+
+    async def create_issue_comment(self, repo: str, number: int, body: str) -> int:
+        data = await self._request("POST", f"/repos/{repo}/issues/{number}/comments",
+                                   json={"body": body})
+        return int(data["id"])
+
+    async def add_reaction(self, repo: str, comment_id: int, content: str) -> None:
+        await self._request("POST", f"/repos/{repo}/issues/comments/{comment_id}/reactions",
+                            json={"content": content})
+
+    async def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
+        await self._request("POST", f"/repos/{repo}/issues/{number}/labels",
+                            json={"labels": list(labels)})
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict):
+        return str(data.get("message", ""))[:500]
+    return ""
