@@ -172,7 +172,7 @@ def write_summary(s: SummaryInputs) -> str:
 def _listing(findings: Sequence[Finding], inline_fps: set[str]) -> list[str]:
     lines = []
     for f in findings[:MAX_SUMMARY_ITEMS]:
-        where = "" if f.fingerprint in inline_fps else " *(not on a commentable line)*"
+        where = "" if f.fingerprint in inline_fps else " *(not inline)*"
         lines.append(_item(f) + where)
     if len(findings) > MAX_SUMMARY_ITEMS:
         lines.append(f"- … and {len(findings) - MAX_SUMMARY_ITEMS} more in the check run.")

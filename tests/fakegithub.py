@@ -1,0 +1,329 @@
+"""A stateful fake of the GitHub REST API, enough for reviewbot, served as an ASGI app.
+
+It checks the App JWT (RS256, signed by the App's key) and mints installation tokens; it
+refuses review comments off the diff with GitHub's 422 and more than 50 annotations per
+request; faults (secondary rate limits, 5xx) can be queued per route. Every JSON response
+is validated against githubkit's models so the fake cannot drift from what GitHub sends.
+Its hunk parsing is written independently of bot/diffmap.py on purpose.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from githubkit_schemas.latest import models as m
+from pydantic import BaseModel, TypeAdapter
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+USER = {
+    "login": "octocat", "id": 1, "node_id": "MDQ6VXNlcjE=", "avatar_url": "https://x/a",
+    "gravatar_id": "", "url": "https://api.github.com/users/octocat",
+    "html_url": "https://github.com/octocat", "followers_url": "https://x",
+    "following_url": "https://x", "gists_url": "https://x", "starred_url": "https://x",
+    "subscriptions_url": "https://x", "organizations_url": "https://x", "repos_url": "https://x",
+    "events_url": "https://x", "received_events_url": "https://x", "type": "Bot",
+    "site_admin": False, "user_view_type": "public",
+}
+
+
+def make_key() -> tuple[str, Any]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    return pem, key.public_key()
+
+
+def commentable(patch: str) -> list[set[int]]:
+    """RIGHT-side lines GitHub accepts comments on, one set per hunk."""
+    hunks: list[set[int]] = []
+    line = 0
+    for text in patch.splitlines():
+        header = re.match(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", text)
+        if header:
+            line = int(header.group(1))
+            hunks.append(set())
+        elif hunks and not text.startswith("-") and not text.startswith("\\"):
+            hunks[-1].add(line)
+            line += 1
+    return hunks
+
+
+@dataclass
+class FakePull:
+    number: int
+    head_sha: str
+    base_sha: str
+    files: list[dict[str, Any]]
+    draft: bool = False
+    state: str = "open"
+
+
+@dataclass
+class Fault:
+    method: str
+    path_regex: str
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+class FakeGitHub:
+    def __init__(self, app_id: int, public_key: Any, pr_template: dict[str, Any]) -> None:
+        self.app_id = app_id
+        self.public_key = public_key
+        self.pr_template = pr_template
+        self.tokens: dict[str, int] = {}
+        self.files: dict[tuple[str, str, str], bytes] = {}  # (repo, ref, path) -> content
+        self.pulls: dict[tuple[str, int], FakePull] = {}
+        self.reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.check_runs: dict[int, dict[str, Any]] = {}
+        self.issue_comments: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, str, int]] = []
+        self.faults: list[Fault] = []
+        self.refused: list[tuple[str, str, int, str]] = []
+        self._ids = itertools.count(1000)
+        self.app = Starlette(routes=[Route("/{path:path}", self.dispatch,
+                                           methods=["GET", "POST", "PATCH", "PUT", "DELETE"])])
+
+    # --- state set-up ----------------------------------------------------------------------
+
+    def add_file(self, repo: str, ref: str, path: str, content: bytes) -> None:
+        self.files[(repo, ref, path)] = content
+
+    def add_pull(self, repo: str, pull: FakePull) -> None:
+        self.pulls[(repo, pull.number)] = pull
+
+    def fail(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    # --- HTTP ------------------------------------------------------------------------------
+
+    async def dispatch(self, request: Request) -> Response:
+        path = "/" + request.path_params["path"]
+        method = request.method
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == method and re.fullmatch(fault.path_regex, path):
+                fault.times -= 1
+                self.requests.append((method, path, fault.status))
+                return JSONResponse(fault.body, fault.status, headers=fault.headers)
+        routes: list[tuple[str, str, Callable[..., Any]]] = [
+            ("POST", r"/app/installations/(\d+)/access_tokens", self.mint_token),
+            ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)", self.get_pull),
+            ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/files", self.list_files),
+            ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", self.list_reviews),
+            ("POST", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", self.create_review),
+            ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/comments", self.list_review_comments),
+            ("GET", r"/repos/([^/]+/[^/]+)/contents/(.+)", self.get_content),
+            ("POST", r"/repos/([^/]+/[^/]+)/check-runs", self.create_check_run),
+            ("PATCH", r"/repos/([^/]+/[^/]+)/check-runs/(\d+)", self.update_check_run),
+            ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self.create_issue_comment),
+        ]
+        for verb, pattern, handler in routes:
+            match = re.fullmatch(pattern, path)
+            if verb == method and match:
+                if handler == self.mint_token:
+                    problem = self._check_jwt(request)
+                else:
+                    problem = self._check_token(request)
+                if problem:
+                    response: Response = JSONResponse({"message": problem}, 401)
+                else:
+                    response = await handler(request, *match.groups())
+                self.requests.append((method, path, response.status_code))
+                return response
+        self.requests.append((method, path, 404))
+        return JSONResponse({"message": "Not Found"}, 404)
+
+    def _check_jwt(self, request: Request) -> str | None:
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            return "A JSON web token could not be decoded"
+        try:
+            claims = jwt.decode(auth[7:], self.public_key, algorithms=["RS256"])
+        except jwt.PyJWTError as exc:
+            return f"A JSON web token could not be decoded: {exc}"
+        if str(claims.get("iss")) != str(self.app_id):
+            return "'Issuer' claim ('iss') must be the App id"
+        if claims["exp"] - claims["iat"] > 600 + 60:
+            return "'Expiration time' claim ('exp') is too far in the future"
+        return None
+
+    def _check_token(self, request: Request) -> str | None:
+        auth = request.headers.get("authorization", "")
+        token = auth.split(" ", 1)[1] if " " in auth else ""
+        return None if token in self.tokens else "Bad credentials"
+
+    @staticmethod
+    def _json(model: Any, data: Any, status: int = 200) -> JSONResponse:
+        # What GitHub would send must parse as githubkit's model of it.
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            model.model_validate(data)
+        else:
+            TypeAdapter(model).validate_python(data)
+        return JSONResponse(data, status)
+
+    def _refuse(self, method: str, path: str, status: int, message: str,
+                errors: list[str] | None = None) -> JSONResponse:
+        self.refused.append((method, path, status, message))
+        body: dict[str, Any] = {"message": message,
+                                "documentation_url": "https://docs.github.com/rest"}
+        if errors:
+            body["errors"] = errors
+        return JSONResponse(body, status)
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    async def mint_token(self, _request: Request, installation_id: str) -> JSONResponse:
+        token = "ghs_" + secrets.token_hex(16)
+        self.tokens[token] = int(installation_id)
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        return self._json(m.InstallationToken, {
+            "token": token, "expires_at": expires, "permissions": {"contents": "read"},
+            "repository_selection": "all"}, 201)
+
+    def _pull(self, repo: str, number: str) -> FakePull | None:
+        return self.pulls.get((repo, int(number)))
+
+    async def get_pull(self, _r: Request, repo: str, number: str) -> Response:
+        pull = self._pull(repo, number)
+        if pull is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        data = copy.deepcopy(self.pr_template)
+        data.update(number=pull.number, draft=pull.draft, state=pull.state, labels=[])
+        data["head"]["sha"], data["base"]["sha"] = pull.head_sha, pull.base_sha
+        return self._json(m.PullRequest, data)
+
+    async def list_files(self, request: Request, repo: str, number: str) -> Response:
+        pull = self._pull(repo, number)
+        if pull is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        per_page = int(request.query_params.get("per_page", 30))
+        page = int(request.query_params.get("page", 1))
+        chunk = pull.files[(page - 1) * per_page : page * per_page]
+        return self._json(list[m.DiffEntry], chunk)
+
+    async def get_content(self, request: Request, repo: str, path: str) -> Response:
+        ref = request.query_params.get("ref", "main")
+        content = self.files.get((repo, ref, path))
+        if content is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        url = f"https://api.github.com/repos/{repo}/contents/{path}"
+        return self._json(m.ContentFile, {
+            "type": "file", "encoding": "base64", "size": len(content),
+            "name": path.rsplit("/", 1)[-1], "path": path,
+            "content": base64.b64encode(content).decode(), "sha": "0" * 40, "url": url,
+            "git_url": url, "html_url": url, "download_url": url,
+            "_links": {"self": url, "git": url, "html": url}})
+
+    async def list_reviews(self, _r: Request, repo: str, number: str) -> Response:
+        return self._json(list[m.PullRequestReview], self.reviews.get((repo, int(number)), []))
+
+    async def list_review_comments(self, _r: Request, repo: str, number: str) -> Response:
+        return self._json(list[m.PullRequestReviewComment],
+                          self.review_comments.get((repo, int(number)), []))
+
+    async def create_review(self, request: Request, repo: str, number: str) -> Response:
+        pull = self._pull(repo, number)
+        path = request.url.path
+        if pull is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        body = await request.json()
+        if body.get("event") not in (None, "COMMENT", "REQUEST_CHANGES", "APPROVE"):
+            return self._refuse("POST", path, 422, "Unprocessable Entity")
+        patches = {f["filename"]: f.get("patch") for f in pull.files}
+        for c in body.get("comments", []):
+            hunks = commentable(patches.get(c["path"]) or "")
+            line, start = c.get("line"), c.get("start_line")
+            hunk = next((h for h in hunks if line in h), None)
+            if c["path"] not in patches or hunk is None or (start is not None and (
+                    start >= line or start not in hunk)):
+                return self._refuse("POST", path, 422, "Unprocessable Entity",
+                                    ["Pull request review thread line must be part of the diff"])
+        review_id = next(self._ids)
+        html = f"https://github.com/{repo}/pull/{number}"
+        review = {
+            "id": review_id, "node_id": f"PRR_{review_id}", "user": USER,
+            "body": body.get("body", ""), "state": "COMMENTED" if body.get("event") ==
+            "COMMENT" else "CHANGES_REQUESTED", "html_url": html, "pull_request_url": html,
+            "_links": {"html": {"href": html}, "pull_request": {"href": html}},
+            "submitted_at": "2026-11-24T00:00:00Z", "commit_id": body.get("commit_id"),
+            "author_association": "NONE",
+        }
+        self.reviews.setdefault((repo, int(number)), []).append(review)
+        for c in body.get("comments", []):
+            cid = next(self._ids)
+            self.review_comments.setdefault((repo, int(number)), []).append({
+                "url": html, "pull_request_review_id": review_id, "id": cid,
+                "node_id": f"PRRC_{cid}", "diff_hunk": "@@", "path": c["path"],
+                "commit_id": body.get("commit_id"), "original_commit_id": body.get("commit_id"),
+                "user": USER, "body": c["body"], "created_at": "2026-11-24T00:00:00Z",
+                "updated_at": "2026-11-24T00:00:00Z", "html_url": html,
+                "pull_request_url": html, "author_association": "NONE",
+                "_links": {"self": {"href": html}, "html": {"href": html},
+                           "pull_request": {"href": html}},
+                "line": c["line"], "start_line": c.get("start_line"), "side": c.get("side"),
+            })
+        return self._json(m.PullRequestReview, review)
+
+    def _check_run(self, run_id: int, repo: str) -> dict[str, Any]:
+        run = self.check_runs[run_id]
+        url = f"https://api.github.com/repos/{repo}/check-runs/{run_id}"
+        return {
+            "id": run_id, "head_sha": run["head_sha"], "node_id": f"CR_{run_id}",
+            "external_id": None, "url": url, "html_url": url, "details_url": None,
+            "status": run["status"], "conclusion": run.get("conclusion"),
+            "started_at": "2026-11-24T00:00:00Z", "completed_at": None,
+            "output": {"title": run.get("title"), "summary": run.get("summary"), "text": None,
+                       "annotations_count": len(run["annotations"]), "annotations_url": url},
+            "name": run["name"], "check_suite": None, "app": None, "pull_requests": [],
+        }
+
+    async def create_check_run(self, request: Request, repo: str) -> Response:
+        body = await request.json()
+        run_id = next(self._ids)
+        self.check_runs[run_id] = {"name": body["name"], "head_sha": body["head_sha"],
+                                   "status": body.get("status", "queued"), "annotations": [],
+                                   "repo": repo}
+        return self._json(m.CheckRun, self._check_run(run_id, repo), 201)
+
+    async def update_check_run(self, request: Request, repo: str, run_id: str) -> Response:
+        body = await request.json()
+        run = self.check_runs.get(int(run_id))
+        if run is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        output = body.get("output") or {}
+        annotations = output.get("annotations") or []
+        if len(annotations) > 50:
+            return self._refuse("PATCH", request.url.path, 422,
+                                "Only 50 annotations are allowed per request")
+        run["annotations"] += annotations
+        run.update({k: v for k, v in body.items() if k in ("status", "conclusion")})
+        run.update({k: output[k] for k in ("title", "summary") if k in output})
+        return self._json(m.CheckRun, self._check_run(int(run_id), repo))
+
+    async def create_issue_comment(self, request: Request, repo: str, number: str) -> Response:
+        body = await request.json()
+        cid = next(self._ids)
+        url = f"https://github.com/{repo}/issues/{number}"
+        comment = {"id": cid, "node_id": f"IC_{cid}", "url": url, "html_url": url,
+                   "body": body["body"], "user": USER, "created_at": "2026-11-24T00:00:00Z",
+                   "updated_at": "2026-11-24T00:00:00Z", "issue_url": url,
+                   "author_association": "NONE"}
+        self.issue_comments.append({"repo": repo, "number": int(number), **comment})
+        return self._json(m.IssueComment, comment, 201)

@@ -1,0 +1,216 @@
+"""The whole path: a signed pull_request delivery in, FakeGitHub behind, the exact review
+and check run posted. The linters run for real."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.demo import build_demo_repo
+from bot.store.tables import jobs
+from tests.fakegithub import Fault
+from tests.github_world import REPO, World, git, load_repo_into, make_world, pr_event
+
+pytestmark = pytest.mark.slow
+
+# (line, start_line, rule fragment) the demo's planted issues must be posted at.
+PLANTED = {
+    (14, None, "B006"),
+    (22, None, "E1121"),
+    (28, 27, "sql-built-by-string-formatting"),
+    (33, None, "subprocess-shell-true"),
+    (41, None, "list-membership-in-loop"),
+    (46, None, "N802"),
+    (50, None, "string-concatenation-in-loop"),
+}
+
+
+@pytest.fixture
+async def world(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[tuple[World, str]]:
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    w = make_world(sqlite_engine)
+    load_repo_into(w.fake, repo, base, head)
+    yield w, head
+    await w.web.aclose()
+
+
+def job_states(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [s for (s,) in conn.execute(sa.select(jobs.c.state).order_by(jobs.c.id))]
+
+
+async def test_opened_pr_gets_one_review_and_one_check_run(world: tuple[World, str]) -> None:
+    w, head = world
+    r = await w.deliver(pr_event(7, head), "d-1")
+    assert r.status_code == 202
+    assert await w.run_jobs() == 1
+    assert job_states(w.engine) == ["done"]
+    assert w.fake.refused == []  # GitHub accepted every request
+
+    reviews = w.fake.reviews[(REPO, 7)]
+    assert len(reviews) == 1
+    review = reviews[0]
+    assert review["state"] == "COMMENTED" and review["commit_id"] == head
+    assert f"head={head}" in review["body"]
+    assert "reviewed 1 of 2 files; skipped: assets/logo.png (binary)" in review["body"].lower()
+    comments = w.fake.review_comments[(REPO, 7)]
+    placed = {(c["line"], c["start_line"]) for c in comments}
+    for line, start, rule in PLANTED:
+        assert (line, start) in placed, rule
+        assert any(rule in c["body"] for c in comments if c["line"] == line), rule
+    assert all(c["path"] == "shop/orders.py" for c in comments)
+    shell = next(c for c in comments if c["line"] == 33)["body"]
+    assert "bandit B602" in shell and "semgrep subprocess-shell-true" in shell  # merged
+
+    (run,) = w.fake.check_runs.values()
+    assert run["head_sha"] == head and run["status"] == "completed"
+    assert run["conclusion"] == "failure"  # error-level findings, default fail level
+    assert len(run["annotations"]) == len(comments)
+
+
+async def test_same_head_again_posts_nothing_new(world: tuple[World, str]) -> None:
+    w, head = world
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    await w.deliver(pr_event(7, head, "reopened"), "d-2")
+    assert await w.run_jobs() == 1
+    assert len(w.fake.reviews[(REPO, 7)]) == 1
+    assert len(w.fake.check_runs) == 1
+
+
+async def test_posted_review_is_found_even_if_the_store_forgot(world: tuple[World, str]) -> None:
+    w, head = world
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    with w.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM review_runs"))
+    await w.deliver(pr_event(7, head, "reopened"), "d-2")
+    await w.run_jobs()
+    assert len(w.fake.reviews[(REPO, 7)]) == 1  # the hidden marker in the body was honoured
+
+
+async def test_secondary_rate_limit_reschedules_the_job(world: tuple[World, str]) -> None:
+    w, head = world
+    w.fake.fail(Fault("POST", rf"/repos/{REPO}/pulls/7/reviews", 403,
+                      {"message": "You have exceeded a secondary rate limit."},
+                      {"retry-after": "30"}))
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    with w.engine.connect() as conn:
+        row = conn.execute(sa.select(jobs)).one()
+    assert row.state == "pending" and row.attempts == 0  # not a failure: re-scheduled
+    assert 25 < row.run_at - row.created_at < 40
+    assert (REPO, 7) not in w.fake.reviews
+    with w.engine.begin() as conn:
+        conn.execute(jobs.update().values(run_at=0))
+    await w.run_jobs()
+    assert len(w.fake.reviews[(REPO, 7)]) == 1
+    assert len(w.fake.check_runs) == 1  # the check run created first is reused
+
+
+async def test_secondary_rate_limit_without_retry_after_waits_a_minute(
+        world: tuple[World, str]) -> None:
+    w, head = world
+    w.fake.fail(Fault("GET", rf"/repos/{REPO}/pulls/7", 403,
+                      {"message": "You have exceeded a secondary rate limit. Please wait."}))
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    with w.engine.connect() as conn:
+        row = conn.execute(sa.select(jobs)).one()
+    assert row.state == "pending" and 55 < row.run_at - row.created_at < 70
+
+
+async def test_server_errors_are_retried_with_backoff(world: tuple[World, str]) -> None:
+    w, head = world
+    w.fake.fail(Fault("GET", rf"/repos/{REPO}/pulls/7/files", 502, {"message": "Bad gateway"},
+                      times=2))
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert job_states(w.engine) == ["done"]
+    statuses = [s for m, p, s in w.fake.requests if p.endswith("/pulls/7/files")]
+    assert statuses[:3] == [502, 502, 200]
+
+
+async def test_client_errors_are_not_retried(world: tuple[World, str]) -> None:
+    w, head = world
+    w.fake.fail(Fault("GET", rf"/repos/{REPO}/pulls/7", 404, {"message": "Not Found"}))
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    with w.engine.connect() as conn:
+        row = conn.execute(sa.select(jobs)).one()
+    assert row.state == "pending" and "404" in row.last_error  # job-level backoff only
+    assert [s for m, p, s in w.fake.requests if p == f"/repos/{REPO}/pulls/7"] == [404]
+
+
+async def test_draft_is_skipped_unless_configured(sqlite_engine: Engine, tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    w = make_world(sqlite_engine)
+    load_repo_into(w.fake, repo, base, head, draft=True)
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert (REPO, 7) not in w.fake.reviews and not w.fake.check_runs
+    w.fake.add_file(REPO, "main", ".github/reviewbot.yml", b"review_drafts: true\n")
+    await w.deliver(pr_event(7, head, "synchronize"), "d-2")
+    await w.run_jobs()
+    assert len(w.fake.reviews[(REPO, 7)]) == 1
+    await w.web.aclose()
+
+
+async def test_invalid_config_gets_one_comment_and_defaults(sqlite_engine: Engine,
+                                                            tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    w = make_world(sqlite_engine)
+    load_repo_into(w.fake, repo, base, head)
+    w.fake.add_file(REPO, "main", ".github/reviewbot.yml", b"max_comments: lots\n")
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert len(w.fake.issue_comments) == 1
+    assert "max_comments" in w.fake.issue_comments[0]["body"]
+    assert len(w.fake.review_comments[(REPO, 7)]) == 7  # defaults still review
+    # A second head on the same PR: no second notice.
+    git(repo, "commit", "--allow-empty", "-q", "-m", "again")
+    head2 = git(repo, "rev-parse", "HEAD").strip()
+    load_repo_into(w.fake, repo, base, head2)
+    await w.deliver(pr_event(7, head2, "synchronize"), "d-2")
+    await w.run_jobs()
+    assert len(w.fake.issue_comments) == 1
+    assert len(w.fake.reviews[(REPO, 7)]) == 2
+    # Findings already posted inline on the first head are not posted again.
+    assert len(w.fake.review_comments[(REPO, 7)]) == 7
+    await w.web.aclose()
+
+
+async def test_many_findings_cap_inline_and_batch_annotations(sqlite_engine: Engine,
+                                                              tmp_path: Path) -> None:
+    repo = tmp_path / "many"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a.py").write_text('"""Module."""\n')
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    body = '"""Module."""\n' + "".join(
+        f"\n\ndef f{i}(x, acc=[]):\n    acc.append(x)\n    return acc\n" for i in range(70))
+    (repo / "a.py").write_text(body)
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "head")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    w = make_world(sqlite_engine)
+    load_repo_into(w.fake, repo, base, head)
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert w.fake.refused == []
+    assert len(w.fake.review_comments[(REPO, 7)]) == 30  # default cap
+    (run,) = w.fake.check_runs.values()
+    assert len(run["annotations"]) == 70
+    patches = [p for m, p, s in w.fake.requests if m == "PATCH"]
+    assert len(patches) == 2  # 50 + 20
+    assert "and 30 more in the check run" in w.fake.reviews[(REPO, 7)][0]["body"]
+    await w.web.aclose()
