@@ -1,0 +1,114 @@
+"""The deterministic aggregator: merging, selection, placement, summary, conclusion."""
+
+from __future__ import annotations
+
+from bot.aggregate import (
+    MARKER_RE,
+    build_plan,
+    conclusion_for,
+    merge_duplicates,
+    select_findings,
+)
+from bot.diffmap import parse_unified_diff
+from bot.findings import Finding, Severity
+from bot.fingerprint import fingerprint
+from bot.plan import Coverage
+from bot.repo_config import RepoConfig
+
+DIFF = parse_unified_diff(
+    "--- a/app.py\n+++ b/app.py\n@@ -1,3 +1,6 @@\n import os\n+x = 1\n+y = 2\n+z = 3\n"
+    " a = 1\n b = 2\n"
+)
+SOURCE = {"app.py": "import os\nx = 1\ny = 2\nz = 3\na = 1\nb = 2\n"}
+
+
+def f(tool: str, rule: str, line: int, sev: Severity = Severity.WARNING,
+      checker: str = "security", concern: str | None = None) -> Finding:
+    return Finding(checker=checker, tool=tool, rule=rule, severity=sev, path="app.py",
+                   line=line, message=f"{tool} says {rule}", concern=concern)
+
+
+def test_same_concern_on_same_line_merges_naming_both_tools() -> None:
+    merged = merge_duplicates([
+        f("bandit", "B602", 2, Severity.ERROR, concern="shell-injection"),
+        f("semgrep", "subprocess-shell-true", 2, Severity.ERROR, concern="shell-injection"),
+        f("semgrep", "subprocess-shell-true", 4, Severity.ERROR, concern="shell-injection"),
+    ])
+    assert len(merged) == 2
+    first = merged[0]
+    assert first.tool == "semgrep" and first.also_reported_by == ("bandit:B602",)
+
+
+def test_selection_honours_config_and_filter_mode() -> None:
+    findings = [
+        f("ruff", "F401", 1, checker="bug"),  # context line: out of scope in `added` mode
+        f("ruff", "B006", 2, checker="bug"),
+        f("ruff", "N802", 3, Severity.NOTE, checker="style"),
+        f("bandit", "B101", 4),
+    ]
+    cfg = RepoConfig.model_validate({"checkers": {"style": {"enabled": False}},
+                                     "disabled_rules": ["bandit:B101"]})
+    kept = select_findings(findings, DIFF, cfg, SOURCE)
+    assert [(x.rule, x.line) for x in kept] == [("B006", 2)]
+    assert kept[0].fingerprint
+    warn_only = RepoConfig.model_validate({"min_severity": "error"})
+    assert select_findings(findings, DIFF, warn_only, SOURCE) == []
+
+
+def test_fingerprint_survives_line_shifts_not_content_changes() -> None:
+    a = f("ruff", "B006", 2)
+    moved = f("ruff", "B006", 7)
+    assert fingerprint(a, "x\ndef g(a=[]): pass\n") == fingerprint(
+        moved, "\n" * 5 + "x\ndef   g(a=[]):  pass\n")
+    assert fingerprint(a, "x\ndef g(a=[]): pass\n") != fingerprint(a, "x\ndef h(a=[]): pass\n")
+
+
+def plan_for(findings: list[Finding], **cfg: object) -> object:
+    config = RepoConfig.model_validate(cfg)
+    selected = select_findings(findings, DIFF, config, SOURCE)
+    return build_plan(base="b" * 40, head="h" * 40, findings=selected, diff=DIFF,
+                      config=config, coverage=Coverage(2, 1, (("logo.png", "binary"),)),
+                      reviewed_files=["app.py"])
+
+
+def test_plan_caps_inline_comments_and_summarises_the_rest() -> None:
+    findings = [f("ruff", f"B{i:03}", 2 + i % 3, checker="bug") for i in range(6)]
+    plan = plan_for(findings, max_comments=2)
+    assert len(plan.comments) == 2  # type: ignore[attr-defined]
+    assert all(c.line in (2, 3, 4) for c in plan.comments)  # type: ignore[attr-defined]
+    body = plan.summary  # type: ignore[attr-defined]
+    assert "### Critical issues" in body and "### Suggestions" in body
+    assert "### What looks good" in body
+    assert "Reviewed 1 of 2 files; skipped: logo.png (binary)" in body
+    assert body.count("*(not inline)*") == 4
+    marker = MARKER_RE.search(body)
+    assert marker and marker.group(1) == "h" * 40
+
+
+def test_event_is_comment_unless_configured_never_approve() -> None:
+    error = [f("bandit", "B602", 2, Severity.ERROR)]
+    assert plan_for(error).event == "COMMENT"  # type: ignore[attr-defined]
+    assert plan_for(error, request_changes=True).event == "REQUEST_CHANGES"  # type: ignore[attr-defined]
+    clean = plan_for([], request_changes=True)
+    assert clean.event == "COMMENT"  # type: ignore[attr-defined]
+    assert "No findings on the changed lines." in clean.summary  # type: ignore[attr-defined]
+
+
+def test_conclusion_from_fail_level() -> None:
+    warn = [f("ruff", "B006", 2)]
+    assert conclusion_for(warn, Severity.ERROR) == "success"
+    assert conclusion_for(warn, Severity.WARNING) == "failure"
+    assert conclusion_for(warn, None) == "neutral"
+    assert conclusion_for([], None) == "success"
+
+
+def test_already_posted_fingerprints_are_not_posted_again() -> None:
+    findings = [f("ruff", "B006", 2, checker="bug")]
+    first = plan_for(findings)
+    fp = first.comments[0].fingerprint  # type: ignore[attr-defined]
+    config = RepoConfig()
+    selected = select_findings(findings, DIFF, config, SOURCE)
+    again = build_plan(base="b", head="h2", findings=selected, diff=DIFF, config=config,
+                       coverage=Coverage(1, 1), reviewed_files=["app.py"],
+                       already_posted=frozenset({fp}))
+    assert again.comments == () and len(again.findings) == 1
