@@ -4,7 +4,7 @@ Sends N signed ~28 KB `pull_request` deliveries over loopback at fixed concurren
 (1) a bare Starlette endpoint that only answers 202 and (2) `reviewbot serve --workers 0`
 (one uvicorn process, SQLite), in the same run, and counts what reached the database.
 
-    python -m bench.intake [--requests 3000] [--concurrency 8]
+    python -m bench.intake [--requests 3000] [--concurrency 8] [--client httpx|raw]
 """
 
 from __future__ import annotations
@@ -69,13 +69,13 @@ def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"server at {url} did not come up")
 
 
-async def load(url: str, body: bytes, n: int, concurrency: int, tag: str) -> Result:
+async def load_httpx(url: str, body: bytes, n: int, concurrency: int, tag: str) -> Result:
+    """The reference client: httpx with keep-alive, a realistic HTTP client's cost."""
     key = SECRET.encode()
     latencies: list[float] = []
     ok = 0
     next_i = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         async def one_worker() -> None:
             nonlocal ok, next_i
@@ -94,6 +94,51 @@ async def load(url: str, body: bytes, n: int, concurrency: int, tag: str) -> Res
     return Result(tag, n, ok, seconds, latencies)
 
 
+async def load_raw(url: str, body: bytes, n: int, concurrency: int, tag: str) -> Result:
+    """A lean keep-alive HTTP/1.1 client on raw asyncio streams: the load generator shares
+    the machine with the server, so it must cost as little CPU as possible (httpx cost
+    several times more per request and became the bottleneck)."""
+    parsed = httpx.URL(url)
+    key = SECRET.encode()
+    signature = github_headers(key, body, "pull_request", "x")["X-Hub-Signature-256"]
+    head = (f"POST {parsed.raw_path.decode()} HTTP/1.1\r\nHost: {parsed.host}:{parsed.port}\r\n"
+            f"Content-Type: application/json\r\nUser-Agent: GitHub-Hookshot/bench\r\n"
+            f"X-GitHub-Event: pull_request\r\nX-Hub-Signature-256: {signature}\r\n"
+            f"Content-Length: {len(body)}\r\n").encode()
+    latencies: list[float] = []
+    ok = 0
+    next_i = 0
+
+    async def one_connection() -> None:
+        nonlocal ok, next_i
+        reader, writer = await asyncio.open_connection(parsed.host, parsed.port)
+        try:
+            while next_i < n:
+                i = next_i
+                next_i += 1
+                delivery = f"X-GitHub-Delivery: {tag}-{i}-{uuid.uuid4()}\r\n\r\n".encode()
+                t0 = time.perf_counter()
+                writer.write(head + delivery + body)
+                status_line = await reader.readline()
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                latencies.append(time.perf_counter() - t0)
+                ok += status_line.split(b" ", 2)[1] == b"202"
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one_connection() for _ in range(concurrency)))
+    return Result(tag, n, ok, time.perf_counter() - start, latencies)
+
+
+LOADERS = {"httpx": load_httpx, "raw": load_raw}
+
+
 def run_server(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=ROOT)
@@ -107,6 +152,7 @@ def measure(cmd: list[str], env: dict[str, str], db_url: str | None, body: bytes
     tag = f"run{uuid.uuid4().hex[:8]}"
     try:
         wait_up(url, proc)
+        load = LOADERS[args.client]
         asyncio.run(load(url, body, args.warmup, args.concurrency, "warmup"))
         result = asyncio.run(load(url, body, args.requests, args.concurrency, tag))
     finally:
@@ -132,6 +178,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--client", choices=sorted(LOADERS), default="httpx",
+                        help="httpx (reference) or raw (a lean client that shows the ceiling)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds; the table shows each metric's median")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
@@ -140,7 +188,7 @@ def main() -> None:
     body = PAYLOAD.read_bytes()  # as stored: the realistic ~28 KB delivery
     tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
     bin_dir = Path(sys.executable).parent
-    base_env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "REVIEWBOT_LOG_LEVEL": "WARNING",
+    base_env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "REVIEWBOT_LOG_LEVEL": "INFO",
                 "PYTHONPATH": str(ROOT)}
     targets: list[tuple[str, list[str], dict[str, str], str | None]] = [
         ("floor: bare Starlette answering 202",
@@ -167,8 +215,8 @@ def main() -> None:
             for name, runs in per_target.items()]
 
     floor = rows[0]
-    print(f"payload {len(body)} bytes, {args.requests} deliveries, concurrency "
-          f"{args.concurrency}, after {args.warmup} warm-up deliveries\n")
+    print(f"client {args.client}; payload {len(body)} bytes, {args.requests} deliveries, "
+          f"concurrency {args.concurrency}, after {args.warmup} warm-up deliveries\n")
     print("| endpoint | p50 ms | p99 ms | p99 / floor p99 | deliveries/s | stored / sent | jobs |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,40 @@ class JobQueue:
             )
             ids.append(int(result.scalar_one()))
         return ids
+
+    def enqueue_many_in(
+        self, conn: Connection, pairs: Sequence[tuple[str | None, JobSpec]]
+    ) -> list[int]:
+        """Batched `enqueue_in` for (delivery_id, spec) pairs: three statements however many
+        jobs. Within the batch the last job per coalescing key stays pending."""
+        if not pairs:
+            return []
+        now = self.clock()
+        keys = {spec.coalesce_key for _, spec in pairs if spec.coalesce_key is not None}
+        if keys:
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.coalesce_key.in_(sorted(keys)), jobs.c.state == PENDING)
+                .values(state=SUPERSEDED, finished_at=now, last_error="superseded")
+            )
+        last_for_key = {spec.coalesce_key: i for i, (_, spec) in enumerate(pairs)
+                        if spec.coalesce_key is not None}
+        rows = []
+        for i, (delivery_id, spec) in enumerate(pairs):
+            live = spec.coalesce_key is None or last_for_key[spec.coalesce_key] == i
+            rows.append({
+                "kind": spec.kind, "delivery_id": delivery_id,
+                "args": json.dumps(dict(spec.args)) if spec.args is not None else None,
+                "coalesce_key": spec.coalesce_key,
+                "state": PENDING if live else SUPERSEDED,
+                "attempts": 0, "max_attempts": self.policy.max_attempts, "run_at": now,
+                "created_at": now, "finished_at": None if live else now,
+                "last_error": None if live else "superseded",
+            })
+        result = conn.execute(
+            jobs.insert().returning(jobs.c.id, sort_by_parameter_order=True), rows
+        )
+        return [int(r[0]) for r in result]
 
     def enqueue(self, spec: JobSpec) -> int:
         with self.engine.begin() as conn:

@@ -45,3 +45,15 @@ async def test_one_bad_item_does_not_fail_the_others(sqlite_engine: Engine) -> N
     with sqlite_engine.connect() as conn:
         ids = {r[0] for r in conn.execute(sa.select(deliveries.c.delivery_id))}
     assert ids == {"ok-1", "bad"}  # the failed one left nothing behind
+
+
+async def test_pushes_to_one_pr_in_one_batch_leave_one_pending(sqlite_engine: Engine) -> None:
+    committer = GroupCommitter(sqlite_engine, JobQueue(sqlite_engine))
+    await committer.record(item("before", key="review:o/r#1"))
+    results = await asyncio.gather(*(committer.record(item(f"push{i}", key="review:o/r#1"))
+                                     for i in range(5)))
+    assert all(len(r.job_ids) == 1 for r in results)
+    with sqlite_engine.connect() as conn:
+        states = dict(conn.execute(sa.select(jobs.c.delivery_id, jobs.c.state)).all())
+    assert states == {"before": "superseded", "push0": "superseded", "push1": "superseded",
+                      "push2": "superseded", "push3": "superseded", "push4": "pending"}

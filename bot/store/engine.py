@@ -90,7 +90,7 @@ class SqliteCheckpointer:
     checkpoint on a separate connection runs beside the writer and never blocks it.
     """
 
-    def __init__(self, engine: Engine, interval: float = 0.5) -> None:
+    def __init__(self, engine: Engine, interval: float = 2.0) -> None:
         database = engine.url.database
         if engine.dialect.name != "sqlite" or not database or database == ":memory:":
             raise ValueError("SqliteCheckpointer needs a file-backed SQLite engine")
