@@ -221,9 +221,9 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         stored = f"{r['stored_total']:.0f} / {r['sent_total']:.0f}" if "stored" in r else "-"
+        jobs = f"{r['jobs']:.0f}" if "jobs" in r else "-"
         print(f"| {r['name']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
-              f"{r['p99_ms'] / floor['p99_ms']:.2f} | {r['per_s']:.0f} | {stored} | "
-              f"{r.get('jobs', '-')} |")
+              f"{r['p99_ms'] / floor['p99_ms']:.2f} | {r['per_s']:.0f} | {stored} | {jobs} |")
     print(f"\n(median of {args.rounds} interleaved rounds; stored / sent summed over rounds)")
     print("\ntargets: p99 <= 3x the floor's p99 and <= 25 ms; >= 300 deliveries/s; zero lost")
     if args.json:
