@@ -214,3 +214,26 @@ async def test_many_findings_cap_inline_and_batch_annotations(sqlite_engine: Eng
     assert len(patches) == 2  # 50 + 20
     assert "and 30 more in the check run" in w.fake.reviews[(REPO, 7)][0]["body"]
     await w.web.aclose()
+
+
+async def test_the_fake_refuses_what_github_refuses(world: tuple[World, str]) -> None:
+    """Guards the guards: off-diff comments and 51 annotations really get a 422."""
+    from bot.errors import GitHubError
+
+    w, head = world
+    gh = w.github.installation(42)
+    with pytest.raises(GitHubError) as off_diff:
+        await gh.create_review(REPO, 7, commit_id=head, body="x", event="COMMENT",
+                               comments=[{"path": "shop/__init__.py", "line": 1, "side": "RIGHT",
+                                          "body": "not in a hunk"}])
+    assert off_diff.value.status == 422
+    run_id = await gh.create_check_run(REPO, name="t", head_sha=head)
+    too_many = [{"path": "a.py", "start_line": 1, "end_line": 1,
+                 "annotation_level": "notice", "message": "m"}] * 51
+    with pytest.raises(GitHubError) as annotations:
+        await gh._request("PATCH", f"/repos/{REPO}/check-runs/{run_id}",
+                          json={"output": {"title": "t", "summary": "s",
+                                           "annotations": too_many}})
+    assert annotations.value.status == 422
+    with pytest.raises(ValueError, match="never posts a APPROVE"):
+        await gh.create_review(REPO, 7, commit_id=head, body="x", event="APPROVE", comments=[])

@@ -94,3 +94,37 @@ def test_replayed_deliveries_land_as_jobs_and_run(tmp_path: Path) -> None:
     assert accepted and accepted[0]["delivery_id"] == "e2e-1"
     assert any(e.get("job_id") for e in lines if e["msg"] == "job done")
     assert SECRET not in err
+
+
+@pytest.mark.postgres
+def test_db_upgrade_and_worker_cli_on_postgres(pg_url: str) -> None:
+    from bot.delivery import parse_delivery
+    from bot.handlers.table import build_router
+    from bot.intake import record_delivery
+    from bot.queue import JobQueue
+
+    env = {**os.environ, "DATABASE_URL": pg_url, "REVIEWBOT_POLL_SECONDS": "0.05"}
+    upgraded = cli("db", "upgrade", env=env)
+    assert upgraded.returncode == 0 and upgraded.stdout.strip() == "0002", upgraded.stderr
+    engine = create_engine(pg_url)
+    body = (FIXTURES / "webhooks" / "installation.created" / "payload.json").read_bytes()
+    delivery = parse_delivery({"x-github-event": "installation", "x-github-delivery": "w-1"},
+                              body)
+    record_delivery(engine, JobQueue(engine), delivery, outcome="queued",
+                    specs=build_router().plan(delivery))
+    worker = subprocess.Popen([str(BIN), "worker", "--concurrency", "2"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if JobQueue(engine).counts()["done"] == 1:
+                break
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert '"msg": "worker stopped"' in err
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(installations.c.id)).scalar() == 957387
+    engine.dispose()

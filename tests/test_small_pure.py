@@ -104,3 +104,32 @@ def test_delivery_parsing_and_own_events() -> None:
     assert not is_own_event(d, app_slug="other", app_id=6)
     with pytest.raises(MalformedDelivery):
         parse_delivery({"x-github-event": "x", "x-github-delivery": "y" * 200}, b"{}")
+
+
+def test_log_lines_are_json_with_ids_and_secrets_masked() -> None:
+    import logging
+
+    from bot.logs import JsonFormatter, RedactingFormatter, delivery_id_var, job_id_var
+
+    formatter = RedactingFormatter(JsonFormatter(), ["s3cr3t-value", "ab"])
+    record = logging.makeLogRecord({"msg": "token s3cr3t-value leaked", "levelname": "INFO",
+                                    "name": "t", "extra_field": "s3cr3t-value"})
+    d_token, j_token = delivery_id_var.set("d-9"), job_id_var.set(7)
+    try:
+        line = formatter.format(record)
+    finally:
+        delivery_id_var.reset(d_token)
+        job_id_var.reset(j_token)
+    data = json.loads(line)
+    assert "s3cr3t-value" not in line
+    assert data["msg"] == "token *** leaked" and data["extra_field"] == "***"
+    assert data["delivery_id"] == "d-9" and data["job_id"] == 7
+    assert "ab" not in formatter.secrets  # too short to mask safely
+
+
+def test_settings_never_show_secrets() -> None:
+    from tests.conftest import make_settings
+
+    settings = make_settings(OPENAI_API_KEY="sk-very-secret")
+    assert "sk-very-secret" not in repr(settings)
+    assert "sk-very-secret" in settings.secret_values()
