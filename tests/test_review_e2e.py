@@ -237,3 +237,31 @@ async def test_the_fake_refuses_what_github_refuses(world: tuple[World, str]) ->
     assert annotations.value.status == 422
     with pytest.raises(ValueError, match="never posts a APPROVE"):
         await gh.create_review(REPO, 7, commit_id=head, body="x", event="APPROVE", comments=[])
+
+
+async def test_files_are_read_across_pages(sqlite_engine: Engine, tmp_path: Path) -> None:
+    repo = tmp_path / "wide"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README").write_text("x\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    for i in range(130):
+        (repo / f"notes/n{i:03}.txt").parent.mkdir(exist_ok=True)
+        (repo / f"notes/n{i:03}.txt").write_text(f"note {i}\n")
+    (repo / "notes/key.pem").write_text("-----BEGIN RSA PRIVATE KEY-----\nabc\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "head")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    w = make_world(sqlite_engine)
+    load_repo_into(w.fake, repo, base, head)
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    pages = [p for m, p, s in w.fake.requests if p.endswith("/pulls/7/files")]
+    assert len(pages) == 2
+    body = w.fake.reviews[(REPO, 7)][0]["body"]
+    assert "reviewed 131 of 131 files" in body.lower()
+    (comment,) = w.fake.review_comments[(REPO, 7)]  # semgrep reads non-Python files too
+    assert comment["path"] == "notes/key.pem" and "private-key-committed" in comment["body"]
+    await w.web.aclose()

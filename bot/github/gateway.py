@@ -138,17 +138,20 @@ class InstallationClient:
                         base_sha=data["base"]["sha"], base_ref=data["base"]["ref"],
                         draft=bool(data.get("draft")), state=str(data.get("state", "open")))
 
-    async def list_pull_files(self, repo: str, number: int) -> list[PullFile]:
-        files: list[PullFile] = []
-        for page in range(1, MAX_FILES_PAGES + 1):
-            batch = await self._request("GET", f"/repos/{repo}/pulls/{number}/files",
-                                        params={"per_page": 100, "page": page})
-            files += [PullFile(filename=f["filename"], status=f.get("status", "modified"),
-                               patch=f.get("patch"), previous_filename=f.get("previous_filename"),
-                               changes=int(f.get("changes", 0))) for f in batch]
+    async def _paginate(self, url: str, max_pages: int) -> list[Any]:
+        items: list[Any] = []
+        for page in range(1, max_pages + 1):
+            batch = await self._request("GET", url, params={"per_page": 100, "page": page})
+            items += batch
             if len(batch) < 100:
                 break
-        return files
+        return items
+
+    async def list_pull_files(self, repo: str, number: int) -> list[PullFile]:
+        files = await self._paginate(f"/repos/{repo}/pulls/{number}/files", MAX_FILES_PAGES)
+        return [PullFile(filename=f["filename"], status=f.get("status", "modified"),
+                         patch=f.get("patch"), previous_filename=f.get("previous_filename"),
+                         changes=int(f.get("changes", 0))) for f in files]
 
     async def get_file(self, repo: str, path: str, ref: str) -> bytes | None:
         """The file's bytes at `ref`, or None when it does not exist there."""
@@ -166,25 +169,13 @@ class InstallationClient:
         return None  # over 1 MB GitHub sends no content: the review marks it too large
 
     async def list_reviews(self, repo: str, number: int) -> list[PostedReview]:
-        reviews: list[PostedReview] = []
-        for page in range(1, 11):
-            batch = await self._request("GET", f"/repos/{repo}/pulls/{number}/reviews",
-                                        params={"per_page": 100, "page": page})
-            reviews += [PostedReview(id=r["id"], body=r.get("body") or "",
-                                     commit_id=r.get("commit_id")) for r in batch]
-            if len(batch) < 100:
-                break
-        return reviews
+        reviews = await self._paginate(f"/repos/{repo}/pulls/{number}/reviews", 10)
+        return [PostedReview(id=r["id"], body=r.get("body") or "", commit_id=r.get("commit_id"))
+                for r in reviews]
 
     async def list_review_comment_bodies(self, repo: str, number: int) -> list[str]:
-        bodies: list[str] = []
-        for page in range(1, 11):
-            batch = await self._request("GET", f"/repos/{repo}/pulls/{number}/comments",
-                                        params={"per_page": 100, "page": page})
-            bodies += [c.get("body") or "" for c in batch]
-            if len(batch) < 100:
-                break
-        return bodies
+        comments = await self._paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
+        return [c.get("body") or "" for c in comments]
 
     # --- writes --------------------------------------------------------------------------
 
