@@ -265,3 +265,26 @@ async def test_files_are_read_across_pages(sqlite_engine: Engine, tmp_path: Path
     (comment,) = w.fake.review_comments[(REPO, 7)]  # semgrep reads non-Python files too
     assert comment["path"] == "notes/key.pem" and "private-key-committed" in comment["body"]
     await w.web.aclose()
+
+
+async def test_check_rerun_makes_a_new_check_run_but_no_second_review(
+        world: tuple[World, str]) -> None:
+    import json
+
+    from tests.conftest import payload_bytes
+    from tests.github_world import APP_ID
+
+    w, head = world
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    event = json.loads(payload_bytes("check_run.rerequested"))
+    event["repository"]["full_name"] = REPO
+    event["installation"] = {"id": 42}
+    event["check_run"]["app"]["id"] = APP_ID
+    event["check_run"]["pull_requests"] = [{"number": 7, "head": {"sha": head}}]
+    r = await w.deliver(json.dumps(event).encode(), "d-rerun", event="check_run")
+    assert r.json()["outcome"] == "queued"
+    await w.run_jobs()
+    assert len(w.fake.check_runs) == 2
+    assert all(run["status"] == "completed" for run in w.fake.check_runs.values())
+    assert len(w.fake.reviews[(REPO, 7)]) == 1

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 
 from bot.aggregate import FP_MARKER_RE, MARKER_RE
+from bot.delivery import Delivery
 from bot.diffmap import from_pull_files
 from bot.errors import ConfigError
 from bot.github.gateway import GitHubApp, InstallationClient
@@ -45,11 +46,28 @@ def review_comment_json(plan: ReviewPlan) -> list[dict[str, Any]]:
 
 async def handle_pull_request(ctx: JobContext, job: ClaimedJob) -> None:
     payload = job.payload
-    repo = payload["repository"]["full_name"]
-    number = int(payload["pull_request"]["number"])
-    default_branch = payload["repository"].get("default_branch") or "main"
     gh = github_of(ctx).installation(int(payload["installation"]["id"]))
+    await review_pull(ctx, gh, payload["repository"]["full_name"],
+                      int(payload["pull_request"]["number"]),
+                      payload["repository"].get("default_branch") or "main", rerun=False)
 
+
+async def handle_check_rerun(ctx: JobContext, job: ClaimedJob) -> None:
+    """The "Re-run" button on our check run: a fresh check run for the PR's current head;
+    the review itself is still posted at most once per head."""
+    payload = job.payload
+    owner_app = (payload["check_run"].get("app") or {}).get("id")
+    if ctx.settings.github_app_id is not None and owner_app != ctx.settings.github_app_id:
+        log.info("re-run requested for another app's check run; ignored")
+        return
+    gh = github_of(ctx).installation(int(payload["installation"]["id"]))
+    for pr in payload["check_run"].get("pull_requests") or []:
+        await review_pull(ctx, gh, payload["repository"]["full_name"], int(pr["number"]),
+                          payload["repository"].get("default_branch") or "main", rerun=True)
+
+
+async def review_pull(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
+                      default_branch: str, *, rerun: bool) -> None:
     pull = await gh.get_pull(repo, number)  # the current head: a newer push may have landed
     if pull.state != "open":
         log.info("pull request is not open; nothing to review", extra={"repo": repo})
@@ -62,7 +80,7 @@ async def handle_pull_request(ctx: JobContext, job: ClaimedJob) -> None:
 
     run = await anyio.to_thread.run_sync(store.get_or_create_run, ctx.engine, repo, number,
                                          pull.head_sha)
-    if run.review_id is not None and run.check_completed:
+    if run.review_id is not None and run.check_completed and not rerun:
         log.info("already reviewed at this head; nothing to post", extra={"repo": repo})
         return
     existing = await gh.list_reviews(repo, number)
@@ -75,7 +93,7 @@ async def handle_pull_request(ctx: JobContext, job: ClaimedJob) -> None:
         run = store.ReviewRun(run.id, run.check_run_id, marked.id, run.check_completed)
 
     dry_run = ctx.settings.dry_run
-    check_run_id = run.check_run_id
+    check_run_id = None if rerun and run.check_completed else run.check_run_id
     if check_run_id is None and not dry_run:
         check_run_id = await gh.create_check_run(repo, name=CHECK_NAME, head_sha=pull.head_sha)
         await anyio.to_thread.run_sync(
@@ -135,6 +153,16 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     return await run_review(request)
 
 
+def check_run_pull_key(delivery: Delivery) -> str | None:
+    check_run = delivery.payload.get("check_run")
+    prs = check_run.get("pull_requests") if isinstance(check_run, dict) else None
+    if not prs or delivery.repository is None or not isinstance(prs[0], dict):
+        return None
+    return f"review:{delivery.repository}#{prs[0].get('number')}"
+
+
 def register(router: Router) -> None:
     router.add("pull_request", REVIEW_ACTIONS, "review.pull_request", handle_pull_request,
                coalesce=pull_request_key)
+    router.add("check_run", ["rerequested"], "review.check_rerun", handle_check_rerun,
+               coalesce=check_run_pull_key)
