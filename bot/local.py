@@ -57,10 +57,24 @@ def request_from_git(repo: Path, base: str, head: str) -> ReviewRequest:
     text = git(repo, "diff", "--no-color", "--no-ext-diff", "-M", f"{base_sha}...{head_sha}")
     diff = parse_unified_diff(text.decode("utf-8", errors="replace"))
     loaded = _config_at(repo, base_sha)
-    contents = {p: show(repo, head_sha, p) for p in files_to_fetch(diff, loaded.config)}
+    special = special_entries(repo, head_sha)
+    contents = {p: show(repo, head_sha, p) for p in files_to_fetch(diff, loaded.config)
+                if p not in special}
     linter = {n: c for n in LINTER_CONFIG_FILES if (c := show(repo, base_sha, n)) is not None}
     return ReviewRequest(base=base_sha, head=head_sha, diff=diff, contents=contents,
-                         config=loaded, linter_configs=linter)
+                         config=loaded, linter_configs=linter, unreviewable=special)
+
+
+def special_entries(repo: Path, ref: str) -> dict[str, str]:
+    """Symlinks and submodules at `ref`: their "content" is a path or a commit, not code."""
+    kinds = {"120000": "symlink", "160000": "submodule"}
+    out = {}
+    for row in git(repo, "ls-tree", "-r", "-z", ref).decode(errors="replace").split("\0"):
+        meta, _, path = row.partition("\t")
+        mode = meta.split(" ", 1)[0]
+        if mode in kinds:
+            out[path] = kinds[mode]
+    return out
 
 
 def request_from_patch(repo: Path, patch: Path) -> ReviewRequest:

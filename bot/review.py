@@ -28,6 +28,8 @@ class ReviewRequest:
     config: LoadedConfig = field(default_factory=lambda: LoadedConfig(RepoConfig()))
     linter_configs: Mapping[str, bytes] = field(default_factory=dict)
     already_posted: frozenset[str] = frozenset()
+    # Paths known not to be reviewable whatever their content (symlinks, submodules).
+    unreviewable: Mapping[str, str] = field(default_factory=dict)
 
 
 def _ignore_reason(path: str, config: RepoConfig) -> str | None:
@@ -51,15 +53,18 @@ def files_to_fetch(diff: DiffMap, config: RepoConfig) -> list[str]:
 
 
 def triage_files(
-    diff: DiffMap, config: RepoConfig, contents: Mapping[str, bytes | None]
+    diff: DiffMap, config: RepoConfig, contents: Mapping[str, bytes | None],
+    unreviewable: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
     """Split the changed files into reviewable ones and skipped ones with a reason (pure)."""
     reviewable: dict[str, bytes] = {}
     skipped: list[tuple[str, str]] = []
     for path, f in sorted(diff.files.items()):
-        reason = None
+        reason = (unreviewable or {}).get(path)
         content = contents.get(path)
-        if f.status is FileStatus.REMOVED:
+        if reason is not None:
+            pass
+        elif f.status is FileStatus.REMOVED:
             reason = "deleted"
         elif (ignore := _ignore_reason(path, config)) is not None:
             reason = ignore
@@ -92,7 +97,8 @@ async def run_review(
     runners: Mapping[str, Runner] | None = None,
 ) -> ReviewPlan:
     config = request.config.config
-    reviewable, skipped = triage_files(request.diff, config, request.contents)
+    reviewable, skipped = triage_files(request.diff, config, request.contents,
+                                       request.unreviewable)
     coverage = Coverage(files_total=len(request.diff.files), files_reviewed=len(reviewable),
                         skipped=tuple(skipped))
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]

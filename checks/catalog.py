@@ -31,6 +31,10 @@ CONCERNS: dict[tuple[str, str], str] = {
     ("bandit", "B307"): "eval-untrusted",
     ("ruff", "S307"): "eval-untrusted",
     ("pylint", "W0123"): "eval-untrusted",
+    ("ruff", "invalid-syntax"): "syntax-error",
+    ("ruff", "syntax-error"): "syntax-error",
+    ("ruff", "E902"): "syntax-error",
+    ("pylint", "E0001"): "syntax-error",
     ("ruff", "F401"): "unused-import",
     ("pylint", "W0611"): "unused-import",
     ("ruff", "F841"): "unused-variable",
@@ -81,7 +85,7 @@ def ruff_checker(code: str) -> str:
     if code.startswith("S"):
         return "security"
     if code.startswith(("F", "B", "PLE", "PLW", "E9", "E722", "ASYNC")) or code in (
-        "E711", "E712", "E721",
+        "E711", "E712", "E721", "invalid-syntax", "syntax-error",
     ):
         return "bug"
     return "style"

@@ -34,6 +34,11 @@ def relative(path: str, root: str) -> str:
     return text[2:] if text.startswith("./") else text
 
 
+def clean(message: str, root: str) -> str:
+    """Messages must not show the temp dir the snapshot lived in."""
+    return message.replace(root.rstrip("/") + "/", "").strip()
+
+
 def parse_ruff(text: str, root: str) -> list[Finding]:
     data = _load(text, "ruff") or []
     if not isinstance(data, list):
@@ -42,7 +47,7 @@ def parse_ruff(text: str, root: str) -> list[Finding]:
     for item in data:
         code = item.get("code") or "syntax-error"
         checker = ruff_checker(code)
-        if code in ("syntax-error",) or code.startswith(("E9", "PLE")) or code == "F821":
+        if code in ("syntax-error", "invalid-syntax", "F821") or code.startswith(("E9", "PLE")):
             severity = Severity.ERROR
         elif checker in ("bug", "security"):
             severity = Severity.WARNING
@@ -53,7 +58,7 @@ def parse_ruff(text: str, root: str) -> list[Finding]:
             checker=checker, tool="ruff", rule=code, severity=severity,
             path=relative(item["filename"], root), line=int(loc.get("row") or 1),
             end_line=int(end["row"]) if end.get("row") else None,
-            message=str(item.get("message", "")).strip(), concern=concern_of("ruff", code),
+            message=clean(str(item.get("message", "")), root), concern=concern_of("ruff", code),
         ))
     return out
 
@@ -72,7 +77,7 @@ def parse_pylint(text: str, root: str) -> list[Finding]:
             severity=severity, path=relative(str(m.get("path", "")), root),
             line=max(1, int(m.get("line") or 1)),
             end_line=int(m["endLine"]) if m.get("endLine") else None,
-            message=f"{m.get('message', '').strip()} ({symbol})",
+            message=f"{clean(str(m.get('message', '')), root)} ({symbol})",
             concern=concern_of("pylint", mid),
         ))
     return out
@@ -95,7 +100,7 @@ def parse_bandit(text: str, root: str) -> list[Finding]:
             path=relative(str(r.get("filename", "")), root),
             line=int(r.get("line_number") or 1),
             end_line=int(end) if end else None,
-            message=f"{str(r.get('issue_text', '')).strip()} ({r.get('test_name', rule)})",
+            message=f"{clean(str(r.get('issue_text', '')), root)} ({r.get('test_name', rule)})",
             concern=concern_of("bandit", rule),
         ))
     return out
@@ -125,7 +130,7 @@ def parse_semgrep(text: str, root: str) -> list[Finding]:
             path=relative(str(r.get("path", "")), root),
             line=int((r.get("start") or {}).get("line") or 1),
             end_line=int((r.get("end") or {}).get("line") or 0) or None,
-            message=str(extra.get("message", "")).strip(),
+            message=clean(str(extra.get("message", "")), root),
             concern=str(meta.get("concern") or concern_of("semgrep", rule)),
         ))
     return out
@@ -138,5 +143,8 @@ def semgrep_errors(text: str) -> list[str]:
 
 
 def bandit_errors(text: str) -> list[str]:
+    """Files bandit could not analyse, except syntax errors: ruff and pylint report those
+    as findings on the file itself."""
     data = _load(text, "bandit") or {}
-    return [f"{e.get('filename')}: {e.get('reason')}" for e in data.get("errors", [])]
+    return [f"{relative(str(e.get('filename')), '/').lstrip('./')}: {e.get('reason')}"
+            for e in data.get("errors", []) if "syntax error" not in str(e.get("reason"))]

@@ -163,7 +163,7 @@ class InstallationClient:
                 return None
             raise
         if not isinstance(data, dict) or data.get("type") != "file":
-            return None
+            return None  # a directory, symlink or submodule: not reviewable content
         if data.get("encoding") == "base64" and data.get("content") is not None:
             return base64.b64decode(data["content"])
         return None  # over 1 MB GitHub sends no content: the review marks it too large
