@@ -12,7 +12,7 @@ from bot.findings import CHECKERS, Finding, Severity
 from bot.fingerprint import fingerprint
 from bot.plan import Annotation, Coverage, InlineComment, ReviewPlan, Usage
 from bot.repo_config import RepoConfig
-from checks.catalog import CHECKER_PRIORITY
+from checks.catalog import CHECKER_PRIORITY, concerns_of_codes
 
 MARKER_RE = re.compile(r"<!-- reviewbot:review head=([0-9a-fA-F]+|\S+) version=(\S+) -->")
 FP_MARKER_RE = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->")
@@ -62,6 +62,29 @@ def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
     return merged
 
 
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?",
+                   re.IGNORECASE)
+_NOSEC = re.compile(r"#\s*nosec\b", re.IGNORECASE)
+
+
+def suppressed(f: Finding, source: str | None) -> bool:
+    """Inline suppressions on the flagged line hold across tools: `# noqa` (all), `# noqa:
+    F401` (that rule and the same concern from pylint), `# nosec` (security findings)."""
+    if source is None:
+        return False
+    lines = source.splitlines()
+    text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+    if f.checker == "security" and _NOSEC.search(text):
+        return True
+    match = _NOQA.search(text)
+    if match is None:
+        return False
+    if not match.group("codes"):
+        return True
+    codes = {c.upper() for c in re.split(r"[\s,]+", match.group("codes")) if c}
+    return f.rule in codes or (f.concern is not None and f.concern in concerns_of_codes(codes))
+
+
 def select_findings(
     findings: Iterable[Finding],
     diff: DiffMap,
@@ -78,6 +101,8 @@ def select_findings(
         if f.severity.rank < config.min_severity.rank:
             continue
         if not diff.in_scope(f.path, f.line, f.end_line, config.filter_mode):
+            continue
+        if suppressed(f, sources.get(f.path)):
             continue
         kept.append(f.with_fingerprint(fingerprint(f, sources.get(f.path))))
     return sorted(merge_duplicates(kept), key=rank_key)

@@ -68,11 +68,22 @@ PYLINT_DISABLE = (
     "import-error", "no-name-in-module", "no-member", "c-extension-no-member",
     "relative-beyond-top-level", "cyclic-import", "import-outside-toplevel",
     "fixme", "logging-fstring-interpolation", "C", "R",
+    # Noisy in review comments: fire on callbacks, pytest fixtures, intentional designs.
+    "unused-argument", "redefined-outer-name", "abstract-method", "protected-access",
+    "attribute-defined-outside-init", "unnecessary-pass", "pointless-string-statement",
+    # ruff's F811 covers redefinitions and understands typing.overload aliases.
+    "function-redefined",
 )
 # Refactor/convention messages worth keeping: performance and correctness hints.
 PYLINT_ENABLE = ("consider-using-dict-items", "use-a-generator", "consider-using-set-comprehension",
                  "consider-using-with", "literal-comparison")
 BANDIT_SKIP = ("B101", "B404", "B603")  # assert, importing subprocess, subprocess w/o shell
+
+
+def concerns_of_codes(codes: set[str]) -> set[str]:
+    """The concerns that `# noqa: CODE` suppressions name (codes are ruff's)."""
+    return {concern for (tool, rule), concern in CONCERNS.items()
+            if tool == "ruff" and rule in codes}
 
 
 def concern_of(tool: str, rule: str) -> str:

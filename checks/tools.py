@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from bot.errors import ToolError
 from bot.findings import Finding
 from checks import parsers
 from checks.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
+from checks.pylint_env import link_pylint_env, repo_pylint_disables
 from checks.runner import clean_env, find_executable, run_tool
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -55,12 +57,22 @@ async def run_ruff(ws: Workspace) -> ToolResult:
                       seconds=out.seconds, files=len(ws.python_files))
 
 
+PYLINT_RUNNER = Path(__file__).resolve().parent / "pylint_runner.py"
+
+
 async def run_pylint(ws: Workspace) -> ToolResult:
+    """pylint in an isolated interpreter (see pylint_runner.py), with our own rc file: the
+    repository's disabled messages are honoured, nothing else from its settings."""
     if not ws.python_files:
         return ToolResult("pylint")
-    argv = [find_executable("pylint"), "--output-format=json2", "--score=n", "--jobs=1",
-            "--persistent=n", f"--disable={','.join(PYLINT_DISABLE)}",
-            f"--enable={','.join(PYLINT_ENABLE)}", "--", *ws.python_files]
+    env_dir = link_pylint_env(ws.home / "pylint-env")
+    rcfile = ws.home / "pylintrc"
+    disabled = [*PYLINT_DISABLE, *repo_pylint_disables(ws.root)]
+    rcfile.write_text("[MAIN]\npersistent=no\n")
+    argv = [sys.executable, "-I", "-S", str(PYLINT_RUNNER), str(env_dir),
+            f"--rcfile={rcfile}", "--output-format=json2", "--score=n", "--jobs=1",
+            f"--disable={','.join(disabled)}", f"--enable={','.join(PYLINT_ENABLE)}",
+            "--", *ws.python_files]
     # pylint's exit status is a bit mask of message kinds; 32 means it could not run.
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
                          ok_codes=tuple(range(32)))
@@ -72,6 +84,7 @@ async def run_bandit(ws: Workspace) -> ToolResult:
     if not ws.python_files:
         return ToolResult("bandit")
     argv = [find_executable("bandit"), "-f", "json", "-q", "--confidence-level", "medium",
+            "--severity-level", "medium",
             "--skip", ",".join(BANDIT_SKIP)]
     if (ws.root / ".bandit").is_file():
         argv += ["--ini", ".bandit"]
