@@ -25,6 +25,7 @@ CONCERNS: dict[tuple[str, str], str] = {
     ("bandit", "B113"): "requests-without-timeout",
     ("ruff", "S113"): "requests-without-timeout",
     ("semgrep", "requests-without-timeout"): "requests-without-timeout",
+    ("pylint", "W3101"): "requests-without-timeout",
     ("bandit", "B501"): "tls-verification-disabled",
     ("ruff", "S501"): "tls-verification-disabled",
     ("semgrep", "tls-verify-false"): "tls-verification-disabled",
@@ -93,7 +94,7 @@ def concern_of(tool: str, rule: str) -> str:
 def ruff_checker(code: str) -> str:
     if code.startswith(("PERF", "C4")):
         return "performance"
-    if code.startswith("S"):
+    if code.startswith("S") and code[1:2].isdigit():  # S (bandit rules), not SIM
         return "security"
     if code.startswith(("F", "B", "PLE", "PLW", "E9", "E722", "ASYNC")) or code in (
         "E711", "E712", "E721", "invalid-syntax", "syntax-error",

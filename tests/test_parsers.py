@@ -55,3 +55,12 @@ def test_garbage_output_is_a_parse_error(parse) -> None:  # type: ignore[no-unty
 
 def test_empty_output_means_no_findings() -> None:
     assert parsers.parse_ruff("", "/x") == [] and parsers.parse_semgrep("", "/x") == []
+
+
+def test_ruff_rule_families_map_to_checkers() -> None:
+    from checks.catalog import ruff_checker
+
+    assert ruff_checker("S602") == "security"
+    assert ruff_checker("SIM108") == "style"
+    assert ruff_checker("PERF401") == "performance"
+    assert ruff_checker("F821") == "bug"
