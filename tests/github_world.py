@@ -92,6 +92,7 @@ class World:
     worker: Worker
     queue: JobQueue
     github: GitHubApp
+    private_key: str
 
     async def deliver(self, body: bytes, delivery_id: str, event: str = "pull_request"
                       ) -> httpx.Response:
@@ -121,4 +122,4 @@ def make_world(engine: Engine, **env: Any) -> World:
     web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")
     queue = JobQueue(engine)
     worker = Worker(queue, router, context, lease_seconds=60, poll_seconds=0.01)
-    return World(fake, engine, web, worker, queue, github)
+    return World(fake, engine, web, worker, queue, github, pem)
