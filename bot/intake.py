@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
@@ -142,10 +142,12 @@ def record_batch(
 class GroupCommitter:
     """Funnels concurrent intake requests of one event loop into shared transactions."""
 
-    def __init__(self, engine: Engine, queue: JobQueue, max_batch: int = 64) -> None:
+    def __init__(self, engine: Engine, queue: JobQueue, max_batch: int = 64,
+                 on_jobs: Callable[[], None] | None = None) -> None:
         self.engine = engine
         self.queue = queue
         self.max_batch = max_batch
+        self.on_jobs = on_jobs  # e.g. wake the in-process workers
         self._waiting: list[tuple[IntakeItem, asyncio.Future[IntakeResult]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -166,6 +168,9 @@ class GroupCommitter:
                 )
             except Exception as exc:  # noqa: BLE001 - not swallowed: every waiting request gets it
                 results = [exc] * len(batch)  # type: ignore[list-item]
+            if self.on_jobs is not None and any(
+                    isinstance(r, IntakeResult) and r.job_ids for r in results):
+                self.on_jobs()
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
                     continue

@@ -150,6 +150,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         pool = build_workers(settings, queue, router, state.context, workers, app_metrics)
+        if workers:
+            state.committer.on_jobs = pool.wake_event.set
         checkpointer = SqliteCheckpointer(engine) if is_file_sqlite(engine) else None
         if checkpointer is not None:
             checkpointer.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -46,8 +45,9 @@ class Worker:
         self.metrics = metrics
         self.worker_id = worker_id or make_worker_id()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Claim and run jobs until `stop` is set; the job in hand is finished first."""
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
+        """Claim and run jobs until `stop` is set; the job in hand is finished first.
+        Between polls it sleeps until `wake` is set (new jobs were enqueued here)."""
         while not stop.is_set():
             try:
                 job = await anyio.to_thread.run_sync(
@@ -58,10 +58,22 @@ class Worker:
                 log.exception("claiming a job failed")
                 job = None
             if job is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+                await self._idle(stop, wake)
                 continue
             await self.process(job)
+
+    async def _idle(self, stop: asyncio.Event, wake: asyncio.Event | None) -> None:
+        waiters = [asyncio.ensure_future(stop.wait())]
+        if wake is not None:
+            waiters.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=self.poll_seconds,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        if wake is not None:
+            wake.clear()
 
     async def process(self, job: ClaimedJob) -> None:
         delivery_token = delivery_id_var.set(job.delivery_id)
@@ -139,10 +151,12 @@ class WorkerPool:
         self.workers = workers
         self.grace_seconds = grace_seconds
         self.stop_event = asyncio.Event()
+        self.wake_event = asyncio.Event()  # set when jobs are enqueued in this process
         self.tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self.tasks = [asyncio.create_task(w.run(self.stop_event)) for w in self.workers]
+        self.tasks = [asyncio.create_task(w.run(self.stop_event, self.wake_event))
+                      for w in self.workers]
 
     async def stop(self) -> None:
         self.stop_event.set()
