@@ -43,6 +43,8 @@ class RepoConfig(BaseModel):
     filter_mode: FilterMode = FilterMode.ADDED
     min_severity: Severity = Severity.NOTE
     max_comments: int = Field(default=30, ge=0, le=100)
+    # Files reviewed per change; the rest are listed as skipped (bounds time and API calls).
+    max_files: int = Field(default=300, ge=1, le=3000)
     fail_on: Severity | None = Severity.ERROR
     request_changes: bool = False  # REQUEST_CHANGES only when set and an error exists
     review_drafts: bool = False

@@ -44,12 +44,12 @@ def _ignore_reason(path: str, config: RepoConfig) -> str | None:
 
 
 def files_to_fetch(diff: DiffMap, config: RepoConfig) -> list[str]:
-    """The changed files whose head content the review needs (pure)."""
+    """The changed files whose head content the review needs, at most `max_files` (pure)."""
     return [
         path for path, f in sorted(diff.files.items())
         if f.status is not FileStatus.REMOVED and not f.is_binary and not f.too_large
         and _ignore_reason(path, config) is None
-    ]
+    ][: config.max_files]
 
 
 def triage_files(
@@ -59,6 +59,7 @@ def triage_files(
     """Split the changed files into reviewable ones and skipped ones with a reason (pure)."""
     reviewable: dict[str, bytes] = {}
     skipped: list[tuple[str, str]] = []
+    eligible = 0
     for path, f in sorted(diff.files.items()):
         reason = (unreviewable or {}).get(path)
         content = contents.get(path)
@@ -72,22 +73,30 @@ def triage_files(
             reason = "binary"
         elif f.too_large:
             reason = "diff too large"
-        elif content is None:
-            reason = "content unavailable"
-        elif len(content) > MAX_FILE_BYTES:
-            reason = "file too large"
-        elif is_binary(content):
-            reason = "binary"
         else:
-            try:
-                safe_relpath(path)
-            except UnsafePath:
-                reason = "unsafe path"
+            eligible += 1
+            reason = _content_problem(path, content, eligible, config.max_files)
         if reason is None and content is not None:
             reviewable[path] = content
         else:
             skipped.append((path, reason or "unknown"))
     return reviewable, skipped
+
+
+def _content_problem(path: str, content: bytes | None, rank: int, limit: int) -> str | None:
+    if rank > limit:
+        return f"over the {limit}-file limit"
+    if content is None:
+        return "content unavailable"
+    if len(content) > MAX_FILE_BYTES:
+        return "file too large"
+    if is_binary(content):
+        return "binary"
+    try:
+        safe_relpath(path)
+    except UnsafePath:
+        return "unsafe path"
+    return None
 
 
 async def run_review(
