@@ -288,3 +288,21 @@ async def test_check_rerun_makes_a_new_check_run_but_no_second_review(
     assert len(w.fake.check_runs) == 2
     assert all(run["status"] == "completed" for run in w.fake.check_runs.values())
     assert len(w.fake.reviews[(REPO, 7)]) == 1
+
+
+@pytest.mark.postgres
+async def test_review_flow_on_postgres(pg_engine: Engine, tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    w = make_world(pg_engine)
+    load_repo_into(w.fake, repo, base, head)
+    await w.deliver(pr_event(7, head), "pg-1")
+    await w.deliver(pr_event(7, head, "synchronize"), "pg-2")  # supersedes the first
+    assert await w.run_jobs() == 1
+    assert job_states(pg_engine) == ["superseded", "done"]
+    assert len(w.fake.reviews[(REPO, 7)]) == 1
+    assert len(w.fake.review_comments[(REPO, 7)]) == 7
+    await w.deliver(pr_event(7, head, "reopened"), "pg-3")
+    await w.run_jobs()
+    assert len(w.fake.reviews[(REPO, 7)]) == 1
+    await w.web.aclose()
