@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         default=None, validation_alias="GITHUB_WEBHOOK_SECRET"
     )
     github_api_url: str = Field(default="https://api.github.com", validation_alias="GITHUB_API_URL")
+    # Seconds between mutating GitHub requests per installation (GitHub's guidance: 1).
+    github_write_interval: float = Field(default=1.0, ge=0,
+                                         validation_alias="REVIEWBOT_GITHUB_WRITE_INTERVAL")
     # The bot's own login is "<slug>[bot]"; events it caused are acknowledged and ignored.
     app_slug: str | None = Field(default=None, validation_alias="REVIEWBOT_APP_SLUG")
 

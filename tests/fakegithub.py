@@ -95,6 +95,7 @@ class FakeGitHub:
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.issue_comments: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str, int]] = []
+        self.mutation_times: list[float] = []
         self.faults: list[Fault] = []
         self.refused: list[tuple[str, str, int, str]] = []
         self._ids = itertools.count(1000)
@@ -117,6 +118,8 @@ class FakeGitHub:
     async def dispatch(self, request: Request) -> Response:
         path = "/" + request.path_params["path"]
         method = request.method
+        if method != "GET" and not path.startswith("/app/"):
+            self.mutation_times.append(time.monotonic())
         for fault in self.faults:
             if fault.times > 0 and fault.method == method and re.fullmatch(fault.path_regex, path):
                 fault.times -= 1

@@ -108,14 +108,15 @@ class World:
         return ran
 
 
-def make_world(engine: Engine, **env: Any) -> World:
+def make_world(engine: Engine, mutation_interval: float = 0.0, **env: Any) -> World:
     pem, public = make_key()
     template = json.loads(payload_bytes("pull_request.opened-githubkit"))["pull_request"]
     fake = FakeGitHub(APP_ID, public, template)
     settings = make_settings(GITHUB_APP_ID=APP_ID, GITHUB_PRIVATE_KEY=pem,
                              GITHUB_API_URL="http://github.test", **env)
     github = GitHubApp(app_id=APP_ID, private_key=pem, base_url="http://github.test",
-                       transport=httpx.ASGITransport(app=fake.app), retry_base_seconds=0.01)
+                       transport=httpx.ASGITransport(app=fake.app), retry_base_seconds=0.01,
+                       mutation_interval=mutation_interval)
     context = JobContext(settings=settings, engine=engine, services={"github": github})
     router = build_router()
     app = create_app(settings, engine=engine, router=router, context=context)

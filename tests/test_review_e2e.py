@@ -3,6 +3,7 @@ and check run posted. The linters run for real."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -305,4 +306,17 @@ async def test_review_flow_on_postgres(pg_engine: Engine, tmp_path: Path) -> Non
     await w.deliver(pr_event(7, head, "reopened"), "pg-3")
     await w.run_jobs()
     assert len(w.fake.reviews[(REPO, 7)]) == 1
+    await w.web.aclose()
+
+
+async def test_mutating_requests_are_paced(sqlite_engine: Engine, tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    w = make_world(sqlite_engine, mutation_interval=0.3)
+    load_repo_into(w.fake, repo, base, head)
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    times = w.fake.mutation_times
+    assert len(times) == 3  # check run created, review, check run completed
+    assert all(b - a >= 0.29 for a, b in itertools.pairwise(times))
     await w.web.aclose()

@@ -7,6 +7,7 @@ becomes `RetryLater`, and the job is re-scheduled instead of holding a worker fo
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from collections.abc import Sequence
@@ -65,6 +66,26 @@ class PostedReview:
     commit_id: str | None
 
 
+class MutationPacer:
+    """GitHub asks integrations to leave about a second between mutating requests (POST,
+    PATCH, PUT, DELETE) to avoid secondary rate limits; one pacer per installation, shared
+    by every job of that installation in this process."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._lock = asyncio.Lock()
+        self._last = 0.0
+
+    async def wait(self) -> None:
+        if self.interval <= 0:
+            return
+        async with self._lock:
+            delay = self._last + self.interval - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._last = time.monotonic()
+
+
 class GitHubApp:
     """Built once by the composition root; hands out per-installation clients."""
 
@@ -78,7 +99,10 @@ class GitHubApp:
         max_concurrency: int = 8,
         retry_base_seconds: float = 1.0,
         timeout: float = 30.0,
+        mutation_interval: float = 1.0,
     ) -> None:
+        self.mutation_interval = mutation_interval
+        self._pacers: dict[int, MutationPacer] = {}
         self._github = GitHub(
             AppAuthStrategy(app_id=str(app_id), private_key=private_key),
             base_url=base_url,
@@ -94,7 +118,9 @@ class GitHubApp:
     def installation(self, installation_id: int) -> InstallationClient:
         auth = self._github.auth
         assert isinstance(auth, AppAuthStrategy)
-        return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)))
+        pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
+        return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
+                                  pacer)
 
 
 def app_from_settings(
@@ -104,14 +130,18 @@ def app_from_settings(
     if settings.github_app_id is None or key is None:
         raise ConfigError("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed for GitHub")
     return GitHubApp(app_id=settings.github_app_id, private_key=key,
-                     base_url=settings.github_api_url, transport=transport)
+                     base_url=settings.github_api_url, transport=transport,
+                     mutation_interval=settings.github_write_interval)
 
 
 class InstallationClient:
-    def __init__(self, github: GitHub[Any]) -> None:
+    def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None) -> None:
         self._gh = github
+        self._pacer = pacer or MutationPacer(0)
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        if method != "GET":
+            await self._pacer.wait()
         try:
             response = await self._gh.arequest(method, url, **kwargs)
         except RateLimitExceeded as exc:
