@@ -18,6 +18,7 @@ from bot.jobs import JobContext
 from bot.queue import JobQueue
 from bot.replay import github_headers
 from bot.web import WEBHOOK_PATH, create_app
+from bot.wiring import queue_policy
 from bot.worker import Worker
 from tests.conftest import SECRET, make_settings, payload_bytes
 from tests.fakegithub import FakeGitHub, FakePull, make_key
@@ -121,6 +122,6 @@ def make_world(engine: Engine, mutation_interval: float = 0.0, **env: Any) -> Wo
     router = build_router()
     app = create_app(settings, engine=engine, router=router, context=context)
     web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")
-    queue = JobQueue(engine)
+    queue = JobQueue(engine, policy=queue_policy(settings))
     worker = Worker(queue, router, context, lease_seconds=60, poll_seconds=0.01)
     return World(fake, engine, web, worker, queue, github, pem)

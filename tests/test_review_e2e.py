@@ -320,3 +320,21 @@ async def test_mutating_requests_are_paced(sqlite_engine: Engine, tmp_path: Path
     assert len(times) == 3  # check run created, review, check run completed
     assert all(b - a >= 0.29 for a, b in itertools.pairwise(times))
     await w.web.aclose()
+
+
+async def test_last_failed_attempt_closes_the_check_run(sqlite_engine: Engine,
+                                                        tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    w = make_world(sqlite_engine, REVIEWBOT_JOB_MAX_ATTEMPTS=2, REVIEWBOT_BACKOFF_BASE=0)
+    load_repo_into(w.fake, repo, base, head)
+    w.fake.fail(Fault("GET", rf"/repos/{REPO}/pulls/7/files", 404, {"message": "Not Found"},
+                      times=10))
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert job_states(w.engine) == ["dead"]
+    (run,) = w.fake.check_runs.values()  # one check run across both attempts
+    assert run["status"] == "completed" and run["conclusion"] == "neutral"
+    assert "could not finish" in run["summary"] and "404" in run["summary"]
+    assert (REPO, 7) not in w.fake.reviews
+    await w.web.aclose()

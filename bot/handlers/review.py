@@ -12,11 +12,11 @@ import anyio
 from bot.aggregate import FP_MARKER_RE, MARKER_RE
 from bot.delivery import Delivery
 from bot.diffmap import from_pull_files
-from bot.errors import ConfigError
-from bot.github.gateway import GitHubApp, InstallationClient
+from bot.errors import ConfigError, RetryLater, ReviewbotError
+from bot.github.gateway import GitHubApp, InstallationClient, PullInfo
 from bot.jobs import ClaimedJob, JobContext
 from bot.plan import ReviewPlan
-from bot.repo_config import CONFIG_PATH, parse_repo_config
+from bot.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
 from bot.review import ReviewRequest, files_to_fetch, run_review
 from bot.routing import Router, pull_request_key
 from bot.snapshot import LINTER_CONFIG_FILES
@@ -49,7 +49,8 @@ async def handle_pull_request(ctx: JobContext, job: ClaimedJob) -> None:
     gh = github_of(ctx).installation(int(payload["installation"]["id"]))
     await review_pull(ctx, gh, payload["repository"]["full_name"],
                       int(payload["pull_request"]["number"]),
-                      payload["repository"].get("default_branch") or "main", rerun=False)
+                      payload["repository"].get("default_branch") or "main", rerun=False,
+                      last_attempt=job.attempts >= job.max_attempts)
 
 
 async def handle_check_rerun(ctx: JobContext, job: ClaimedJob) -> None:
@@ -63,11 +64,12 @@ async def handle_check_rerun(ctx: JobContext, job: ClaimedJob) -> None:
     gh = github_of(ctx).installation(int(payload["installation"]["id"]))
     for pr in payload["check_run"].get("pull_requests") or []:
         await review_pull(ctx, gh, payload["repository"]["full_name"], int(pr["number"]),
-                          payload["repository"].get("default_branch") or "main", rerun=True)
+                          payload["repository"].get("default_branch") or "main", rerun=True,
+                          last_attempt=job.attempts >= job.max_attempts)
 
 
 async def review_pull(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
-                      default_branch: str, *, rerun: bool) -> None:
+                      default_branch: str, *, rerun: bool, last_attempt: bool = False) -> None:
     pull = await gh.get_pull(repo, number)  # the current head: a newer push may have landed
     if pull.state != "open":
         log.info("pull request is not open; nothing to review", extra={"repo": repo})
@@ -99,6 +101,34 @@ async def review_pull(ctx: JobContext, gh: InstallationClient, repo: str, number
         await anyio.to_thread.run_sync(
             lambda: store.update_run(ctx.engine, run.id, check_run_id=check_run_id))
 
+    try:
+        await _review_and_post(ctx, gh, repo, number, pull, default_branch, loaded, run,
+                               check_run_id)
+    except RetryLater:
+        raise  # not a failure: the job comes back later and the check run stays in progress
+    except Exception as exc:
+        if last_attempt and check_run_id is not None:
+            await _close_failed_check(gh, repo, check_run_id, exc)
+        raise
+
+
+async def _close_failed_check(gh: InstallationClient, repo: str, check_run_id: int,
+                              exc: Exception) -> None:
+    """The last attempt failed: say so on the check run instead of leaving it spinning."""
+    summary = (f"reviewbot could not finish this review: `{type(exc).__name__}: {exc}`.\n\n"
+               "The failure is recorded with the job; push again or re-run this check.")
+    try:
+        await gh.complete_check_run(repo, check_run_id, conclusion="neutral",
+                                    title="reviewbot could not finish", summary=summary,
+                                    annotations=[])
+    except ReviewbotError:
+        log.exception("could not close the failed check run", extra={"repo": repo})
+
+
+async def _review_and_post(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
+                           pull: PullInfo, default_branch: str, loaded: LoadedConfig,
+                           run: store.ReviewRun, check_run_id: int | None) -> None:
+    dry_run = ctx.settings.dry_run
     plan = await _plan(ctx, gh, repo, number, pull.head_sha, pull.base_sha, default_branch,
                        loaded)
     if dry_run:
@@ -135,7 +165,7 @@ async def _first_notice(ctx: JobContext, repo: str, number: int, text: str) -> b
 
 
 async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int, head: str,
-                base: str, default_branch: str, loaded: Any) -> ReviewPlan:
+                base: str, default_branch: str, loaded: LoadedConfig) -> ReviewPlan:
     diff = from_pull_files(await gh.list_pull_files(repo, number))
     wanted = files_to_fetch(diff, loaded.config)
     contents = await asyncio.gather(*(gh.get_file(repo, p, head) for p in wanted))
