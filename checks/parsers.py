@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.errors import ToolError
 from bot.findings import Finding, Severity
 from checks.catalog import concern_of, pylint_checker, ruff_checker
 
 
-class ParseError(ValueError):
+class ParseError(ToolError):
     """A tool printed something that is not its documented JSON."""
 
 

@@ -338,3 +338,17 @@ async def test_last_failed_attempt_closes_the_check_run(sqlite_engine: Engine,
     assert "could not finish" in run["summary"] and "404" in run["summary"]
     assert (REPO, 7) not in w.fake.reviews
     await w.web.aclose()
+
+
+async def test_dry_run_computes_but_posts_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    w = make_world(sqlite_engine, REVIEWBOT_DRY_RUN=True)
+    load_repo_into(w.fake, repo, base, head)
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert job_states(w.engine) == ["done"]
+    assert not w.fake.check_runs and (REPO, 7) not in w.fake.reviews
+    assert all(method == "GET" or path.startswith("/app/")
+               for method, path, _ in w.fake.requests)
+    await w.web.aclose()
