@@ -125,3 +125,28 @@ def make_world(engine: Engine, mutation_interval: float = 0.0, **env: Any) -> Wo
     queue = JobQueue(engine, policy=queue_policy(settings))
     worker = Worker(queue, router, context, lease_seconds=60, poll_seconds=0.01)
     return World(fake, engine, web, worker, queue, github, pem)
+
+
+def commit_files(repo: Path, files: dict[str, str], message: str) -> str:
+    """Write `files` into `repo` (created and initialised if needed), commit, return the SHA."""
+    if not (repo / ".git").exists():
+        repo.mkdir(parents=True, exist_ok=True)
+        git(repo, "init", "-q")
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def demo_world(engine: Engine, tmp_path: Path, draft: bool = False,
+               **env: Any) -> tuple[World, Path, str, str]:
+    """A world whose FakeGitHub holds the demo change as PR #7."""
+    from bot.demo import build_demo_repo
+
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    world = make_world(engine, **env)
+    load_repo_into(world.fake, repo, base, head, draft=draft)
+    return world, repo, base, head

@@ -11,10 +11,18 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.demo import build_demo_repo
 from bot.store.tables import jobs
 from tests.fakegithub import Fault
-from tests.github_world import REPO, World, git, load_repo_into, make_world, pr_event
+from tests.github_world import (
+    REPO,
+    World,
+    commit_files,
+    demo_world,
+    git,
+    load_repo_into,
+    make_world,
+    pr_event,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +40,7 @@ PLANTED = {
 
 @pytest.fixture
 async def world(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[tuple[World, str]]:
-    repo = tmp_path / "demo"
-    base, head = build_demo_repo(repo)
-    w = make_world(sqlite_engine)
-    load_repo_into(w.fake, repo, base, head)
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path)
     yield w, head
     await w.web.aclose()
 
@@ -149,10 +154,7 @@ async def test_client_errors_are_not_retried(world: tuple[World, str]) -> None:
 
 
 async def test_draft_is_skipped_unless_configured(sqlite_engine: Engine, tmp_path: Path) -> None:
-    repo = tmp_path / "demo"
-    base, head = build_demo_repo(repo)
-    w = make_world(sqlite_engine)
-    load_repo_into(w.fake, repo, base, head, draft=True)
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path, draft=True)
     await w.deliver(pr_event(7, head), "d-1")
     await w.run_jobs()
     assert (REPO, 7) not in w.fake.reviews and not w.fake.check_runs
@@ -165,10 +167,7 @@ async def test_draft_is_skipped_unless_configured(sqlite_engine: Engine, tmp_pat
 
 async def test_invalid_config_gets_one_comment_and_defaults(sqlite_engine: Engine,
                                                             tmp_path: Path) -> None:
-    repo = tmp_path / "demo"
-    base, head = build_demo_repo(repo)
-    w = make_world(sqlite_engine)
-    load_repo_into(w.fake, repo, base, head)
+    w, repo, base, head = demo_world(sqlite_engine, tmp_path)
     w.fake.add_file(REPO, "main", ".github/reviewbot.yml", b"max_comments: lots\n")
     await w.deliver(pr_event(7, head), "d-1")
     await w.run_jobs()
@@ -191,18 +190,10 @@ async def test_invalid_config_gets_one_comment_and_defaults(sqlite_engine: Engin
 async def test_many_findings_cap_inline_and_batch_annotations(sqlite_engine: Engine,
                                                               tmp_path: Path) -> None:
     repo = tmp_path / "many"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "a.py").write_text('"""Module."""\n')
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
-    base = git(repo, "rev-parse", "HEAD").strip()
+    base = commit_files(repo, {"a.py": '"""Module."""\n'}, "base")
     body = '"""Module."""\n' + "".join(
         f"\n\ndef f{i}(x, acc=[]):\n    acc.append(x)\n    return acc\n" for i in range(70))
-    (repo / "a.py").write_text(body)
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "head")
-    head = git(repo, "rev-parse", "HEAD").strip()
+    head = commit_files(repo, {"a.py": body}, "head")
     w = make_world(sqlite_engine)
     load_repo_into(w.fake, repo, base, head)
     await w.deliver(pr_event(7, head), "d-1")
@@ -242,19 +233,10 @@ async def test_the_fake_refuses_what_github_refuses(world: tuple[World, str]) ->
 
 async def test_files_are_read_across_pages(sqlite_engine: Engine, tmp_path: Path) -> None:
     repo = tmp_path / "wide"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "README").write_text("x\n")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
-    base = git(repo, "rev-parse", "HEAD").strip()
-    for i in range(130):
-        (repo / f"notes/n{i:03}.txt").parent.mkdir(exist_ok=True)
-        (repo / f"notes/n{i:03}.txt").write_text(f"note {i}\n")
-    (repo / "notes/key.pem").write_text("-----BEGIN RSA PRIVATE KEY-----\nabc\n")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "head")
-    head = git(repo, "rev-parse", "HEAD").strip()
+    base = commit_files(repo, {"README": "x\n"}, "base")
+    notes = {f"notes/n{i:03}.txt": f"note {i}\n" for i in range(130)}
+    notes["notes/key.pem"] = "-----BEGIN RSA PRIVATE KEY-----\nabc\n"
+    head = commit_files(repo, notes, "head")
     w = make_world(sqlite_engine)
     load_repo_into(w.fake, repo, base, head)
     await w.deliver(pr_event(7, head), "d-1")
@@ -293,10 +275,7 @@ async def test_check_rerun_makes_a_new_check_run_but_no_second_review(
 
 @pytest.mark.postgres
 async def test_review_flow_on_postgres(pg_engine: Engine, tmp_path: Path) -> None:
-    repo = tmp_path / "demo"
-    base, head = build_demo_repo(repo)
-    w = make_world(pg_engine)
-    load_repo_into(w.fake, repo, base, head)
+    w, _repo, _base, head = demo_world(pg_engine, tmp_path)
     await w.deliver(pr_event(7, head), "pg-1")
     await w.deliver(pr_event(7, head, "synchronize"), "pg-2")  # supersedes the first
     assert await w.run_jobs() == 1
@@ -310,10 +289,7 @@ async def test_review_flow_on_postgres(pg_engine: Engine, tmp_path: Path) -> Non
 
 
 async def test_mutating_requests_are_paced(sqlite_engine: Engine, tmp_path: Path) -> None:
-    repo = tmp_path / "demo"
-    base, head = build_demo_repo(repo)
-    w = make_world(sqlite_engine, mutation_interval=0.3)
-    load_repo_into(w.fake, repo, base, head)
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path, mutation_interval=0.3)
     await w.deliver(pr_event(7, head), "d-1")
     await w.run_jobs()
     times = w.fake.mutation_times
@@ -324,10 +300,8 @@ async def test_mutating_requests_are_paced(sqlite_engine: Engine, tmp_path: Path
 
 async def test_last_failed_attempt_closes_the_check_run(sqlite_engine: Engine,
                                                         tmp_path: Path) -> None:
-    repo = tmp_path / "demo"
-    base, head = build_demo_repo(repo)
-    w = make_world(sqlite_engine, REVIEWBOT_JOB_MAX_ATTEMPTS=2, REVIEWBOT_BACKOFF_BASE=0)
-    load_repo_into(w.fake, repo, base, head)
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path, REVIEWBOT_JOB_MAX_ATTEMPTS=2,
+                                       REVIEWBOT_BACKOFF_BASE=0)
     w.fake.fail(Fault("GET", rf"/repos/{REPO}/pulls/7/files", 404, {"message": "Not Found"},
                       times=10))
     await w.deliver(pr_event(7, head), "d-1")
@@ -341,10 +315,7 @@ async def test_last_failed_attempt_closes_the_check_run(sqlite_engine: Engine,
 
 
 async def test_dry_run_computes_but_posts_nothing(sqlite_engine: Engine, tmp_path: Path) -> None:
-    repo = tmp_path / "demo"
-    base, head = build_demo_repo(repo)
-    w = make_world(sqlite_engine, REVIEWBOT_DRY_RUN=True)
-    load_repo_into(w.fake, repo, base, head)
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path, REVIEWBOT_DRY_RUN=True)
     await w.deliver(pr_event(7, head), "d-1")
     await w.run_jobs()
     assert job_states(w.engine) == ["done"]
