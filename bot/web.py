@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -156,7 +155,6 @@ def create_app(
         if checkpointer is not None:
             checkpointer.start()
         pool.start()
-        gc.freeze()
         log.info("reviewbot web ready", extra={"workers": workers})
         try:
             yield
