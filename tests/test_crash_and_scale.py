@@ -61,7 +61,12 @@ def _crash_recovery(engine: Engine, url: str) -> None:
         victim.communicate(timeout=10)
     assert victim.returncode == -signal.SIGKILL
     rescuer = spawn(url, "rescuer", "--lease", "1", "--exit-when-idle", "0.5")
-    _, err = rescuer.communicate(timeout=60)
+    try:
+        _, err = rescuer.communicate(timeout=60)
+    finally:
+        if rescuer.poll() is None:
+            rescuer.kill()
+            rescuer.communicate()
     assert rescuer.returncode == 0, err
     events = runs(engine)
     assert [(e, w) for _, e, w in events] == [
@@ -92,9 +97,15 @@ def test_two_worker_processes_drain_500_jobs_exactly_once(pg_engine: Engine,
         ids = queue.enqueue_in(conn, [JobSpec("test.record", args={"sleep": 0.002})] * 500)
     procs = [spawn(pg_url, f"w{i}", "--concurrency", "4", "--exit-when-idle", "1")
              for i in range(2)]
-    for p in procs:
-        _, err = p.communicate(timeout=240)
-        assert p.returncode == 0, err
+    try:
+        for p in procs:
+            _, err = p.communicate(timeout=240)
+            assert p.returncode == 0, err
+    finally:
+        for p in procs:
+            if p.poll() is None:  # never leave a worker behind when a check fails
+                p.kill()
+                p.communicate()
     events = runs(pg_engine)
     ends = [job for job, e, _ in events if e == "end"]
     starts = [job for job, e, _ in events if e == "start"]
