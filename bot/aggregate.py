@@ -7,16 +7,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot import __version__
-from bot.diffmap import DiffMap
+from bot.diffmap import DiffMap, FileDiff, FileStatus
 from bot.findings import CHECKERS, Finding, Severity
 from bot.fingerprint import fingerprint
 from bot.plan import Annotation, Coverage, InlineComment, ReviewPlan, Usage
 from bot.repo_config import RepoConfig
+from bot.suggest import suggestion_for
 from checks.catalog import CHECKER_PRIORITY, concerns_of_codes
 
 MARKER_RE = re.compile(r"<!-- reviewbot:review head=([0-9a-fA-F]+|\S+) version=(\S+) -->")
 FP_MARKER_RE = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->")
 MAX_SUMMARY_ITEMS = 40
+_NO_FILE = FileDiff(path="", status=FileStatus.REMOVED)
 MAX_ANNOTATIONS = 500
 
 
@@ -55,7 +57,10 @@ def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
             if same:
                 label = f"{f.tool}:{f.rule}"
                 if label != f"{kept.tool}:{kept.rule}" and label not in kept.also_reported_by:
-                    merged[i] = replace(kept, also_reported_by=(*kept.also_reported_by, label))
+                    kept = replace(kept, also_reported_by=(*kept.also_reported_by, label))
+                if not kept.fix and f.fix:
+                    kept = replace(kept, fix=f.fix)  # keep the automatic fix of any member
+                merged[i] = kept
                 break
         else:
             merged.append(f)
@@ -108,29 +113,51 @@ def select_findings(
     return sorted(merge_duplicates(kept), key=rank_key)
 
 
-def comment_body(f: Finding) -> str:
+def comment_body(f: Finding, suggestion: str | None = None) -> str:
     tools = " · ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
-    return (f"**{f.severity.value}** · {f.checker}: {f.message}\n\n<sub>{tools}</sub>\n"
+    fix = f"\n\n```suggestion\n{suggestion}\n```" if suggestion is not None else ""
+    return (f"**{f.severity.value}** · {f.checker}: {f.message}{fix}\n\n<sub>{tools}</sub>\n"
             f"<!-- reviewbot:fp={f.fingerprint} -->")
 
 
+def _anchor_with_suggestion(
+    f: Finding, diff: DiffMap, source: str | None
+) -> tuple[tuple[int, int | None] | None, str | None]:
+    """Where the comment goes, and a suggestion when the fix replaces exactly the lines the
+    comment covers (GitHub applies a suggestion to the commented lines)."""
+    anchor = diff.anchor(f.path, f.line, f.end_line)
+    if not f.fix or source is None:
+        return anchor, None
+    proposal = suggestion_for(source, f.fix)
+    if proposal is None:
+        return anchor, None
+    span = diff.anchor(f.path, proposal.first_line, proposal.last_line)
+    exact = (proposal.last_line, None if proposal.first_line == proposal.last_line
+             else proposal.first_line)
+    if span == exact and all(n in (diff.get(f.path) or _NO_FILE).added_lines
+                             for n in range(proposal.first_line, proposal.last_line + 1)):
+        return span, proposal.text
+    return anchor, None
+
+
 def place_comments(
-    findings: Sequence[Finding], diff: DiffMap, *, limit: int, already_posted: frozenset[str]
+    findings: Sequence[Finding], diff: DiffMap, *, limit: int, already_posted: frozenset[str],
+    sources: Mapping[str, str] | None = None,
 ) -> tuple[list[InlineComment], list[Finding]]:
     """Inline comments only where GitHub accepts them, at most `limit`; the rest overflow
     into the review body. Fingerprints posted on an earlier push are not posted again."""
     inline: list[InlineComment] = []
     overflow: list[Finding] = []
     for f in findings:
-        anchor = diff.anchor(f.path, f.line, f.end_line)
         if f.fingerprint in already_posted:
             continue
+        anchor, suggestion = _anchor_with_suggestion(f, diff, (sources or {}).get(f.path))
         if anchor is None or len(inline) >= limit:
             overflow.append(f)
             continue
         line, start = anchor
         inline.append(InlineComment(path=f.path, line=line, start_line=start,
-                                    body=comment_body(f), fingerprint=f.fingerprint))
+                                    body=comment_body(f, suggestion), fingerprint=f.fingerprint))
     return inline, overflow
 
 
@@ -233,9 +260,10 @@ def build_plan(
     already_posted: frozenset[str] = frozenset(),
     usage: Usage | None = None,
     llm_note: str = "Linters only (no LLM configured).",
+    sources: Mapping[str, str] | None = None,
 ) -> ReviewPlan:
     inline, overflow = place_comments(findings, diff, limit=config.max_comments,
-                                      already_posted=already_posted)
+                                      already_posted=already_posted, sources=sources)
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     summary = write_summary(SummaryInputs(
         head=head, findings=findings, inline=inline, overflow=overflow, coverage=coverage,

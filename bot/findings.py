@@ -27,6 +27,17 @@ CHECKERS = ("bug", "style", "security", "performance")
 
 
 @dataclass(frozen=True)
+class Edit:
+    """A text replacement a tool proposes (1-based rows and columns, end exclusive)."""
+
+    row: int
+    col: int
+    end_row: int
+    end_col: int
+    content: str
+
+
+@dataclass(frozen=True)
 class Finding:
     checker: str  # bug | style | security | performance
     tool: str  # ruff | pylint | bandit | semgrep | llm, or "a+b" once merged
@@ -39,6 +50,7 @@ class Finding:
     concern: str | None = None  # shared key for the same problem seen by different tools
     fingerprint: str = ""
     also_reported_by: tuple[str, ...] = field(default=())
+    fix: tuple[Edit, ...] = ()  # a safe automatic fix, offered as a GitHub suggestion
 
     @property
     def last_line(self) -> int:

@@ -133,5 +133,5 @@ async def run_review(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
         tool_errors=tool_errors, config_error=request.config.error,
-        already_posted=request.already_posted,
+        already_posted=request.already_posted, sources=sources,
     )

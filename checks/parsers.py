@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from bot.errors import ToolError
-from bot.findings import Finding, Severity
+from bot.findings import Edit, Finding, Severity
 from checks.catalog import concern_of, pylint_checker, ruff_checker
 
 
@@ -55,11 +55,19 @@ def parse_ruff(text: str, root: str) -> list[Finding]:
         else:
             severity = Severity.NOTE
         loc, end = item.get("location") or {}, item.get("end_location") or {}
+        fix = item.get("fix") or {}
+        edits = tuple(
+            Edit(row=int(e["location"]["row"]), col=int(e["location"]["column"]),
+                 end_row=int(e["end_location"]["row"]), end_col=int(e["end_location"]["column"]),
+                 content=str(e.get("content", "")))
+            for e in fix.get("edits") or []
+        ) if fix.get("applicability") == "safe" else ()
         out.append(Finding(
             checker=checker, tool="ruff", rule=code, severity=severity,
             path=relative(item["filename"], root), line=int(loc.get("row") or 1),
             end_line=int(end["row"]) if end.get("row") else None,
             message=clean(str(item.get("message", "")), root), concern=concern_of("ruff", code),
+            fix=edits,
         ))
     return out
 

@@ -68,7 +68,7 @@ def plan_for(findings: list[Finding], **cfg: object) -> object:
     selected = select_findings(findings, DIFF, config, SOURCE)
     return build_plan(base="b" * 40, head="h" * 40, findings=selected, diff=DIFF,
                       config=config, coverage=Coverage(2, 1, (("logo.png", "binary"),)),
-                      reviewed_files=["app.py"])
+                      reviewed_files=["app.py"], sources=SOURCE)
 
 
 def test_plan_caps_inline_comments_and_summarises_the_rest() -> None:
@@ -112,3 +112,29 @@ def test_already_posted_fingerprints_are_not_posted_again() -> None:
                        coverage=Coverage(1, 1), reviewed_files=["app.py"],
                        already_posted=frozenset({fp}))
     assert again.comments == () and len(again.findings) == 1
+
+
+def test_safe_fix_becomes_a_suggestion_only_on_the_commented_added_lines() -> None:
+    from dataclasses import replace
+
+    from bot.findings import Edit
+
+    on_added = replace(f("ruff", "C408", 2, checker="performance"),
+                       fix=(Edit(2, 5, 2, 6, "10"),))
+    on_context = replace(f("ruff", "F401", 1, checker="bug"), fix=(Edit(1, 1, 2, 1, ""),))
+    plan = plan_for([on_added, on_context], filter_mode="nofilter")
+    bodies = {c.line: c.body for c in plan.comments}  # type: ignore[attr-defined]
+    assert "```suggestion\nx = 10\n```" in bodies[2]
+    assert "```suggestion" not in bodies[1]  # line 1 is context: no edit offered there
+
+
+def test_merged_finding_keeps_the_fix_of_any_member() -> None:
+    from dataclasses import replace
+
+    from bot.findings import Edit
+
+    ruff = replace(f("ruff", "F401", 2, checker="bug", concern="unused-import"),
+                   fix=(Edit(2, 1, 3, 1, ""),))
+    pylint = f("pylint", "W0611", 2, checker="bug", concern="unused-import")
+    (merged,) = merge_duplicates([ruff, pylint])
+    assert merged.tool == "pylint" and merged.fix == ruff.fix

@@ -1,0 +1,57 @@
+"""Turn a tool's safe fix into a GitHub suggestion: the new text of whole lines (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.findings import Edit
+
+MAX_SUGGESTION_LINES = 20
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    first_line: int
+    last_line: int
+    text: str  # replaces lines first_line..last_line; "" deletes them
+
+
+def _offset(line_starts: list[int], row: int, col: int) -> int:
+    return line_starts[row - 1] + col - 1
+
+
+def suggestion_for(source: str, edits: Sequence[Edit]) -> Suggestion | None:
+    """None when there is no edit, the edits overlap or reach outside the file, or the
+    result would be too long to read as a suggestion."""
+    if not edits:
+        return None
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    ordered = sorted(edits, key=lambda e: (e.row, e.col))
+    first, last = ordered[0].row, max(e.end_row for e in ordered)
+    if first < 1 or last > len(lines) + 1:
+        return None
+    # An edit that ends at column 1 of the next row ends with the previous line.
+    last = max(first, max((e.end_row - 1 if e.end_col == 1 and e.end_row > e.row else e.end_row)
+                          for e in ordered))
+    if last > len(lines):
+        return None
+    new, cursor = [], starts[first - 1]
+    for edit in ordered:
+        begin = _offset(starts, edit.row, edit.col)
+        if begin < cursor:
+            return None  # overlapping edits
+        new.append(source[cursor:begin])
+        new.append(edit.content)
+        cursor = _offset(starts, edit.end_row, edit.end_col)
+    region_end = starts[last]
+    if cursor > region_end:
+        return None
+    new.append(source[cursor:region_end])
+    text = "".join(new)
+    if text.count("\n") > MAX_SUGGESTION_LINES:
+        return None
+    return Suggestion(first_line=first, last_line=last, text=text.removesuffix("\n"))
