@@ -105,10 +105,12 @@ def _record_many_in(
          "payload": d.body}
         for i in sorted(first.values()) for d in (items[i].delivery,)
     ]
-    stmt = (insert(deliveries).values(rows)
+    # executemany form: one cached statement whatever the batch size (a multi-row VALUES
+    # clause is compiled anew for every batch and cost more than the insert itself).
+    stmt = (insert(deliveries)
             .on_conflict_do_nothing(index_elements=["delivery_id"])
             .returning(deliveries.c.delivery_id))
-    inserted = {r[0] for r in conn.execute(stmt)}
+    inserted = {r[0] for r in conn.execute(stmt, rows)}
     fresh = [i for i in sorted(first.values()) if items[i].delivery.delivery_id in inserted]
     pairs = [(items[i].delivery.delivery_id, spec) for i in fresh for spec in items[i].specs]
     job_ids = iter(queue.enqueue_many_in(conn, pairs))
