@@ -180,7 +180,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--client", choices=sorted(LOADERS), default="httpx",
                         help="httpx (reference) or raw (a lean client that shows the ceiling)")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="interleaved rounds; the table shows each metric's median")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
