@@ -66,9 +66,16 @@ class RepoConfig(BaseModel):
             return False
         return not names & set(self.checkers.get(checker, CheckerToggle()).disabled_rules)
 
+    def ignore_reason(self, path: str) -> str | None:
+        """Why a path is left out of reviews, or None when it is reviewed."""
+        if any(fnmatch(path, pattern) for pattern in self.ignore):
+            return "ignored by configuration"
+        if self.use_default_ignores and any(fnmatch(path, p) for p in DEFAULT_IGNORES):
+            return "generated, vendored or lock file"
+        return None
+
     def ignored(self, path: str) -> bool:
-        patterns = list(self.ignore) + (list(DEFAULT_IGNORES) if self.use_default_ignores else [])
-        return any(fnmatch(path, pattern) for pattern in patterns)
+        return self.ignore_reason(path) is not None
 
 
 @dataclass(frozen=True)

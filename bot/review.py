@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.aggregate import build_plan, select_findings
-from bot.diffmap import DiffMap, FileStatus
+from bot.diffmap import DiffMap, FileDiff, FileStatus
 from bot.findings import CHECKERS
 from bot.plan import Coverage, ReviewPlan
-from bot.repo_config import DEFAULT_IGNORES, LoadedConfig, RepoConfig
+from bot.repo_config import LoadedConfig, RepoConfig
 from bot.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import run_checkers
 from checks.tools import Runner, ToolSession, Workspace
@@ -32,23 +32,24 @@ class ReviewRequest:
     unreviewable: Mapping[str, str] = field(default_factory=dict)
 
 
-def _ignore_reason(path: str, config: RepoConfig) -> str | None:
-    if not config.ignored(path):
-        return None
-    from fnmatch import fnmatch
-
-    if any(fnmatch(path, p) for p in config.ignore):
-        return "ignored by configuration"
-    return "generated, vendored or lock file" if any(
-        fnmatch(path, p) for p in DEFAULT_IGNORES) else "ignored"
+def _diff_problem(path: str, f: FileDiff, config: RepoConfig) -> str | None:
+    """Why a changed file is not reviewed, judged from the diff and settings alone."""
+    if f.status is FileStatus.REMOVED:
+        return "deleted"
+    if (ignore := config.ignore_reason(path)) is not None:
+        return ignore
+    if f.is_binary:
+        return "binary"
+    if f.too_large:
+        return "diff too large"
+    return None
 
 
 def files_to_fetch(diff: DiffMap, config: RepoConfig) -> list[str]:
     """The changed files whose head content the review needs, at most `max_files` (pure)."""
     return [
         path for path, f in sorted(diff.files.items())
-        if f.status is not FileStatus.REMOVED and not f.is_binary and not f.too_large
-        and _ignore_reason(path, config) is None
+        if _diff_problem(path, f, config) is None
     ][: config.max_files]
 
 
@@ -61,19 +62,9 @@ def triage_files(
     skipped: list[tuple[str, str]] = []
     eligible = 0
     for path, f in sorted(diff.files.items()):
-        reason = (unreviewable or {}).get(path)
         content = contents.get(path)
-        if reason is not None:
-            pass
-        elif f.status is FileStatus.REMOVED:
-            reason = "deleted"
-        elif (ignore := _ignore_reason(path, config)) is not None:
-            reason = ignore
-        elif f.is_binary:
-            reason = "binary"
-        elif f.too_large:
-            reason = "diff too large"
-        else:
+        reason = (unreviewable or {}).get(path) or _diff_problem(path, f, config)
+        if reason is None:
             eligible += 1
             reason = _content_problem(path, content, eligible, config.max_files)
         if reason is None and content is not None:
