@@ -52,31 +52,6 @@ def plan_delivery(
     return "queued", list(router_plan)
 
 
-def _record_in(conn: Connection, queue: JobQueue, item: IntakeItem) -> IntakeResult:
-    """A redelivery (same X-GitHub-Delivery) is acknowledged and creates nothing new."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    d = item.delivery
-    stmt = (
-        insert(deliveries)
-        .values(
-            delivery_id=d.delivery_id,
-            event=d.event,
-            action=d.action,
-            installation_id=d.installation_id,
-            repository=d.repository,
-            sender=d.sender_login,
-            outcome=item.outcome,
-            received_at=queue.clock(),
-            payload=d.body,
-        )
-        .on_conflict_do_nothing(index_elements=["delivery_id"])
-    )
-    if conn.execute(stmt).rowcount == 0:
-        return IntakeResult(duplicate=True, job_ids=())
-    ids = queue.enqueue_in(conn, item.specs, delivery_id=d.delivery_id)
-    return IntakeResult(duplicate=False, job_ids=tuple(ids))
-
-
 def record_delivery(
     engine: Engine,
     queue: JobQueue,
@@ -85,14 +60,16 @@ def record_delivery(
     outcome: str,
     specs: Sequence[JobSpec],
 ) -> IntakeResult:
+    """A redelivery (same X-GitHub-Delivery) is acknowledged and creates nothing new."""
     with engine.begin() as conn:
-        return _record_in(conn, queue, IntakeItem(delivery, outcome, tuple(specs)))
+        return _record_many_in(conn, queue, [IntakeItem(delivery, outcome, tuple(specs))])[0]
 
 
 def _record_many_in(
     conn: Connection, queue: JobQueue, items: Sequence[IntakeItem]
 ) -> list[IntakeResult]:
-    """Every item with a handful of statements in all (not a handful per item)."""
+    """Every item with a handful of statements in all (not a handful per item); a delivery id
+    seen before, or twice in the batch, is a duplicate and creates nothing."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     now = queue.clock()
     first: dict[str, int] = {}
@@ -135,7 +112,7 @@ def record_batch(
     for item in items:
         try:
             with engine.begin() as conn:
-                results.append(_record_in(conn, queue, item))
+                results.append(_record_many_in(conn, queue, [item])[0])
         except SQLAlchemyError as exc:
             results.append(exc)
     return results

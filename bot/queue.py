@@ -60,38 +60,13 @@ class JobQueue:
     ) -> list[int]:
         """Insert jobs inside the caller's transaction; a newer job with the same coalescing
         key supersedes the pending one (a running one is left to finish)."""
-        now = self.clock()
-        ids: list[int] = []
-        for spec in specs:
-            if spec.coalesce_key is not None:
-                conn.execute(
-                    jobs.update()
-                    .where(jobs.c.coalesce_key == spec.coalesce_key, jobs.c.state == PENDING)
-                    .values(state=SUPERSEDED, finished_at=now, last_error="superseded")
-                )
-            result = conn.execute(
-                jobs.insert()
-                .values(
-                    kind=spec.kind,
-                    delivery_id=delivery_id,
-                    args=json.dumps(dict(spec.args)) if spec.args is not None else None,
-                    coalesce_key=spec.coalesce_key,
-                    state=PENDING,
-                    attempts=0,
-                    max_attempts=self.policy.max_attempts,
-                    run_at=now,
-                    created_at=now,
-                )
-                .returning(jobs.c.id)
-            )
-            ids.append(int(result.scalar_one()))
-        return ids
+        return self.enqueue_many_in(conn, [(delivery_id, spec) for spec in specs])
 
     def enqueue_many_in(
         self, conn: Connection, pairs: Sequence[tuple[str | None, JobSpec]]
     ) -> list[int]:
-        """Batched `enqueue_in` for (delivery_id, spec) pairs: three statements however many
-        jobs. Within the batch the last job per coalescing key stays pending."""
+        """`enqueue_in` for (delivery_id, spec) pairs, in two statements however many jobs.
+        Within the batch the last job per coalescing key stays pending."""
         if not pairs:
             return []
         now = self.clock()
