@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot import __version__
-from bot.diffmap import DiffMap, FileDiff, FileStatus
+from bot.diffmap import DiffMap
 from bot.findings import CHECKERS, Finding, Severity
 from bot.fingerprint import fingerprint
 from bot.plan import Annotation, Coverage, InlineComment, ReviewPlan, Usage
@@ -18,7 +18,6 @@ from checks.catalog import CHECKER_PRIORITY, concerns_of_codes
 MARKER_RE = re.compile(r"<!-- reviewbot:review head=([0-9a-fA-F]+|\S+) version=(\S+) -->")
 FP_MARKER_RE = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->")
 MAX_SUMMARY_ITEMS = 40
-_NO_FILE = FileDiff(path="", status=FileStatus.REMOVED)
 MAX_ANNOTATIONS = 500
 
 
@@ -134,7 +133,9 @@ def _anchor_with_suggestion(
     span = diff.anchor(f.path, proposal.first_line, proposal.last_line)
     exact = (proposal.last_line, None if proposal.first_line == proposal.last_line
              else proposal.first_line)
-    if span == exact and all(n in (diff.get(f.path) or _NO_FILE).added_lines
+    changed = diff.get(f.path)
+    added = changed.added_lines if changed is not None else frozenset()
+    if span == exact and all(n in added
                              for n in range(proposal.first_line, proposal.last_line + 1)):
         return span, proposal.text
     return anchor, None

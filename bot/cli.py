@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.errors import ConfigError, ReviewbotError
 from bot.settings import Settings
-from bot.wiring import build_context, engine_from
+from bot.wiring import build_context, engine_from, ready_engine
 
 log = logging.getLogger("reviewbot")
 
@@ -37,16 +37,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.handlers.table import build_router
-    from bot.store.engine import is_sqlite
-    from bot.store.migrate import upgrade
     from bot.web import create_app
 
     settings = _settings()
     settings.webhook_secret_bytes()  # refuse to start without a secret, before anything else
     _setup_logging(settings)
-    engine = engine_from(settings)
-    if is_sqlite(engine):
-        upgrade(engine)  # the single-machine setup migrates itself
+    engine = ready_engine(settings)
     app = create_app(settings, engine=engine, router=build_router(), workers=args.workers,
                      context=build_context(settings, engine))
     uvicorn.run(
@@ -64,15 +60,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from bot.handlers.table import build_router
     from bot.metrics import Metrics
     from bot.queue import JobQueue
-    from bot.store.engine import is_sqlite
-    from bot.store.migrate import upgrade
     from bot.wiring import build_workers, queue_policy
 
     settings = _settings()
     _setup_logging(settings)
-    engine = engine_from(settings)
-    if is_sqlite(engine):
-        upgrade(engine)
+    engine = ready_engine(settings)
     metrics = Metrics()
     queue = JobQueue(engine, policy=queue_policy(settings))
     if args.metrics_port:

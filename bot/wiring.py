@@ -9,12 +9,23 @@ from bot.metrics import Metrics
 from bot.queue import JobQueue, QueuePolicy
 from bot.routing import Router
 from bot.settings import Settings
-from bot.store.engine import create_engine
+from bot.store.engine import create_engine, is_sqlite
 from bot.worker import Worker, WorkerPool
 
 
 def engine_from(settings: Settings) -> Engine:
     return create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+
+
+def ready_engine(settings: Settings) -> Engine:
+    """The engine for `serve` and `worker`: a single-machine SQLite file migrates itself;
+    PostgreSQL is migrated once per release with `reviewbot db upgrade`."""
+    from bot.store.migrate import upgrade
+
+    engine = engine_from(settings)
+    if is_sqlite(engine):
+        upgrade(engine)
+    return engine
 
 
 def queue_policy(settings: Settings) -> QueuePolicy:
