@@ -179,6 +179,7 @@ class SummaryInputs:
     tool_errors: Sequence[str]
     config_error: str | None
     llm_note: str
+    settings_notes: Sequence[str] = ()
 
 
 def write_summary(s: SummaryInputs) -> str:
@@ -217,6 +218,9 @@ def write_summary(s: SummaryInputs) -> str:
         parts.append("- Every reviewed file has something to look at; see above.")
     if s.tool_errors:
         parts += ["", "**Not every tool ran**: " + "; ".join(s.tool_errors)]
+    if s.settings_notes:
+        parts += ["", "**Repository linter settings not used** (from the default branch):"]
+        parts += [f"- {note}" for note in s.settings_notes[:MAX_SUMMARY_ITEMS]]
     parts += ["", f"<sub>{s.coverage.line().capitalize()}. {s.llm_note}</sub>",
               review_marker(s.head)]
     return "\n".join(parts)
@@ -258,6 +262,7 @@ def build_plan(
     reviewed_files: Sequence[str],
     tool_errors: Sequence[str] = (),
     config_error: str | None = None,
+    settings_notes: Sequence[str] = (),
     already_posted: frozenset[str] = frozenset(),
     usage: Usage | None = None,
     llm_note: str = "Linters only (no LLM configured).",
@@ -269,7 +274,7 @@ def build_plan(
     summary = write_summary(SummaryInputs(
         head=head, findings=findings, inline=inline, overflow=overflow, coverage=coverage,
         enabled_checkers=enabled, reviewed_files=reviewed_files, tool_errors=tool_errors,
-        config_error=config_error, llm_note=llm_note,
+        config_error=config_error, llm_note=llm_note, settings_notes=settings_notes,
     ))
     has_error = any(f.severity is Severity.ERROR for f in findings)
     event = "REQUEST_CHANGES" if config.request_changes and has_error else "COMMENT"

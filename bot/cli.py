@@ -33,6 +33,12 @@ def _setup_logging(settings: Settings) -> None:
     configure_logging(settings.log_level, settings.secret_values())
 
 
+def _harden() -> None:
+    from bot.harden import make_undumpable
+
+    make_undumpable()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -42,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings()
     settings.webhook_secret_bytes()  # refuse to start without a secret, before anything else
     _setup_logging(settings)
+    _harden()
     engine = ready_engine(settings)
     app = create_app(settings, engine=engine, router=build_router(), workers=args.workers,
                      context=build_context(settings, engine))
@@ -64,6 +71,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _setup_logging(settings)
+    _harden()
     engine = ready_engine(settings)
     metrics = Metrics()
     queue = JobQueue(engine, policy=queue_policy(settings))

@@ -59,4 +59,9 @@ class ModelError(ReviewbotError):
 
 
 class ToolError(ReviewbotError):
-    """A linter subprocess failed in a way that yields no findings."""
+    """A linter subprocess failed in a way that yields no findings. The message is safe
+    to show (no tool output in it); `exit_status` is None when the tool did not exit."""
+
+    def __init__(self, message: str, *, exit_status: int | None = None) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status

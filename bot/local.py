@@ -10,7 +10,7 @@ from bot.diffmap import DiffMap, parse_unified_diff
 from bot.errors import ConfigError
 from bot.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from bot.review import ReviewRequest, files_to_fetch
-from bot.snapshot import LINTER_CONFIG_FILES
+from checks.linter_settings import LINTER_CONFIG_FILES
 
 GIT_TIMEOUT = 120
 
@@ -94,6 +94,9 @@ def request_from_patch(repo: Path, patch: Path) -> ReviewRequest:
     for p in files_to_fetch(diff, loaded.config):
         f = repo / p
         contents[p] = f.read_bytes() if f.is_file() and not f.is_symlink() else None
-    linter = {n: (repo / n).read_bytes() for n in LINTER_CONFIG_FILES if (repo / n).is_file()}
+    # The working tree holds the patch's result: a configuration file the patch changes is
+    # the change's own, reviewed but not obeyed (as on GitHub).
+    linter = {n: (repo / n).read_bytes() for n in LINTER_CONFIG_FILES
+              if (repo / n).is_file() and n not in diff.files}
     return ReviewRequest(base="(patch)", head=patch.name, diff=diff, contents=contents,
                          config=loaded, linter_configs=linter)

@@ -14,6 +14,7 @@ from bot.plan import Coverage, ReviewPlan
 from bot.repo_config import LoadedConfig, RepoConfig
 from bot.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import run_checkers
+from checks.linter_settings import load_linter_settings
 from checks.tools import Runner, ToolSession, Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -26,6 +27,7 @@ class ReviewRequest:
     diff: DiffMap
     contents: Mapping[str, bytes | None]  # head content of the files to review
     config: LoadedConfig = field(default_factory=lambda: LoadedConfig(RepoConfig()))
+    # The linters' configuration files from the default branch (never the PR's).
     linter_configs: Mapping[str, bytes] = field(default_factory=dict)
     already_posted: frozenset[str] = frozenset()
     # Paths known not to be reviewable whatever their content (symlinks, submodules).
@@ -104,25 +106,31 @@ async def run_review(
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     findings = []
     tool_errors: list[str] = []
+    linter_settings = load_linter_settings(request.linter_configs)
+    settings_notes = list(linter_settings.notes)
     if reviewable and enabled:
         with tempfile.TemporaryDirectory(prefix="reviewbot-") as tmp:
             root, home = Path(tmp) / "repo", Path(tmp) / "home"
             root.mkdir()
             home.mkdir()
-            configs = {k: v for k, v in request.linter_configs.items() if k not in reviewable}
-            write_snapshot(root, {**configs, **reviewable})
+            # Only the PR's changed files go into the snapshot; the linters' configuration
+            # is built from the default branch's and written outside it (see Workspace).
+            write_snapshot(root, reviewable)
             paths = tuple(sorted(reviewable))
             ws = Workspace(root=root, home=home, all_files=paths, timeout=tool_timeout,
-                           python_files=tuple(p for p in paths if p.endswith(PYTHON_SUFFIXES)))
+                           python_files=tuple(p for p in paths if p.endswith(PYTHON_SUFFIXES)),
+                           settings=linter_settings)
             session = ToolSession(ws, dict(runners)) if runners is not None else None
             checker_results, tool_results = await run_checkers(ws, enabled, session)
         findings = [f for r in checker_results for f in r.findings if f.path in reviewable]
         tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
+        settings_notes += [note for r in tool_results for note in r.notes]
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
     selected = select_findings(findings, request.diff, config, sources)
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
         tool_errors=tool_errors, config_error=request.config.error,
+        settings_notes=settings_notes,
         already_posted=request.already_posted, sources=sources,
     )

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Seconds between mutating GitHub requests per installation (GitHub's guidance: 1).
     github_write_interval: float = Field(default=1.0, ge=0,
                                          validation_alias="REVIEWBOT_GITHUB_WRITE_INTERVAL")
+    # Seconds any one GitHub request may take (connect at most 10 s of it).
+    github_timeout_seconds: float = Field(default=30.0, gt=0,
+                                          validation_alias="REVIEWBOT_GITHUB_TIMEOUT")
     # The bot's own login is "<slug>[bot]"; events it caused are acknowledged and ignored.
     app_slug: str | None = Field(default=None, validation_alias="REVIEWBOT_APP_SLUG")
 

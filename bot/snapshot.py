@@ -11,11 +11,6 @@ from pathlib import Path, PurePosixPath
 
 from bot.errors import ReviewbotError
 
-# Linter settings a repository may carry; copied so its own rules are honoured.
-LINTER_CONFIG_FILES = (
-    "pyproject.toml", "setup.cfg", "tox.ini", ".pylintrc", "pylintrc", "ruff.toml",
-    ".ruff.toml", ".bandit", ".semgrep.yml", ".semgrep.yaml",
-)
 MAX_FILE_BYTES = 1_000_000
 
 

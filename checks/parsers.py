@@ -145,15 +145,42 @@ def parse_semgrep(text: str, root: str) -> list[Finding]:
     return out
 
 
-def semgrep_errors(text: str) -> list[str]:
+# semgrep error types that mean a rule file could not be used (not a problem of a target).
+SEMGREP_CONFIG_ERRORS = ("Rule parse error", "InvalidRuleSchemaError", "Invalid rule",
+                         "Missing plugin", "Invalid YAML", "UnknownLanguage",
+                         "Invalid pattern", "Pattern parse error")
+_SAFE_TYPE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-")
+
+
+def _error_type(value: object) -> str:
+    """semgrep's error type ("Syntax error", ["PartialParsing", ...]) as a short safe word;
+    its message is never shown (it can quote the rule file or the code)."""
+    first = value[0] if isinstance(value, list) and value else value
+    text = str(first) if isinstance(first, str) else "error"
+    return text[:40] if text and set(text) <= _SAFE_TYPE_CHARS else "error"
+
+
+def semgrep_errors(text: str, root: str) -> list[str]:
     data = _load(text, "semgrep") or {}
-    return [str(e.get("message", e))[:300] for e in data.get("errors", [])
-            if e.get("level", "error") == "error"]
+    out = []
+    for e in data.get("errors", []):
+        if not isinstance(e, Mapping) or e.get("level", "error") != "error":
+            continue
+        kind = _error_type(e.get("type"))
+        path = e.get("path")
+        where = f" in `{relative(str(path), root)}`" if isinstance(path, str) else ""
+        out.append(f"{kind}{where}")
+    return out
 
 
-def bandit_errors(text: str) -> list[str]:
+def semgrep_config_failed(error: str) -> bool:
+    return any(kind in error for kind in SEMGREP_CONFIG_ERRORS)
+
+
+def bandit_errors(text: str, root: str) -> list[str]:
     """Files bandit could not analyse, except syntax errors: ruff and pylint report those
-    as findings on the file itself."""
+    as findings on the file itself. The reason is bandit's own text: not shown."""
     data = _load(text, "bandit") or {}
-    return [f"{relative(str(e.get('filename')), '/').lstrip('./')}: {e.get('reason')}"
-            for e in data.get("errors", []) if "syntax error" not in str(e.get("reason"))]
+    return [f"could not analyse `{relative(str(e.get('filename')), root)}`"
+            for e in data.get("errors", [])
+            if isinstance(e, Mapping) and "syntax error" not in str(e.get("reason"))]

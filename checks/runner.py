@@ -1,13 +1,20 @@
 """Run a linter as a subprocess: a clean environment, a timeout, and nothing from the PR run.
 
 The environment is built from scratch so no secret (App key, LLM key) reaches a linter.
+Each linter starts in its own session (process group) and the whole group is killed on
+timeout, cancellation or exit: semgrep's `semgrep-core` otherwise outlives its parent.
+A tool's raw stderr never leaves this module except into the server log: the error the
+review shows is the tool's name, its exit status and a reason from a fixed list.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -15,6 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import ToolError
+
+log = logging.getLogger(__name__)
+KILL_GRACE_SECONDS = 2.0
+STDERR_LOG_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,27 @@ def clean_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, s
     return env
 
 
+async def kill_group(proc: asyncio.subprocess.Process, grace: float = KILL_GRACE_SECONDS) -> None:
+    """SIGTERM the process group, SIGKILL it after `grace`, and reap the leader. The group
+    id outlives its leader while any member lives, so stragglers are reached too."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), grace)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    await proc.wait()
+    # Drain and close the pipes (the writers are dead, so this returns at once).
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.communicate(), grace)
+
+
+def _reap_stragglers(pid: int) -> None:
+    """After a normal exit: children the tool left behind (none should) are killed."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 async def run_tool(
     argv: Sequence[str],
     *,
@@ -55,7 +87,9 @@ async def run_tool(
     env: Mapping[str, str],
     timeout: float,
     ok_codes: Sequence[int],
+    reasons: Mapping[int, str] | None = None,
 ) -> ToolOutput:
+    name = Path(argv[0]).name
     started = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
         *argv,
@@ -69,16 +103,20 @@ async def run_tool(
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError as exc:
-        proc.kill()
-        await proc.wait()
-        raise ToolError(f"{Path(argv[0]).name} timed out after {timeout:.0f} s") from exc
+        await kill_group(proc)
+        raise ToolError(f"{name} timed out after {timeout:.0f} s") from exc
     except asyncio.CancelledError:
-        proc.kill()
-        await proc.wait()
+        await kill_group(proc)
         raise
+    _reap_stragglers(proc.pid)
     code = proc.returncode if proc.returncode is not None else -1
+    stderr = err.decode(errors="replace")
     if code not in ok_codes:
-        tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        raise ToolError(f"{Path(argv[0]).name} exited with {code}: {' | '.join(tail)}")
-    return ToolOutput(code, out.decode(errors="replace"), err.decode(errors="replace"),
+        # The detail (which may quote a configuration file) goes to the server log only.
+        log.warning("linter failed", extra={"tool": name, "status": code,
+                                            "stderr": stderr[-STDERR_LOG_CHARS:]})
+        reason = (reasons or {}).get(code, "internal error")
+        raise ToolError(f"{name} exited with status {code} ({reason}; details in the "
+                        "server log)", exit_status=code)
+    return ToolOutput(code, out.decode(errors="replace"), stderr,
                       time.perf_counter() - started)

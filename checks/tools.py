@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomli_w
+
 from bot.errors import ToolError
 from bot.findings import Finding
 from checks import parsers
 from checks.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
-from checks.pylint_env import link_pylint_env, repo_pylint_disables
+from checks.linter_settings import LinterSettings
+from checks.pylint_env import link_pylint_env
 from checks.runner import clean_env, find_executable, run_tool
 
+log = logging.getLogger(__name__)
 RULES_DIR = Path(__file__).resolve().parent / "rules"
-REPO_SEMGREP_CONFIGS = (".semgrep.yml", ".semgrep.yaml", ".semgrep")
+
+# Exit statuses each tool documents, as the reason shown when it fails.
+RUFF_REASONS = {2: "configuration or internal error"}
+PYLINT_REASONS = {32: "usage or configuration error"}
+BANDIT_REASONS = {2: "usage or configuration error"}
+SEMGREP_REASONS = {2: "fatal error", 3: "invalid target code", 4: "invalid pattern",
+                   5: "unparseable YAML", 7: "invalid rule configuration",
+                   8: "unknown language"}
 
 
 @dataclass(frozen=True)
@@ -26,17 +38,29 @@ class ToolResult:
     error: str | None = None
     seconds: float = 0.0
     files: int = 0
+    notes: tuple[str, ...] = ()  # repository settings the tool could not use, and why
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """A snapshot of the changed files at head, plus a writable home for the tools."""
+    """A snapshot of the changed files at head, a writable home for the tools, and the
+    configuration built from the default branch, kept outside the snapshot so that no
+    file of the PR can stand in for it."""
 
     root: Path
     home: Path
     python_files: tuple[str, ...]
     all_files: tuple[str, ...]
     timeout: float = 120.0
+    settings: LinterSettings = field(default_factory=LinterSettings)
+
+    def config_file(self, name: str, text: str) -> Path:
+        """Write one generated configuration file beside (never inside) the snapshot."""
+        folder = self.home / "config"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.write_text(text)
+        return path
 
 
 Runner = Callable[[Workspace], Awaitable[ToolResult]]
@@ -45,14 +69,29 @@ Runner = Callable[[Workspace], Awaitable[ToolResult]]
 async def run_ruff(ws: Workspace) -> ToolResult:
     if not ws.python_files:
         return ToolResult("ruff")
-    # The repository's own ruff settings win, with our rules added; without any, ruff's
-    # defaults (which change between ruff releases) are replaced by our selection.
-    selection = (["--extend-select"] if _has_ruff_config(ws.root)
-                 else ["--isolated", "--select"])
+    # The repository's rule settings (default branch, reduced to rule keys) with our rules
+    # added; without any, ruff's defaults (which change between releases) are replaced by
+    # our selection. Either way ruff reads no configuration file of the snapshot.
+    notes: tuple[str, ...] = ()
+    if ws.settings.ruff is not None:
+        config = ws.config_file("ruff.toml", tomli_w.dumps(dict(ws.settings.ruff)))
+        try:
+            return await _ruff_once(ws, ["--config", str(config), "--extend-select"])
+        except ToolError as exc:
+            if exc.exit_status != 2:
+                raise
+            notes = ("the repository's ruff settings could not be applied (ruff rejected "
+                     "them); reviewbot's own ruff rules ran instead",)
+    result = await _ruff_once(ws, ["--isolated", "--select"])
+    return ToolResult(result.tool, result.findings, result.error, result.seconds,
+                      result.files, notes)
+
+
+async def _ruff_once(ws: Workspace, selection: list[str]) -> ToolResult:
     argv = [find_executable("ruff"), "check", "--output-format", "json", "--no-cache",
             "--exit-zero", *selection, ",".join(RUFF_SELECT), "--", *ws.python_files]
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         ok_codes=(0,))
+                         ok_codes=(0,), reasons=RUFF_REASONS)
     return ToolResult("ruff", tuple(parsers.parse_ruff(out.stdout, str(ws.root))),
                       seconds=out.seconds, files=len(ws.python_files))
 
@@ -66,63 +105,69 @@ async def run_pylint(ws: Workspace) -> ToolResult:
     if not ws.python_files:
         return ToolResult("pylint")
     env_dir = link_pylint_env(ws.home / "pylint-env")
-    rcfile = ws.home / "pylintrc"
-    disabled = [*PYLINT_DISABLE, *repo_pylint_disables(ws.root)]
-    rcfile.write_text("[MAIN]\npersistent=no\n")
+    rcfile = ws.config_file("pylintrc", "[MAIN]\npersistent=no\n")
+    disabled = [*PYLINT_DISABLE, *ws.settings.pylint_disable]
     argv = [sys.executable, "-I", "-S", str(PYLINT_RUNNER), str(env_dir),
             f"--rcfile={rcfile}", "--output-format=json2", "--score=n", "--jobs=1",
             f"--disable={','.join(disabled)}", f"--enable={','.join(PYLINT_ENABLE)}",
             "--", *ws.python_files]
     # pylint's exit status is a bit mask of message kinds; 32 means it could not run.
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         ok_codes=tuple(range(32)))
+                         ok_codes=tuple(range(32)), reasons=PYLINT_REASONS)
     return ToolResult("pylint", tuple(parsers.parse_pylint(out.stdout, str(ws.root))),
                       seconds=out.seconds, files=len(ws.python_files))
 
 
 async def run_bandit(ws: Workspace) -> ToolResult:
+    """bandit with no configuration file at all: the repository's skips (default branch)
+    come as `--skip`; targets are files, so bandit looks for no `.bandit` either."""
     if not ws.python_files:
         return ToolResult("bandit")
+    skips = sorted({*BANDIT_SKIP, *ws.settings.bandit_skip})
     argv = [find_executable("bandit"), "-f", "json", "-q", "--confidence-level", "medium",
-            "--severity-level", "medium",
-            "--skip", ",".join(BANDIT_SKIP)]
-    if (ws.root / ".bandit").is_file():
-        argv += ["--ini", ".bandit"]
-    elif _has_bandit_section(ws.root / "pyproject.toml"):
-        argv += ["-c", "pyproject.toml"]
-    argv += ["--", *(f"./{p}" for p in ws.python_files)]
+            "--severity-level", "medium", "--skip", ",".join(skips),
+            "--", *(f"./{p}" for p in ws.python_files)]
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         ok_codes=(0, 1))
-    errors = parsers.bandit_errors(out.stdout)
+                         ok_codes=(0, 1), reasons=BANDIT_REASONS)
+    errors = parsers.bandit_errors(out.stdout, str(ws.root))
     return ToolResult("bandit", tuple(parsers.parse_bandit(out.stdout, str(ws.root))),
                       error="; ".join(errors) or None, seconds=out.seconds,
                       files=len(ws.python_files))
 
 
-def _has_ruff_config(root: Path) -> bool:
-    if (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
-        return True
-    pyproject = root / "pyproject.toml"
-    return pyproject.is_file() and "[tool.ruff" in pyproject.read_text(errors="replace")
-
-
-def _has_bandit_section(path: Path) -> bool:
-    return path.is_file() and "[tool.bandit]" in path.read_text(errors="replace")
-
-
 async def run_semgrep(ws: Workspace) -> ToolResult:
+    """Our rules, plus the repository's (default branch, validated) when it has some. If
+    semgrep cannot load theirs, ours run again alone: their file never silences ours."""
     if not ws.all_files:
         return ToolResult("semgrep")
+    if ws.settings.semgrep_rules is None:
+        return await _semgrep_once(ws, [])
+    repo_rules = ws.config_file("repository-rules.yml", ws.settings.semgrep_rules)
+    try:
+        result = await _semgrep_once(ws, [repo_rules])
+        if result.error is None or not parsers.semgrep_config_failed(result.error):
+            return result
+        reason = "semgrep could not load them"
+    except ToolError as exc:
+        reason = f"semgrep could not load them (exit status {exc.exit_status})"
+    log.info("repository semgrep rules dropped", extra={"reason": reason})
+    alone = await _semgrep_once(ws, [])
+    note = f"the repository's semgrep rules were ignored: {reason}; reviewbot's rules ran"
+    return ToolResult(alone.tool, alone.findings, alone.error, alone.seconds, alone.files,
+                      (note,))
+
+
+async def _semgrep_once(ws: Workspace, extra_configs: list[Path]) -> ToolResult:
     argv = [find_executable("semgrep"), "scan", "--json", "--metrics=off",
             "--disable-version-check", "--no-git-ignore", "--config", str(RULES_DIR)]
-    for name in REPO_SEMGREP_CONFIGS:
-        if (ws.root / name).exists():
-            argv += ["--config", name]
+    for config in extra_configs:
+        argv += ["--config", str(config)]
     argv += ["--", *ws.all_files]
     env = clean_env(ws.home, {"SEMGREP_ENABLE_VERSION_CHECK": "0",
                               "SEMGREP_SEND_METRICS": "off"})
-    out = await run_tool(argv, cwd=ws.root, env=env, timeout=ws.timeout, ok_codes=(0, 1))
-    errors = parsers.semgrep_errors(out.stdout)
+    out = await run_tool(argv, cwd=ws.root, env=env, timeout=ws.timeout, ok_codes=(0, 1),
+                         reasons=SEMGREP_REASONS)
+    errors = parsers.semgrep_errors(out.stdout, str(ws.root))
     return ToolResult("semgrep", tuple(parsers.parse_semgrep(out.stdout, str(ws.root))),
                       error="; ".join(errors) or None, seconds=out.seconds,
                       files=len(ws.all_files))
@@ -156,9 +201,12 @@ class ToolSession:
     async def _safe(self, name: str) -> ToolResult:
         try:
             return await self.runners[name](self.workspace)
-        except (ToolError, parsers.ParseError, OSError) as exc:
+        except ToolError as exc:
             # A broken tool costs its findings, not the review: the summary says so.
             return ToolResult(name, error=str(exc))
+        except OSError as exc:
+            log.warning("linter could not start", extra={"tool": name, "error": repr(exc)})
+            return ToolResult(name, error=f"{name} could not be started ({type(exc).__name__})")
 
     def results(self) -> list[ToolResult]:
         return [t.result() for t in self._tasks.values() if t.done()]

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from checks.pylint_env import repo_pylint_disables
+from checks.linter_settings import load_linter_settings
 from checks.tools import Workspace, run_pylint
 
 pytestmark = pytest.mark.slow
 
 
-def workspace(tmp_path: Path, files: dict[str, str]) -> Workspace:
+def workspace(tmp_path: Path, files: dict[str, str],
+              default_branch: dict[str, bytes] | None = None) -> Workspace:
     root, home = tmp_path / "repo", tmp_path / "home"
     root.mkdir()
     home.mkdir()
@@ -22,33 +23,43 @@ def workspace(tmp_path: Path, files: dict[str, str]) -> Workspace:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     py = tuple(sorted(n for n in files if n.endswith(".py")))
-    return Workspace(root=root, home=home, python_files=py, all_files=py)
+    return Workspace(root=root, home=home, python_files=py, all_files=py,
+                     settings=load_linter_settings(default_branch or {}))
 
 
 def test_pylint_never_imports_or_runs_pr_files(tmp_path: Path) -> None:
     marker = tmp_path / "executed"
     trap = f"open({str(marker)!r}, 'w').write('pwned')\n"
+    hostile_rc = ("[MAIN]\nload-plugins=evil_plugin\ninit-hook=" + trap.strip() + "\n"
+                  "[MESSAGES CONTROL]\ndisable=W0104\n")
     ws = workspace(tmp_path, {
         # named like pylint's own dependencies and like a plugin the settings ask for
         "isort.py": trap, "tomlkit.py": trap, "evil_plugin.py": trap,
-        ".pylintrc": "[MAIN]\nload-plugins=evil_plugin\ninit-hook=" + trap.strip() + "\n"
-                     "[MESSAGES CONTROL]\ndisable=W0104\n",
+        ".pylintrc": hostile_rc,
         # a call that is wrong for *our* click but might be right for the PR's
         "app.py": "import click\nfrom click.testing import CliRunner\n"
                   "runner = CliRunner(mix_stderr=False)\n1 + 1\n",
         "calls.py": "def f(a):\n    return a\n\n\nf(1, 2)\n",
-    })
+    }, default_branch={".pylintrc": hostile_rc.encode()})
     result = asyncio.run(run_pylint(ws))
     assert result.error is None
     assert not marker.exists()
     rules = {(f.path, f.rule) for f in result.findings}
     assert ("calls.py", "E1121") in rules  # first-party inference still works
     assert not any(rule == "E1123" for _, rule in rules)  # no verdict on click's signature
-    assert ("app.py", "W0104") not in rules  # the repository's own disable is honoured
+    assert ("app.py", "W0104") not in rules  # the default branch's disable is honoured
 
 
-def test_repo_disables_from_every_settings_file(tmp_path: Path) -> None:
-    (tmp_path / "setup.cfg").write_text("[pylint.messages_control]\ndisable = C0114,\n  W0511\n")
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.pylint."messages control"]\ndisable = ["R0903", "bad name!"]\n')
-    assert repo_pylint_disables(tmp_path) == ["C0114", "R0903", "W0511"]
+def test_a_pr_pylintrc_is_not_obeyed(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, {".pylintrc": "[MESSAGES CONTROL]\ndisable=all\n",
+                              "app.py": "1 + 1\n"})
+    result = asyncio.run(run_pylint(ws))
+    assert ("app.py", "W0104") in {(f.path, f.rule) for f in result.findings}
+
+
+def test_repo_disables_from_every_settings_file() -> None:
+    settings = load_linter_settings({
+        "setup.cfg": b"[pylint.messages_control]\ndisable = C0114,\n  W0511\n",
+        "pyproject.toml": b'[tool.pylint."messages control"]\ndisable = ["R0903", "bad name!"]\n',
+    })
+    assert settings.pylint_disable == ("C0114", "R0903", "W0511")

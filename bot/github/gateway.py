@@ -19,7 +19,13 @@ from urllib.parse import quote
 import httpx
 from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
-from githubkit.exception import GitHubException, RateLimitExceeded, RequestError, RequestFailed
+from githubkit.exception import (
+    GitHubException,
+    RateLimitExceeded,
+    RequestError,
+    RequestFailed,
+    RequestTimeout,
+)
 from githubkit.retry import RetryOption
 from githubkit.throttling import LocalThrottler
 
@@ -27,14 +33,35 @@ from bot import __version__
 from bot.diffmap import PullFile
 from bot.errors import ConfigError, GitHubError, RetryLater
 from bot.github.ratelimit import rate_limit_delay
+from bot.redact import SecretMask
 from bot.settings import Settings
 
 MAX_FILES_PAGES = 30  # GitHub lists at most 3000 files of a PR
 ANNOTATIONS_PER_REQUEST = 50
 
 
+class DeadlineTransport(httpx.AsyncBaseTransport):
+    """Gives every request a timeout. httpx applies the client's timeout only to requests
+    the client builds; githubkit's installation-token request is a bare `httpx.Request`
+    sent by the auth flow, which without this waits forever on a silent GitHub."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, timeout: httpx.Timeout) -> None:
+        self.inner = inner
+        self.timeout = timeout
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "timeout" not in request.extensions:
+            request.extensions = {**request.extensions, "timeout": self.timeout.as_dict()}
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 class RetryServerErrors:
-    """Retry 5xx (and connection failures) with exponential backoff; nothing else."""
+    """Retry 5xx and connection failures with exponential backoff; nothing else. A timeout
+    is not retried here: the job fails and the queue retries it later, so a silent GitHub
+    costs one timeout per attempt, not four."""
 
     def __init__(self, max_retry: int = 3, base_seconds: float = 1.0) -> None:
         self.max_retry = max_retry
@@ -44,7 +71,9 @@ class RetryServerErrors:
         if retry_count >= self.max_retry or isinstance(exc, RateLimitExceeded):
             return RetryOption(False)
         server_error = isinstance(exc, RequestFailed) and exc.response.status_code >= 500
-        if server_error or (isinstance(exc, RequestError) and not isinstance(exc, RequestFailed)):
+        connection = isinstance(exc, RequestError) and not isinstance(
+            exc, RequestFailed | RequestTimeout)
+        if server_error or connection:
             return RetryOption(True, timedelta(seconds=self.base_seconds * 2**retry_count))
         return RetryOption(False)
 
@@ -100,18 +129,22 @@ class GitHubApp:
         retry_base_seconds: float = 1.0,
         timeout: float = 30.0,
         mutation_interval: float = 1.0,
+        secrets: Sequence[str] = (),
     ) -> None:
         self.mutation_interval = mutation_interval
         self._pacers: dict[int, MutationPacer] = {}
+        # Every text posted passes this guard; the App key itself is one of the secrets.
+        self.mask = SecretMask([*secrets, private_key])
+        deadline = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._github = GitHub(
             AppAuthStrategy(app_id=str(app_id), private_key=private_key),
             base_url=base_url,
-            async_transport=transport,
+            async_transport=DeadlineTransport(transport or httpx.AsyncHTTPTransport(), deadline),
             cache_strategy=MemCacheStrategy(),  # shared: installation tokens are reused
             throttler=LocalThrottler(max_concurrency),
             auto_retry=RetryServerErrors(base_seconds=retry_base_seconds),
             user_agent=f"reviewbot/{__version__}",
-            timeout=timeout,
+            timeout=deadline,
             http_cache=False,
         )
 
@@ -120,7 +153,7 @@ class GitHubApp:
         assert isinstance(auth, AppAuthStrategy)
         pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
         return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
-                                  pacer)
+                                  pacer, self.mask)
 
 
 def app_from_settings(
@@ -131,17 +164,22 @@ def app_from_settings(
         raise ConfigError("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed for GitHub")
     return GitHubApp(app_id=settings.github_app_id, private_key=key,
                      base_url=settings.github_api_url, transport=transport,
-                     mutation_interval=settings.github_write_interval)
+                     mutation_interval=settings.github_write_interval,
+                     timeout=settings.github_timeout_seconds, secrets=settings.secret_values())
 
 
 class InstallationClient:
-    def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None) -> None:
+    def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None,
+                 mask: SecretMask | None = None) -> None:
         self._gh = github
         self._pacer = pacer or MutationPacer(0)
+        self._mask = mask or SecretMask()
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         if method != "GET":
             await self._pacer.wait()
+            if "json" in kwargs:
+                kwargs["json"] = self._mask.json(kwargs["json"])
         try:
             response = await self._gh.arequest(method, url, **kwargs)
         except RateLimitExceeded as exc:

@@ -19,8 +19,8 @@ from bot.plan import ReviewPlan
 from bot.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
 from bot.review import ReviewRequest, files_to_fetch, run_review
 from bot.routing import Router, pull_request_key
-from bot.snapshot import LINTER_CONFIG_FILES
 from bot.store import reviews as store
+from checks.linter_settings import LINTER_CONFIG_FILES
 
 log = logging.getLogger(__name__)
 CHECK_NAME = "reviewbot"
