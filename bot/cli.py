@@ -43,6 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.handlers.table import build_router
+    from bot.http_protocol import with_header_timeout
     from bot.web import create_app
 
     settings = _settings()
@@ -59,6 +60,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
+        http=with_header_timeout(settings.header_timeout_seconds),
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=int(max(1, settings.keep_alive_seconds)),
     )
     return 0
 

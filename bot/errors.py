@@ -12,9 +12,11 @@ class ConfigError(ReviewbotError):
 
 
 class WebhookError(ReviewbotError):
-    """A delivery was refused; `status` is the HTTP status the route answers with."""
+    """A delivery was refused; `status` is the HTTP status the route answers with and
+    `reason` the metric label (a closed set: one per subclass)."""
 
     status: int = 400
+    reason: str = "malformed"
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
@@ -24,14 +26,44 @@ class WebhookError(ReviewbotError):
 
 class InvalidSignature(WebhookError):
     status = 401
+    reason = "bad_signature"
 
 
 class PayloadTooLarge(WebhookError):
     status = 413
+    reason = "too_large"
 
 
 class MalformedDelivery(WebhookError):
     status = 400
+    reason = "malformed"
+
+
+class BodyTimeout(WebhookError):
+    """The client did not send its whole body in time."""
+
+    status = 408
+    reason = "timeout"
+
+
+class Overloaded(WebhookError):
+    """Too many bodies (or bytes) in flight; GitHub retries a failed delivery on request."""
+
+    status = 503
+    reason = "overloaded"
+
+
+class PermanentJobError(ReviewbotError):
+    """A job that can never succeed (a malformed payload, a repository that is gone): it is
+    failed at once, without the retries meant for passing trouble."""
+
+
+class MalformedPayload(PermanentJobError):
+    """A delivery lacks what its handler needs."""
+
+
+class JobDeadlineExceeded(ReviewbotError):
+    """A job ran past its overall deadline and was stopped (the queue retries it)."""
 
 
 class RetryLater(ReviewbotError):
@@ -52,6 +84,17 @@ class GitHubError(ReviewbotError):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+    @property
+    def permanent(self) -> bool:
+        """Gone (404, 410), refused for good (403 that is not a rate limit: those become
+        RetryLater before this), or a request GitHub will never accept (422)."""
+        return self.status in (403, 404, 410, 422)
+
+
+def is_permanent(exc: BaseException) -> bool:
+    return isinstance(exc, PermanentJobError) or (
+        isinstance(exc, GitHubError) and exc.permanent)
 
 
 class ModelError(ReviewbotError):

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import anyio
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery import Delivery
 from bot.queue import JobQueue
@@ -40,13 +39,17 @@ class IntakeItem:
 
 
 def plan_delivery(
-    delivery: Delivery, router_plan: Sequence[JobSpec], *, own_event: bool
+    delivery: Delivery, router_plan: Sequence[JobSpec], *, own_event: bool,
+    problem: str | None = None,
 ) -> tuple[str, list[JobSpec]]:
-    """The outcome label recorded for a delivery and the jobs it creates (pure)."""
+    """The outcome label recorded for a delivery and the jobs it creates (pure). A payload
+    missing what its handler needs is recorded as `invalid`: a job would only fail."""
     if delivery.event == "ping":
         return "pong", []
     if own_event:
         return "ignored_own", []
+    if problem is not None and not router_plan:
+        return "invalid", []
     if not router_plan:
         return "unrouted", []
     return "queued", list(router_plan)
@@ -98,22 +101,23 @@ def _record_many_in(
 
 def record_batch(
     engine: Engine, queue: JobQueue, items: Sequence[IntakeItem]
-) -> list[IntakeResult | SQLAlchemyError]:
-    """All items in one transaction; if that fails, each alone, so one bad item cannot
-    make the others fail."""
+) -> list[IntakeResult | Exception]:
+    """All items in one transaction; if that fails for any reason (a database error, or a
+    value the driver cannot encode), each alone, so one bad item cannot make the others
+    fail: each gets its own result or its own error."""
     try:
         with engine.begin() as conn:
             return list(_record_many_in(conn, queue, items))
-    except SQLAlchemyError as exc:
+    except Exception as exc:  # noqa: BLE001 - retried item by item below, errors returned
         if len(items) == 1:
             return [exc]
         log.warning("batched intake failed; retrying one by one", extra={"error": repr(exc)})
-    results: list[IntakeResult | SQLAlchemyError] = []
+    results: list[IntakeResult | Exception] = []
     for item in items:
         try:
             with engine.begin() as conn:
                 results.append(_record_many_in(conn, queue, [item])[0])
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # noqa: BLE001 - not swallowed: handed to that item's request
             results.append(exc)
     return results
 
@@ -146,7 +150,7 @@ class GroupCommitter:
                     record_batch, self.engine, self.queue, [item for item, _ in batch]
                 )
             except Exception as exc:  # noqa: BLE001 - not swallowed: every waiting request gets it
-                results = [exc] * len(batch)  # type: ignore[list-item]
+                results = [exc] * len(batch)
             if self.on_jobs is not None and any(
                     isinstance(r, IntakeResult) and r.job_ids for r in results):
                 self.on_jobs()

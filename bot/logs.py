@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -53,6 +54,36 @@ class RedactingFormatter(logging.Formatter):
         return line
 
 
+class ThrottleFilter(logging.Filter):
+    """At most `burst` records per message text in each `interval` seconds; the first one
+    after a quiet spell says how many were dropped. Attached where a client can make us log
+    (rejected requests, uvicorn's protocol warnings) so a flood cannot flood the logs."""
+
+    def __init__(self, burst: int = 10, interval: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.burst = burst
+        self.interval = interval
+        self.clock = clock
+        self._windows: dict[str, tuple[float, int, int]] = {}  # msg -> (start, sent, dropped)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = str(record.msg)[:200]
+        now = self.clock()
+        start, sent, dropped = self._windows.get(key, (now, 0, 0))
+        if now - start >= self.interval:
+            if dropped:
+                record.suppressed = dropped
+            start, sent, dropped = now, 0, 0
+        if sent >= self.burst:
+            self._windows[key] = (start, sent, dropped + 1)
+            return False
+        self._windows[key] = (start, sent + 1, dropped)
+        if len(self._windows) > 1000:  # messages are ours, but never let the table grow
+            self._windows.clear()
+        return True
+
+
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter(JsonFormatter(), secrets))
@@ -61,3 +92,6 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "uvicorn.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Clients can make uvicorn warn per request ("Invalid HTTP request", "Exceeded
+    # concurrency limit"): throttled like our own rejection lines.
+    logging.getLogger("uvicorn.error").addFilter(ThrottleFilter())

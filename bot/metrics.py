@@ -13,6 +13,34 @@ from sqlalchemy.exc import SQLAlchemyError
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
+# Metric labels come from closed sets only: an event name outside this list is "other", so
+# no request (signed or not) can add a time series.
+KNOWN_EVENTS = frozenset({
+    "branch_protection_configuration", "branch_protection_rule", "check_run", "check_suite",
+    "code_scanning_alert", "commit_comment", "create", "custom_property",
+    "custom_property_values", "delete", "dependabot_alert", "deploy_key", "deployment",
+    "deployment_protection_rule", "deployment_review", "deployment_status", "discussion",
+    "discussion_comment", "fork", "github_app_authorization", "gollum", "installation",
+    "installation_repositories", "installation_target", "issue_comment", "issues", "label",
+    "marketplace_purchase", "member", "membership", "merge_group", "meta", "milestone",
+    "org_block", "organization", "package", "page_build", "personal_access_token_request",
+    "ping", "project", "project_card", "project_column", "projects_v2", "projects_v2_item",
+    "projects_v2_status_update", "public", "pull_request", "pull_request_review",
+    "pull_request_review_comment", "pull_request_review_thread", "push", "registry_package",
+    "release", "repository", "repository_advisory", "repository_dispatch",
+    "repository_import", "repository_ruleset", "repository_vulnerability_alert",
+    "secret_scanning_alert", "secret_scanning_alert_location", "secret_scanning_scan",
+    "security_advisory", "security_and_analysis", "sponsorship", "star", "status",
+    "sub_issues", "team", "team_add", "watch", "workflow_dispatch", "workflow_job",
+    "workflow_run",
+})
+REJECTION_REASONS = ("bad_signature", "too_large", "malformed", "timeout", "overloaded",
+                     "disconnected")
+
+
+def event_label(event: str) -> str:
+    return event if event in KNOWN_EVENTS else "other"
+
 
 class _JobStateCollector(Collector):
     def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
@@ -44,6 +72,14 @@ class Metrics:
             ["event", "outcome"],
             registry=self.registry,
         )
+        self.rejected = Counter(
+            "reviewbot_rejected_requests",
+            "Webhook requests refused before or while reading them, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        for reason in REJECTION_REASONS:
+            self.rejected.labels(reason)
         self.ack_seconds = Histogram(
             "reviewbot_ack_seconds",
             "Time from request start to the webhook acknowledgement",

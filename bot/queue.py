@@ -230,11 +230,12 @@ class JobQueue:
             )
             return result.rowcount == 1
 
-    def fail(self, job: ClaimedJob, error: str) -> str | None:
+    def fail(self, job: ClaimedJob, error: str, *, permanent: bool = False) -> str | None:
         """Record a failed attempt: back to pending after a backoff, or dead when out of
-        attempts. Returns the new state, or None if the job was no longer ours."""
+        attempts or when the error is permanent. Returns the new state, or None if the job
+        was no longer ours."""
         now = self.clock()
-        if job.attempts >= job.max_attempts:
+        if permanent or job.attempts >= job.max_attempts:
             values: dict[str, Any] = {"state": DEAD, "finished_at": now}
         else:
             delay = backoff_delay(
@@ -278,6 +279,15 @@ class JobQueue:
             return str(values["state"]) if result.rowcount == 1 else None
 
     # --- observe -------------------------------------------------------------------------
+
+    def overdue(self, deadline_seconds: float) -> int:
+        """Running jobs started longer than `deadline_seconds` ago (a hung worker)."""
+        cutoff = self.clock() - deadline_seconds
+        with self.engine.connect() as conn:
+            return int(conn.execute(
+                sa.select(sa.func.count()).select_from(jobs)
+                .where(jobs.c.state == RUNNING, jobs.c.started_at < cutoff)
+            ).scalar_one())
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 Handler = Callable[["JobContext", "ClaimedJob"], Awaitable[None]]
 CoalesceKey = Callable[[Delivery], str | None]
+# What a route's handler needs from the payload: None when present, else the problem.
+Validator = Callable[[Delivery], str | None]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Route:
     actions: frozenset[str] | None  # None: every action
     kind: str
     coalesce: CoalesceKey | None = None
+    validate: Validator | None = None
 
     def matches(self, delivery: Delivery) -> bool:
         if delivery.event != self.event:
@@ -48,20 +51,32 @@ class Router:
         handler: Handler,
         *,
         coalesce: CoalesceKey | None = None,
+        validate: Validator | None = None,
     ) -> None:
         if kind in self.handlers and self.handlers[kind] is not handler:
             raise ValueError(f"job kind {kind!r} already has a different handler")
         self.handlers[kind] = handler
         acts = frozenset(actions) if actions is not None else None
-        self.routes.append(Route(event=event, actions=acts, kind=kind, coalesce=coalesce))
+        self.routes.append(Route(event=event, actions=acts, kind=kind, coalesce=coalesce,
+                                 validate=validate))
 
     def plan(self, delivery: Delivery) -> list[JobSpec]:
-        """The jobs a delivery creates (empty: acknowledged, nothing to do)."""
+        """The jobs a delivery creates (empty: acknowledged, nothing to do). A route whose
+        handler could never succeed on this payload creates no job (see `problem`)."""
         return [
             JobSpec(kind=r.kind, coalesce_key=r.coalesce(delivery) if r.coalesce else None)
             for r in self.routes
-            if r.matches(delivery)
+            if r.matches(delivery) and (r.validate is None or r.validate(delivery) is None)
         ]
+
+    def problem(self, delivery: Delivery) -> str | None:
+        """Why a delivery one of the routes wants lacks what its handler needs, if it does."""
+        for r in self.routes:
+            if r.matches(delivery) and r.validate is not None:
+                found = r.validate(delivery)
+                if found is not None:
+                    return found
+        return None
 
     def handler_for(self, kind: str) -> Handler | None:
         return self.handlers.get(kind)

@@ -53,9 +53,24 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=5, validation_alias="REVIEWBOT_JOB_MAX_ATTEMPTS")
     job_backoff_base_seconds: float = Field(default=10.0, validation_alias="REVIEWBOT_BACKOFF_BASE")
     job_backoff_max_seconds: float = Field(default=3600.0, validation_alias="REVIEWBOT_BACKOFF_MAX")
+    # A job still running after this long is stopped and failed (then retried).
+    job_deadline_seconds: float = Field(default=900.0, gt=0,
+                                        validation_alias="REVIEWBOT_JOB_DEADLINE")
     worker_poll_seconds: float = Field(default=1.0, validation_alias="REVIEWBOT_POLL_SECONDS")
     shutdown_grace_seconds: float = Field(default=30.0, validation_alias="REVIEWBOT_SHUTDOWN_GRACE")
     max_body_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="REVIEWBOT_MAX_BODY")
+    # Hostile or broken clients: time to send the headers, then the body; bodies buffered
+    # at once (count and bytes, 503 beyond); connections served at once (503 beyond).
+    header_timeout_seconds: float = Field(default=10.0, gt=0,
+                                          validation_alias="REVIEWBOT_HEADER_TIMEOUT")
+    body_timeout_seconds: float = Field(default=20.0, gt=0,
+                                        validation_alias="REVIEWBOT_BODY_TIMEOUT")
+    max_inflight_bodies: int = Field(default=64, ge=1, validation_alias="REVIEWBOT_MAX_BODIES")
+    max_buffered_bytes: int = Field(default=100 * 1024 * 1024, ge=1,
+                                    validation_alias="REVIEWBOT_MAX_BUFFERED_BYTES")
+    max_connections: int = Field(default=256, ge=1, validation_alias="REVIEWBOT_MAX_CONNECTIONS")
+    keep_alive_seconds: float = Field(default=5.0, gt=0,
+                                      validation_alias="REVIEWBOT_KEEP_ALIVE")
     log_level: str = Field(default="INFO", validation_alias="REVIEWBOT_LOG_LEVEL")
 
     @model_validator(mode="after")

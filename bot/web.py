@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -12,16 +13,22 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.delivery import Delivery, is_own_event, parse_delivery
-from bot.errors import PayloadTooLarge, WebhookError
+from bot.errors import (
+    BodyTimeout,
+    MalformedDelivery,
+    Overloaded,
+    PayloadTooLarge,
+    WebhookError,
+)
 from bot.intake import GroupCommitter, IntakeItem, plan_delivery
 from bot.jobs import JobContext
-from bot.logs import delivery_id_var
-from bot.metrics import CONTENT_TYPE, Metrics
+from bot.logs import ThrottleFilter, delivery_id_var
+from bot.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.queue import JobQueue
 from bot.routing import Router
 from bot.settings import Settings
@@ -30,6 +37,9 @@ from bot.store.engine import SqliteCheckpointer, is_file_sqlite
 from bot.wiring import build_workers, queue_policy
 
 log = logging.getLogger(__name__)
+# Lines a client can cause (one per rejected request) go through a throttle.
+rejections = logging.getLogger(f"{__name__}.rejections")
+rejections.addFilter(ThrottleFilter())
 WEBHOOK_PATH = "/api/github/webhooks"
 
 
@@ -43,39 +53,84 @@ class AppState:
     metrics: Metrics
     context: JobContext
     committer: GroupCommitter
+    bodies: BodyBudget
 
 
-async def read_bounded(request: Request, limit: int) -> bytes:
-    """Read the body, refusing (413) as soon as it exceeds `limit`; never buffers more."""
+class BodyBudget:
+    """Bodies being read at once, and their bytes: beyond either cap a request gets 503
+    before it can hold more memory (one event loop, so plain counters)."""
+
+    def __init__(self, max_bodies: int, max_bytes: int) -> None:
+        self.max_bodies = max_bodies
+        self.max_bytes = max_bytes
+        self.bodies = 0
+        self.bytes = 0
+
+    def take(self, n: int) -> None:
+        if self.bytes + n > self.max_bytes:
+            raise Overloaded("too many request bytes in flight; try again")
+        self.bytes += n
+
+    def give(self, n: int) -> None:
+        self.bytes -= n
+
+
+async def read_bounded(request: Request, limit: int, budget: BodyBudget,
+                       timeout: float) -> bytes:
+    """Read the body, refusing as soon as it exceeds `limit` (413), takes longer than
+    `timeout` (408) or would push the process past its in-flight budget (503)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body of {declared} bytes exceeds the {limit}-byte limit")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body exceeds the {limit}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if declared is not None and not declared.strip().isdigit():
+        raise MalformedDelivery("Content-Length is not a number")
+    if declared is not None and int(declared) > limit:
+        raise PayloadTooLarge(f"body of {int(declared)} bytes exceeds the {limit}-byte limit")
+    if budget.bodies >= budget.max_bodies:
+        raise Overloaded("too many requests in flight; try again")
+    budget.bodies += 1
+    held = 0
+    try:
+        async with asyncio.timeout(timeout):
+            chunks: list[bytes] = []
+            async for chunk in request.stream():
+                held += len(chunk)
+                if held > limit:
+                    raise PayloadTooLarge(f"body exceeds the {limit}-byte limit")
+                budget.take(len(chunk))
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except TimeoutError as exc:
+        raise BodyTimeout(f"body not received within {timeout:.0f} s") from exc
+    finally:
+        budget.bodies -= 1
+        budget.give(min(held, budget.bytes))
 
 
 async def webhook(request: Request) -> Response:
+    """Nothing from a request becomes state (a row, a metric label, a log field) before
+    its signature is verified; rejections are counted by reason and logged throttled."""
     state: AppState = request.app.state.reviewbot
     started = time.perf_counter()
-    event = request.headers.get("x-github-event") or "unknown"
-    token = delivery_id_var.set(request.headers.get("x-github-delivery"))
     try:
-        try:
-            body = await read_bounded(request, state.settings.max_body_bytes)
-            verify(state.secret, body, request.headers.get("x-hub-signature-256"))
-            delivery = parse_delivery(request.headers, body)
-        except WebhookError as exc:
-            outcome = f"rejected_{exc.status}"
-            state.metrics.deliveries.labels(event, outcome).inc()
-            log.warning("delivery rejected", extra={"status": exc.status, "reason": str(exc)})
-            return JSONResponse({"error": str(exc)}, status_code=exc.status)
+        body = await read_bounded(request, state.settings.max_body_bytes, state.bodies,
+                                  state.settings.body_timeout_seconds)
+        verify(state.secret, body, request.headers.get("x-hub-signature-256"))
+        delivery = parse_delivery(request.headers, body)
+    except ClientDisconnect:
+        state.metrics.rejected.labels("disconnected").inc()
+        rejections.warning("client went away mid-body")
+        return Response(status_code=400)
+    except WebhookError as exc:
+        state.metrics.rejected.labels(exc.reason).inc()
+        rejections.warning("delivery rejected", extra={"status": exc.status,
+                                                       "reason": exc.reason})
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+    token = delivery_id_var.set(delivery.delivery_id)
+    try:
         return await _accept(state, delivery, started)
+    except Exception:
+        # The route maps errors to HTTP statuses; logged here, with the delivery id.
+        log.exception("delivery failed", extra={"event": delivery.event})
+        return JSONResponse({"error": "internal error"}, status_code=500)
     finally:
         delivery_id_var.reset(token)
 
@@ -84,36 +139,45 @@ async def _accept(state: AppState, delivery: Delivery, started: float) -> Respon
     own = is_own_event(
         delivery, app_slug=state.settings.app_slug, app_id=state.settings.github_app_id
     )
-    outcome, specs = plan_delivery(delivery, state.router.plan(delivery), own_event=own)
+    problem = state.router.problem(delivery)
+    outcome, specs = plan_delivery(delivery, state.router.plan(delivery), own_event=own,
+                                   problem=problem)
     try:
         result = await state.committer.record(IntakeItem(delivery, outcome, tuple(specs)))
     except sa.exc.SQLAlchemyError:
         # Not acknowledged, so GitHub marks the delivery failed and it can be redelivered.
         log.exception("could not record delivery")
-        state.metrics.deliveries.labels(delivery.event, "store_error").inc()
+        state.metrics.deliveries.labels(event_label(delivery.event), "store_error").inc()
         return JSONResponse({"error": "could not record the delivery"}, status_code=503)
     label = "duplicate" if result.duplicate else outcome
-    state.metrics.deliveries.labels(delivery.event, label).inc()
+    state.metrics.deliveries.labels(event_label(delivery.event), label).inc()
     state.metrics.ack_seconds.observe(time.perf_counter() - started)
     log.info(
         "delivery accepted",
         extra={"event": delivery.event, "action": delivery.action, "outcome": label,
-               "jobs": list(result.job_ids)},
+               "jobs": list(result.job_ids), "problem": problem},
     )
-    return JSONResponse(
-        {"outcome": label, "duplicate": result.duplicate, "jobs": list(result.job_ids)},
-        status_code=202,
-    )
+    answer: dict[str, object] = {"outcome": label, "duplicate": result.duplicate,
+                                 "jobs": list(result.job_ids)}
+    if outcome == "invalid":
+        answer["reason"] = problem
+    return JSONResponse(answer, status_code=202)
 
 
 async def healthz(request: Request) -> Response:
     state: AppState = request.app.state.reviewbot
+    deadline = state.settings.job_deadline_seconds
     try:
         counts = await anyio.to_thread.run_sync(state.queue.counts)
+        overdue = await anyio.to_thread.run_sync(state.queue.overdue, deadline)
     except sa.exc.SQLAlchemyError as exc:
         log.exception("health check: database unreachable")
         return JSONResponse({"ok": False, "database": f"unreachable: {type(exc).__name__}"}, 503)
-    return JSONResponse({"ok": True, "database": "ok", "jobs": counts})
+    # Jobs running past their deadline mean a worker is stuck (the deadline should have
+    # stopped them): the web side still takes deliveries, so this is reported, not a 503.
+    return JSONResponse({"ok": True, "database": "ok", "jobs": counts,
+                         "jobs_overdue": overdue,
+                         "status": "degraded" if overdue else "ok"})
 
 
 async def metrics(request: Request) -> Response:
@@ -144,6 +208,7 @@ def create_app(
         metrics=app_metrics,
         context=context or JobContext(settings=settings, engine=engine),
         committer=GroupCommitter(engine, queue),
+        bodies=BodyBudget(settings.max_inflight_bodies, settings.max_buffered_bytes),
     )
 
     @contextlib.asynccontextmanager

@@ -52,6 +52,7 @@ def build_workers(
             lease_seconds=settings.job_lease_seconds,
             poll_seconds=settings.worker_poll_seconds,
             metrics=metrics,
+            deadline_seconds=settings.job_deadline_seconds,
         )
         for _ in range(count)
     ]

@@ -8,10 +8,11 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Awaitable
 
 import anyio
 
-from bot.errors import RetryLater
+from bot.errors import JobDeadlineExceeded, RetryLater, is_permanent
 from bot.jobs import ClaimedJob, JobContext
 from bot.logs import delivery_id_var, job_id_var
 from bot.metrics import Metrics
@@ -36,6 +37,7 @@ class Worker:
         poll_seconds: float,
         metrics: Metrics | None = None,
         worker_id: str | None = None,
+        deadline_seconds: float = 900.0,
     ) -> None:
         self.queue = queue
         self.router = router
@@ -44,6 +46,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.metrics = metrics
         self.worker_id = worker_id or make_worker_id()
+        self.deadline_seconds = deadline_seconds
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
         """Claim and run jobs until `stop` is set; the job in hand is finished first.
@@ -96,7 +99,8 @@ class Worker:
             await anyio.to_thread.run_sync(self.queue.fail, job, f"no handler for {job.kind!r}")
             log.error("no handler for job kind", extra={"kind": job.kind})
             return "no_handler"
-        task: asyncio.Task[None] = asyncio.ensure_future(handler(self.context, job))
+        task: asyncio.Task[None] = asyncio.ensure_future(
+            self._within_deadline(handler(self.context, job)))
         beat = asyncio.create_task(self._heartbeat(job, task))
         try:
             await asyncio.shield(task)
@@ -116,8 +120,11 @@ class Worker:
             log.info("job rescheduled", extra={"kind": job.kind, "delay": exc.delay, "to": state})
             return "rescheduled"
         except Exception as exc:
-            state = await anyio.to_thread.run_sync(self.queue.fail, job, repr(exc))
-            log.exception("job failed", extra={"kind": job.kind, "state": state})
+            permanent, error = is_permanent(exc), repr(exc)
+            state = await anyio.to_thread.run_sync(
+                lambda: self.queue.fail(job, error, permanent=permanent))
+            log.exception("job failed", extra={"kind": job.kind, "state": state,
+                                               "permanent": permanent})
             return "failed"
         finally:
             beat.cancel()
@@ -127,6 +134,19 @@ class Worker:
             return "lease_lost"
         log.info("job done", extra={"kind": job.kind, "attempt": job.attempts})
         return "done"
+
+    async def _within_deadline(self, work: Awaitable[None]) -> None:
+        """The job's overall deadline: past it the handler is cancelled (its linters' process
+        groups die with it) and the job fails, to be retried, instead of heartbeating for
+        ever behind a silent peer."""
+        try:
+            async with asyncio.timeout(self.deadline_seconds) as scope:
+                await work
+        except TimeoutError as exc:
+            if scope.expired():
+                raise JobDeadlineExceeded(
+                    f"job ran past its deadline of {self.deadline_seconds:.0f} s") from exc
+            raise
 
     async def _heartbeat(self, job: ClaimedJob, task: asyncio.Task[None]) -> None:
         interval = max(0.05, self.lease_seconds / 3)

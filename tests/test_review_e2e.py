@@ -149,7 +149,8 @@ async def test_client_errors_are_not_retried(world: tuple[World, str]) -> None:
     await w.run_jobs()
     with w.engine.connect() as conn:
         row = conn.execute(sa.select(jobs)).one()
-    assert row.state == "pending" and "404" in row.last_error  # job-level backoff only
+    # a PR or repository that is gone will stay gone: failed at once, no retries at all
+    assert row.state == "dead" and "404" in row.last_error and row.attempts == 1
     assert [s for m, p, s in w.fake.requests if p == f"/repos/{REPO}/pulls/7"] == [404]
 
 

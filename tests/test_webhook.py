@@ -99,7 +99,7 @@ async def test_tampered_body_is_401(client: httpx.AsyncClient, sqlite_engine: En
     [
         (b"{not json", None, "not valid JSON"),
         (b"[1, 2]", None, "JSON object"),
-        (b"\xff\xfe", None, "not valid JSON"),
+        (b"\xff\xfe", None, "not UTF-8"),
         (b'{"action": 3}', None, "'action'"),
         (b"{}", "X-GitHub-Event", "X-GitHub-Event"),
         (b"{}", "X-GitHub-Delivery", "X-GitHub-Delivery"),
@@ -194,10 +194,11 @@ async def test_healthz_and_metrics(client: httpx.AsyncClient) -> None:
     assert health.status_code == 200
     assert health.json() == {"ok": True, "database": "ok",
                              "jobs": {"pending": 1, "running": 0, "done": 0, "dead": 0,
-                                      "superseded": 0}}
+                                      "superseded": 0},
+                             "jobs_overdue": 0, "status": "ok"}
     text = (await client.get("/metrics")).text
     assert 'reviewbot_deliveries_total{event="pull_request",outcome="queued"} 1.0' in text
-    assert 'reviewbot_deliveries_total{event="pull_request",outcome="rejected_400"} 1.0' in text
+    assert 'reviewbot_rejected_requests_total{reason="malformed"} 1.0' in text
     assert 'reviewbot_jobs{state="pending"} 1.0' in text
     assert "reviewbot_ack_seconds_bucket" in text
     assert "reviewbot_job_duration_seconds" in text

@@ -9,12 +9,14 @@ from typing import Any
 import anyio
 
 from bot.jobs import ClaimedJob, JobContext
+from bot.payloads import installation_of, validator
 from bot.routing import Router
 from bot.store import installations as store
 
 
 async def handle_installation(ctx: JobContext, job: ClaimedJob) -> None:
     payload = job.payload
+    installation_of(payload)  # a malformed payload fails permanently, with the reason
     inst: Mapping[str, Any] = payload["installation"]
     action = payload.get("action")
     now = time.time()
@@ -37,8 +39,8 @@ async def handle_installation(ctx: JobContext, job: ClaimedJob) -> None:
 
 async def handle_installation_repositories(ctx: JobContext, job: ClaimedJob) -> None:
     payload = job.payload
+    inst_id = installation_of(payload)
     inst: Mapping[str, Any] = payload["installation"]
-    inst_id = int(inst["id"])
     now = time.time()
 
     def apply() -> None:
@@ -57,10 +59,12 @@ def register(router: Router) -> None:
         ["created", "deleted", "suspend", "unsuspend", "new_permissions_accepted"],
         "installation.sync",
         handle_installation,
+        validate=validator(installation_of),
     )
     router.add(
         "installation_repositories",
         ["added", "removed"],
         "installation_repositories.sync",
         handle_installation_repositories,
+        validate=validator(installation_of),
     )

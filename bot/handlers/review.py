@@ -12,9 +12,10 @@ import anyio
 from bot.aggregate import FP_MARKER_RE, MARKER_RE
 from bot.delivery import Delivery
 from bot.diffmap import from_pull_files
-from bot.errors import ConfigError, RetryLater, ReviewbotError
+from bot.errors import ConfigError, RetryLater, ReviewbotError, is_permanent
 from bot.github.gateway import GitHubApp, InstallationClient, PullInfo
 from bot.jobs import ClaimedJob, JobContext
+from bot.payloads import check_run_pulls, pull_ref, validator
 from bot.plan import ReviewPlan
 from bot.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
 from bot.review import ReviewRequest, files_to_fetch, run_review
@@ -45,26 +46,24 @@ def review_comment_json(plan: ReviewPlan) -> list[dict[str, Any]]:
 
 
 async def handle_pull_request(ctx: JobContext, job: ClaimedJob) -> None:
-    payload = job.payload
-    gh = github_of(ctx).installation(int(payload["installation"]["id"]))
-    await review_pull(ctx, gh, payload["repository"]["full_name"],
-                      int(payload["pull_request"]["number"]),
-                      payload["repository"].get("default_branch") or "main", rerun=False,
-                      last_attempt=job.attempts >= job.max_attempts)
+    ref = pull_ref(job.payload)
+    gh = github_of(ctx).installation(ref.where.installation_id)
+    await review_pull(ctx, gh, ref.where.repo, ref.number, ref.where.default_branch,
+                      rerun=False, last_attempt=job.attempts >= job.max_attempts)
 
 
 async def handle_check_rerun(ctx: JobContext, job: ClaimedJob) -> None:
     """The "Re-run" button on our check run: a fresh check run for the PR's current head;
     the review itself is still posted at most once per head."""
     payload = job.payload
+    where, numbers = check_run_pulls(payload)
     owner_app = (payload["check_run"].get("app") or {}).get("id")
     if ctx.settings.github_app_id is not None and owner_app != ctx.settings.github_app_id:
         log.info("re-run requested for another app's check run; ignored")
         return
-    gh = github_of(ctx).installation(int(payload["installation"]["id"]))
-    for pr in payload["check_run"].get("pull_requests") or []:
-        await review_pull(ctx, gh, payload["repository"]["full_name"], int(pr["number"]),
-                          payload["repository"].get("default_branch") or "main", rerun=True,
+    gh = github_of(ctx).installation(where.installation_id)
+    for number in numbers:
+        await review_pull(ctx, gh, where.repo, number, where.default_branch, rerun=True,
                           last_attempt=job.attempts >= job.max_attempts)
 
 
@@ -107,7 +106,7 @@ async def review_pull(ctx: JobContext, gh: InstallationClient, repo: str, number
     except RetryLater:
         raise  # not a failure: the job comes back later and the check run stays in progress
     except Exception as exc:
-        if last_attempt and check_run_id is not None:
+        if (last_attempt or is_permanent(exc)) and check_run_id is not None:
             await _close_failed_check(gh, repo, check_run_id, exc)
         raise
 
@@ -193,6 +192,6 @@ def check_run_pull_key(delivery: Delivery) -> str | None:
 
 def register(router: Router) -> None:
     router.add("pull_request", REVIEW_ACTIONS, "review.pull_request", handle_pull_request,
-               coalesce=pull_request_key)
+               coalesce=pull_request_key, validate=validator(pull_ref))
     router.add("check_run", ["rerequested"], "review.check_rerun", handle_check_rerun,
-               coalesce=check_run_pull_key)
+               coalesce=check_run_pull_key, validate=validator(check_run_pulls))

@@ -1,0 +1,91 @@
+"""What each handler needs from a delivery's payload, read and checked in one place (pure).
+
+Used twice: at intake, so a payload that could never succeed creates no job (the delivery
+is recorded as `invalid` with the reason), and by the handlers, which get typed values
+instead of indexing into dicts (a job queued before an upgrade still fails permanently with
+the reason, never with a `KeyError` retried five times).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.delivery import Delivery
+from bot.errors import MalformedPayload
+
+MAX_ID = 2**63 - 1  # GitHub ids fit a signed 64-bit integer (the database's BIGINT)
+MAX_NUMBER = 2**31 - 1
+REPO_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    installation_id: int
+    repo: str
+    default_branch: str
+
+
+@dataclass(frozen=True)
+class PullRef:
+    where: RepoRef
+    number: int
+
+
+def _table(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = payload.get(key)
+    if not isinstance(value, Mapping):
+        raise MalformedPayload(f"payload has no `{key}` object")
+    return value
+
+
+def _int(table: Mapping[str, Any], key: str, what: str, limit: int = MAX_ID) -> int:
+    value = table.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
+        raise MalformedPayload(f"`{what}` is not a valid id")
+    return value
+
+
+def installation_of(payload: Mapping[str, Any]) -> int:
+    return _int(_table(payload, "installation"), "id", "installation.id")
+
+
+def repo_ref(payload: Mapping[str, Any]) -> RepoRef:
+    repository = _table(payload, "repository")
+    name = repository.get("full_name")
+    if not isinstance(name, str) or not REPO_NAME.fullmatch(name):
+        raise MalformedPayload("`repository.full_name` is not owner/name")
+    branch = repository.get("default_branch")
+    return RepoRef(installation_of(payload), name,
+                   branch if isinstance(branch, str) and branch else "main")
+
+
+def pull_ref(payload: Mapping[str, Any]) -> PullRef:
+    number = _int(_table(payload, "pull_request"), "number", "pull_request.number",
+                  MAX_NUMBER)
+    return PullRef(repo_ref(payload), number)
+
+
+def check_run_pulls(payload: Mapping[str, Any]) -> tuple[RepoRef, list[int]]:
+    """The repository and the PR numbers of a check run (none: not a PR's check run)."""
+    check_run = _table(payload, "check_run")
+    prs = check_run.get("pull_requests") or []
+    if not isinstance(prs, list):
+        raise MalformedPayload("`check_run.pull_requests` is not a list")
+    numbers = [_int(pr, "number", "check_run.pull_requests[].number", MAX_NUMBER)
+               if isinstance(pr, Mapping) else _int({}, "number", "pull request")
+               for pr in prs]
+    return repo_ref(payload), numbers
+
+
+def validator(read: Callable[[Mapping[str, Any]], object]) -> Callable[[Delivery], str | None]:
+    """A routing validator from a reader: the reader's complaint, or None."""
+    def problem(delivery: Delivery) -> str | None:
+        try:
+            read(delivery.payload)
+        except MalformedPayload as exc:
+            return str(exc)
+        return None
+    return problem
