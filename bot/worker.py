@@ -145,7 +145,7 @@ class Worker:
         except TimeoutError as exc:
             if scope.expired():
                 raise JobDeadlineExceeded(
-                    f"job ran past its deadline of {self.deadline_seconds:.0f} s") from exc
+                    f"job ran past its deadline of {self.deadline_seconds:g} s") from exc
             raise
 
     async def _heartbeat(self, job: ClaimedJob, task: asyncio.Task[None]) -> None:

@@ -1,0 +1,110 @@
+"""The real `reviewbot serve` process against raw-socket clients that stall, trickle or flood:
+each is cut off in time, bounded in memory and in log lines, and good deliveries still land."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.replay import github_headers
+from tests.conftest import SECRET, payload_bytes
+from tests.test_serve_e2e import free_port
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent / "reviewbot"
+PATH = "/api/github/webhooks"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    port = free_port()
+    env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+           "REVIEWBOT_HEADER_TIMEOUT": "1", "REVIEWBOT_BODY_TIMEOUT": "3",
+           "REVIEWBOT_MAX_BODIES": "2"}
+    proc = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--workers", "0"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield port, proc
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+
+
+def connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.settimeout(10)
+    return sock
+
+
+def read_until_closed(sock: socket.socket) -> tuple[bytes, float]:
+    """Everything the server sends until it closes, and how long that took."""
+    started, data = time.monotonic(), b""
+    with sock:
+        while chunk := sock.recv(4096):
+            data += chunk
+    return data, time.monotonic() - started
+
+
+def stalled_body(port: int, declared: int = 1_000_000) -> socket.socket:
+    sock = connect(port)
+    sock.sendall(f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 f"X-GitHub-Event: push\r\nX-GitHub-Delivery: s-1\r\n"
+                 f"Content-Length: {declared}\r\n\r\n{{\"a\": ".encode())
+    return sock
+
+
+def test_silent_and_trickling_clients_are_cut_off(
+        server: tuple[int, subprocess.Popen[str]]) -> None:
+    port, _ = server
+    silent = connect(port)
+    data, took = read_until_closed(silent)
+    assert data == b"" and took < 5  # no request line within the header deadline
+
+    partial = connect(port)
+    partial.sendall(f"POST {PATH} HTTP/1.1\r\nHost: x\r\n".encode())
+    data, took = read_until_closed(partial)
+    assert took < 5
+
+    data, took = read_until_closed(stalled_body(port))
+    assert data.startswith(b"HTTP/1.1 408") and took < 8
+
+
+def test_bodies_in_flight_are_capped_and_good_deliveries_still_land(
+        server: tuple[int, subprocess.Popen[str]]) -> None:
+    port, proc = server
+    held = [stalled_body(port), stalled_body(port)]
+    time.sleep(0.3)
+    third = stalled_body(port, declared=10)
+    data, _ = read_until_closed(third)
+    assert data.startswith(b"HTTP/1.1 503")
+    for sock in held:
+        assert read_until_closed(sock)[0].startswith(b"HTTP/1.1 408")
+
+    body = payload_bytes("ping.default")
+    ok = httpx.post(f"http://127.0.0.1:{port}{PATH}", content=body, timeout=10,
+                    headers=github_headers(SECRET.encode(), body, "ping", "good-1"))
+    assert ok.status_code == 202
+
+    for i in range(200):  # a flood of unsigned requests: answered, barely logged
+        httpx.post(f"http://127.0.0.1:{port}{PATH}", content=b"{}", timeout=10,
+                   headers={"X-GitHub-Event": "push", "X-GitHub-Delivery": f"f-{i}"})
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert err.count('"delivery rejected"') <= 12, err[-2000:]
+    assert "Traceback" not in err and '"level": "error"' not in err
