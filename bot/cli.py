@@ -24,7 +24,15 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        # Never pydantic's own text: it echoes the input, i.e. the secrets.
+        raise ConfigError(f"invalid settings: {settings_problems(exc)}") from None
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """Which settings are wrong and why, without any of their values."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+        for err in exc.errors(include_input=False, include_url=False, include_context=False))
 
 
 def _setup_logging(settings: Settings) -> None:
@@ -137,6 +145,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from bot.demo import build_demo_repo
     from bot.findings import Severity
     from bot.local import request_from_git, request_from_patch
+    from bot.redact import SecretMask
     from bot.render import render
     from bot.review import run_review
 
@@ -155,7 +164,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         else:
             request = request_from_git(repo, base or "HEAD~1", head)
         plan = asyncio.run(run_review(request))
-    print(render(plan, args.format))
+    # The same final guard as on GitHub: output may land in a CI log.
+    print(SecretMask(_settings().secret_values()).text(render(plan, args.format)))
     if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in plan.findings):
         return 1
     return 0

@@ -189,9 +189,10 @@ def from_pull_files(files: Iterable[PullFile]) -> DiffMap:
                 is_binary=binary, too_large=not binary,
             )
             continue
-        old = pf.previous_filename or pf.filename
-        src = "/dev/null" if status is FileStatus.ADDED else f"a/{old}"
-        dst = "/dev/null" if status is FileStatus.REMOVED else f"b/{pf.filename}"
+        # Only the hunks are read; fixed names keep a name with a tab or a newline in it
+        # from breaking the header lines.
+        src = "/dev/null" if status is FileStatus.ADDED else "a/file"
+        dst = "/dev/null" if status is FileStatus.REMOVED else "b/file"
         text = f"--- {src}\n+++ {dst}\n{pf.patch}\n"
         parsed = parse_unified_diff(text).files
         fd = next(iter(parsed.values()), None)

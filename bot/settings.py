@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # A job still running after this long is stopped and failed (then retried).
     job_deadline_seconds: float = Field(default=900.0, gt=0,
                                         validation_alias="REVIEWBOT_JOB_DEADLINE")
+    # Deliveries (full payloads) and their finished jobs are deleted after this many days;
+    # 0 keeps them for ever. Workers prune every `prune_interval` seconds.
+    delivery_retention_days: float = Field(default=30.0, ge=0,
+                                           validation_alias="REVIEWBOT_RETENTION_DAYS")
+    prune_interval_seconds: float = Field(default=3600.0, gt=0,
+                                          validation_alias="REVIEWBOT_PRUNE_INTERVAL")
     worker_poll_seconds: float = Field(default=1.0, validation_alias="REVIEWBOT_POLL_SECONDS")
     shutdown_grace_seconds: float = Field(default=30.0, validation_alias="REVIEWBOT_SHUTDOWN_GRACE")
     max_body_bytes: int = Field(default=25 * 1024 * 1024, validation_alias="REVIEWBOT_MAX_BODY")

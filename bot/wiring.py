@@ -10,7 +10,7 @@ from bot.queue import JobQueue, QueuePolicy
 from bot.routing import Router
 from bot.settings import Settings
 from bot.store.engine import create_engine, is_sqlite
-from bot.worker import Worker, WorkerPool
+from bot.worker import Retention, Worker, WorkerPool
 
 
 def engine_from(settings: Settings) -> Engine:
@@ -56,7 +56,9 @@ def build_workers(
         )
         for _ in range(count)
     ]
-    return WorkerPool(workers, grace_seconds=settings.shutdown_grace_seconds)
+    return WorkerPool(workers, grace_seconds=settings.shutdown_grace_seconds,
+                      retention=Retention(settings.delivery_retention_days,
+                                          settings.prune_interval_seconds))
 
 
 def build_context(settings: Settings, engine: Engine) -> JobContext:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
 import socket
 import time
 import uuid
 from collections.abc import Awaitable
+from dataclasses import dataclass
 
 import anyio
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import JobDeadlineExceeded, RetryLater, is_permanent
 from bot.jobs import ClaimedJob, JobContext
@@ -18,6 +22,7 @@ from bot.logs import delivery_id_var, job_id_var
 from bot.metrics import Metrics
 from bot.queue import JobQueue
 from bot.routing import Router
+from bot.store.retention import prune
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +169,23 @@ class Worker:
                 return
 
 
-class WorkerPool:
-    """N workers in one event loop; stop() lets claimed jobs finish, then releases them."""
+@dataclass(frozen=True)
+class Retention:
+    """Delete deliveries older than `days` (0: never), every `interval` seconds."""
 
-    def __init__(self, workers: list[Worker], grace_seconds: float) -> None:
+    days: float = 0.0
+    interval: float = 3600.0
+
+
+class WorkerPool:
+    """N workers in one event loop; stop() lets claimed jobs finish, then releases them.
+    The pool also prunes old deliveries (any process may: the deletes are idempotent)."""
+
+    def __init__(self, workers: list[Worker], grace_seconds: float,
+                 retention: Retention | None = None) -> None:
         self.workers = workers
         self.grace_seconds = grace_seconds
+        self.retention = retention or Retention()
         self.stop_event = asyncio.Event()
         self.wake_event = asyncio.Event()  # set when jobs are enqueued in this process
         self.tasks: list[asyncio.Task[None]] = []
@@ -177,6 +193,23 @@ class WorkerPool:
     def start(self) -> None:
         self.tasks = [asyncio.create_task(w.run(self.stop_event, self.wake_event))
                       for w in self.workers]
+        if self.workers and self.retention.days > 0:
+            self.tasks.append(asyncio.create_task(self._prune_periodically()))
+
+    async def _prune_periodically(self) -> None:
+        engine = self.workers[0].queue.engine
+        while not self.stop_event.is_set():
+            before = time.time() - self.retention.days * 86400
+            try:
+                deleted = await anyio.to_thread.run_sync(functools.partial(
+                    prune, engine, before=before))
+            except SQLAlchemyError:
+                log.exception("pruning old deliveries failed; will try again")
+            else:
+                if deleted:
+                    log.info("old deliveries pruned", extra={"deliveries": deleted})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), self.retention.interval)
 
     async def stop(self) -> None:
         self.stop_event.set()

@@ -155,3 +155,28 @@ def test_counts_cover_every_state(engine: Engine) -> None:
     q.enqueue(JobSpec("k"))
     counts = q.counts()
     assert counts == {"pending": 1, "running": 0, "done": 0, "dead": 0, "superseded": 0}
+
+
+def test_old_deliveries_and_their_finished_jobs_are_pruned(engine: Engine) -> None:
+    from bot.delivery import parse_delivery
+    from bot.intake import record_delivery
+    from bot.store.retention import prune
+    from bot.store.tables import deliveries, jobs
+
+    queue = JobQueue(engine)
+    for i in range(4):
+        d = parse_delivery({"x-github-event": "issues", "x-github-delivery": f"r-{i}"}, b"{}")
+        record_delivery(engine, queue, d, outcome="queued", specs=[JobSpec("k")])
+    for _ in range(2):
+        finished = queue.claim("w", 60)
+        assert finished is not None and queue.complete(finished)  # r-0 and r-1 done
+    assert queue.claim("w", 60) is not None  # r-2 running; r-3 pending
+    with engine.begin() as conn:
+        conn.execute(deliveries.update().where(deliveries.c.delivery_id != "r-1")
+                     .values(received_at=0.0))  # r-1 is recent
+    assert prune(engine, before=1.0, batch=1) == 1
+    with engine.connect() as conn:
+        left = sorted(conn.execute(sa.select(deliveries.c.delivery_id)).scalars())
+        job_owners = sorted(conn.execute(sa.select(jobs.c.delivery_id)).scalars())
+    assert left == ["r-1", "r-2", "r-3"]  # recent, running, pending
+    assert job_owners == left

@@ -51,3 +51,49 @@ async def test_awkward_change(tmp_path: Path) -> None:
                                                                                   "ruff"}
     assert not any("reviewbot-" in f.message for f in plan.findings)  # no temp paths
     assert plan.tool_errors == ()
+
+
+async def test_file_names_git_would_quote_are_reviewed(tmp_path: Path) -> None:
+    repo = tmp_path / "names"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README").write_text("x\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    names = ["tab\there.py", "new\nline.py", 'quo"te.py', "café.py",
+             "sp ace.py"]
+    for name in names:
+        (repo / name).write_text("import pickle\npickle.loads(b'')\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "head")
+
+    plan = await run_review(request_from_git(repo, "HEAD~1", "HEAD"))
+    assert plan.coverage.skipped == ()
+    assert plan.coverage.files_reviewed == len(names)
+    flagged = {f.path for f in plan.findings if f.concern == "pickle-untrusted"}
+    assert flagged == set(names)
+
+
+async def test_a_huge_file_is_skipped_without_being_read(tmp_path: Path) -> None:
+    import resource
+
+    repo = tmp_path / "big"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README").write_text("x\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    (repo / "data.py").write_bytes(b"x = 1  # padding padding padding padding\n" * 1_300_000)
+    (repo / "small.py").write_text("import pickle\npickle.loads(b'')\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "head")
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    request = request_from_git(repo, "HEAD~1", "HEAD")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert request.diff.files["data.py"].too_large
+    assert "data.py" not in request.contents
+    assert grown_mb < 60  # the 53 MB file was neither diffed nor read
+    plan = await run_review(request)
+    assert ("data.py", "diff too large") in plan.coverage.skipped
+    assert any(f.path == "small.py" for f in plan.findings)

@@ -105,7 +105,7 @@ def test_db_upgrade_and_worker_cli_on_postgres(pg_url: str) -> None:
 
     env = {**os.environ, "DATABASE_URL": pg_url, "REVIEWBOT_POLL_SECONDS": "0.05"}
     upgraded = cli("db", "upgrade", env=env)
-    assert upgraded.returncode == 0 and upgraded.stdout.strip() == "0002", upgraded.stderr
+    assert upgraded.returncode == 0 and upgraded.stdout.strip() == "0003", upgraded.stderr
     engine = create_engine(pg_url)
     body = (FIXTURES / "webhooks" / "installation.created" / "payload.json").read_bytes()
     delivery = parse_delivery({"x-github-event": "installation", "x-github-delivery": "w-1"},
@@ -128,3 +128,20 @@ def test_db_upgrade_and_worker_cli_on_postgres(pg_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.select(installations.c.id)).scalar() == 957387
     engine.dispose()
+
+
+def test_settings_errors_never_echo_a_value(tmp_path: Path) -> None:
+    key = tmp_path / "k.pem"
+    key.write_text("x")
+    env = {**os.environ, "GITHUB_WEBHOOK_SECRET": "hook-secret-value-123",
+           "OPENAI_API_KEY": "sk-test-abcdefghijklmnopqrstuvwxyz",
+           "GITHUB_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----\nMIIEsecretline\n",
+           "GITHUB_PRIVATE_KEY_PATH": str(key)}
+    both_keys = cli("serve", env=env)
+    bad_number = cli("serve", env={**env, "REVIEWBOT_JOB_DEADLINE": "soon"})
+    assert both_keys.returncode == bad_number.returncode == 2
+    assert "not both" in both_keys.stderr
+    assert "REVIEWBOT_JOB_DEADLINE" in bad_number.stderr
+    for result in (both_keys, bad_number):
+        for value in ("hook-secret", "sk-test", "MIIE", "abcdefghij", "soon"):
+            assert value not in result.stderr + result.stdout

@@ -14,6 +14,7 @@ metadata = SQLModel.metadata
 
 class DeliveryRow(SQLModel, table=True):
     __tablename__ = "deliveries"
+    __table_args__ = (sa.Index("ix_deliveries_received_at", "received_at"),)
 
     delivery_id: str = Field(primary_key=True, max_length=128)
     event: str = Field(max_length=64)
@@ -39,6 +40,7 @@ class JobRow(SQLModel, table=True):
             postgresql_where=sa.text("state = 'pending'"),
         ),
         sa.Index("ix_jobs_coalesce_key_state", "coalesce_key", "state"),
+        sa.Index("ix_jobs_delivery_id", "delivery_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
