@@ -23,6 +23,7 @@ ACTION_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # `\ud800`-`\udfff` escapes: only a full check tells a valid pair from a lone surrogate.
 SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 MAX_NAME = 256  # repository and sender columns
+MIN_ID = -(2**63)
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,13 @@ def parse_delivery(headers: Mapping[str, str], body: bytes) -> Delivery:
 def _decode(body: bytes) -> tuple[dict[str, Any], str]:
     try:
         text = body.decode("utf-8")
-        payload = json.loads(text)
+        payload = json.loads(text, parse_int=_int64)
     except UnicodeDecodeError as exc:
         raise MalformedDelivery("body is not UTF-8") from exc
     except RecursionError as exc:
         raise MalformedDelivery("body is nested too deeply") from exc
+    except IntegerOutOfRange as exc:
+        raise MalformedDelivery(str(exc)) from exc
     except ValueError as exc:  # invalid JSON, or an integer too long to convert
         raise MalformedDelivery(f"body is not valid JSON: {_short(exc)}") from exc
     if not isinstance(payload, dict):
@@ -99,6 +102,19 @@ def _decode(body: bytes) -> tuple[dict[str, Any], str]:
         except RecursionError as exc:
             raise MalformedDelivery("body is nested too deeply") from exc
     return payload, text
+
+
+class IntegerOutOfRange(ValueError):
+    pass
+
+
+def _int64(literal: str) -> int:
+    """The JSON parser's integer hook: a number no database column could hold (a signed
+    64-bit integer) rejects the payload here, not later inside a batch of good ones."""
+    value = int(literal)
+    if len(literal) > 18 and not MIN_ID <= value <= MAX_ID:
+        raise IntegerOutOfRange("body contains an integer outside the signed 64-bit range")
+    return value
 
 
 def _short(exc: Exception) -> str:

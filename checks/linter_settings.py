@@ -42,6 +42,12 @@ RUFF_LEGACY_LINT_KEYS = frozenset({
     "extend-per-file-ignores", "dummy-variable-rgx", "allowed-confusables", "task-tags",
     "typing-modules", "explicit-preview-rules", "extend-safe-fixes", "extend-unsafe-fixes",
 })
+# Settings that cannot change what ruff reports: dropped without a note (a note on every
+# review of a repository with `[tool.ruff.format]` would be noise).
+RUFF_SILENT_KEYS = frozenset({
+    "format", "cache-dir", "src", "namespace-packages", "required-version", "output-format",
+    "fix", "unsafe-fixes", "show-fixes", "show-source", "analyze",
+})
 MAX_EXTEND_DEPTH = 3
 MAX_SEMGREP_RULES = 500
 
@@ -148,7 +154,7 @@ def _ruff_allowed(name: str, table: dict[str, Any], notes: list[str]) -> dict[st
                 "isort", "mccabe", "pycodestyle", "pydocstyle", "pyflakes", "pylint",
                 "pyupgrade", "flake8-bugbear"):
             lint.setdefault(key, value)
-        elif key != "extend":
+        elif key != "extend" and key not in RUFF_SILENT_KEYS:
             dropped.append(key)
     if dropped:
         notes.append(f"ruff settings {', '.join(f'`{k}`' for k in sorted(dropped))} in "

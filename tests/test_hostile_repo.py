@@ -19,6 +19,7 @@ from bot.render import render
 from bot.review import run_review
 from checks.linter_settings import load_linter_settings, semgrep_rules_problem
 from checks.runner import run_tool
+from tests.fakegithub import FakeGitHub
 from tests.github_world import commit_files
 
 SECRET_VALUE = "TOPSECRET-value-0123456789"
@@ -80,8 +81,9 @@ def test_pr_settings_are_not_obeyed_and_nothing_outside_the_snapshot_is_read(
 def test_settings_keep_rule_keys_only_and_drop_paths() -> None:
     settings = load_linter_settings({
         "pyproject.toml": b'[tool.ruff]\nextend = "../../etc/passwd"\ncache-dir = "/tmp/x"\n'
-                          b'src = ["/"]\nline-length = 120\nselect = ["E"]\n'
-                          b'[tool.ruff.lint.per-file-ignores]\n"pkg/__init__.py" = ["F401"]\n',
+                          b'src = ["/"]\nline-length = 120\nselect = ["E"]\nmystery = 1\n'
+                          b'[tool.ruff.lint.per-file-ignores]\n"pkg/__init__.py" = ["F401"]\n'
+                          b'[tool.ruff.format]\nquote-style = "single"\n',
         ".bandit": b"[bandit]\nskips = B101,../x,B311\n",
         ".semgrep.yml": b"https://semgrep.dev/c/p/ci\n",
     })
@@ -90,7 +92,8 @@ def test_settings_keep_rule_keys_only_and_drop_paths() -> None:
     assert settings.bandit_skip == ("B101", "B311")
     assert settings.semgrep_rules is None
     notes = " ".join(settings.notes)
-    assert "extend" in notes and "`cache-dir`" in notes and "`src`" in notes
+    assert "extend" in notes and "`mystery`" in notes
+    assert "cache-dir" not in notes and "format" not in notes  # dropped, but no noise
     assert "registry name or URL" in notes
 
 
@@ -175,76 +178,56 @@ def test_a_timed_out_tool_dies_with_its_children(tmp_path: Path) -> None:
     assert not _alive(child_pid)
 
 
+OPENAI_KEY = "sk-test-" + "Q" * 40
+
+
 @pytest.mark.slow
 def test_the_running_app_leaks_nothing_from_its_environment(sqlite_engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`reviewbot serve` with its secrets in its environment; the PR's and the default
     branch's ruff settings both point at /proc/<server pid>/environ."""
-    import signal
-    import subprocess
-    import threading
-
-    import httpx
-    import uvicorn
-
     from tests.conftest import SECRET
-    from tests.github_world import APP_ID, REPO, load_repo_into, make_world, pr_event
+    from tests.github_world import REPO, make_world
+    from tests.helpers.processes import served
     from tests.test_serve_e2e import free_port
 
     world = make_world(sqlite_engine)
     fake, pem = world.fake, world.private_key
-    fake_port = free_port()
-    fake_server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=fake_port,
-                                                log_level="warning"))
-    thread = threading.Thread(target=fake_server.run, daemon=True)
-    thread.start()
-    while not fake_server.started:
-        time.sleep(0.05)
-    openai_key = "sk-test-" + "Q" * 40
+    with served(fake.app, free_port()) as api_url:
+        err = _review_hostile_pr_in_a_served_app(tmp_path, fake, pem, api_url)
+    posted = json.dumps([list(fake.reviews.values()), list(fake.review_comments.values()),
+                         list(fake.check_runs.values()), fake.issue_comments], default=str)
+    assert len(fake.reviews[(REPO, 7)]) == 1, err
+    assert "bandit B602" in posted and "ruff B006" in posted  # the review was not switched off
+    for secret in (SECRET, OPENAI_KEY, *[line for line in pem.splitlines() if len(line) > 20]):
+        assert secret not in posted
+        assert secret not in err
+
+
+def _review_hostile_pr_in_a_served_app(tmp_path: Path, fake: FakeGitHub, pem: str,
+                                       api_url: str) -> str:
+    """Serve, deliver the hostile PR, wait for its check run; returns the server's stderr."""
+    from tests.conftest import SECRET
+    from tests.github_world import APP_ID, load_repo_into, pr_event
+    from tests.helpers.processes import replay_and_wait, start_serve, stop
+    from tests.test_serve_e2e import free_port
+
     port = free_port()
     env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_APP_ID": str(APP_ID),
-           "GITHUB_PRIVATE_KEY": pem, "OPENAI_API_KEY": openai_key,
-           "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
-           "GITHUB_API_URL": f"http://127.0.0.1:{fake_port}",
+           "GITHUB_PRIVATE_KEY": pem, "OPENAI_API_KEY": OPENAI_KEY,
+           "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "GITHUB_API_URL": api_url,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "REVIEWBOT_POLL_SECONDS": "0.05",
            "REVIEWBOT_GITHUB_WRITE_INTERVAL": "0"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "reviewbot"), "serve",
-                               "--port", str(port), "--workers", "1"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = start_serve(port, env)
     try:
         repo, base, head = hostile_repo(tmp_path, f"/proc/{server.pid}/environ")
         load_repo_into(fake, repo, base, head)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{url}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
         payload = tmp_path / "pr.json"
         payload.write_bytes(pr_event(7, head))
-        sent = subprocess.run([str(Path(sys.executable).parent / "reviewbot"), "replay",
-                               str(payload), "--event", "pull_request", "--url",
-                               f"{url}/api/github/webhooks"], env=env, capture_output=True,
-                              text=True, timeout=60)
-        assert sent.stdout.startswith("202"), sent.stdout + sent.stderr
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not any(
-                r["status"] == "completed" for r in fake.check_runs.values()):
-            time.sleep(0.2)
+        replay_and_wait(port, payload, env, lambda: any(
+            r["status"] == "completed" for r in fake.check_runs.values()))
     finally:
-        server.send_signal(signal.SIGTERM)
-        _, err = server.communicate(timeout=60)
-        fake_server.should_exit = True
-        thread.join(10)
-    posted = json.dumps([list(fake.reviews.values()), list(fake.review_comments.values()),
-                         list(fake.check_runs.values()),
-                         fake.issue_comments], default=str)
-    assert len(fake.reviews[(REPO, 7)]) == 1, err
-    assert "bandit B602" in posted and "ruff B006" in posted  # the review was not switched off
-    for secret in (SECRET, openai_key, *[line for line in pem.splitlines() if len(line) > 20]):
-        assert secret not in posted
-        assert secret not in err
+        err = stop(server)
+    return err
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux-only")

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,10 @@ import pytest
 
 from bot.replay import github_headers
 from tests.conftest import SECRET, payload_bytes
+from tests.helpers.processes import start_serve
 from tests.test_serve_e2e import free_port
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent / "reviewbot"
 PATH = "/api/github/webhooks"
 
 
@@ -31,15 +30,7 @@ def server(tmp_path: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
            "REVIEWBOT_HEADER_TIMEOUT": "1", "REVIEWBOT_BODY_TIMEOUT": "3",
            "REVIEWBOT_MAX_BODIES": "2"}
-    proc = subprocess.Popen([str(BIN), "serve", "--port", str(port), "--workers", "0"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
+    proc = start_serve(port, env, workers=0)
     yield port, proc
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)

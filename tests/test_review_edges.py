@@ -10,6 +10,7 @@ import pytest
 
 from bot.local import request_from_git
 from bot.review import run_review
+from tests.github_world import commit_files
 
 pytestmark = pytest.mark.slow
 
@@ -55,17 +56,9 @@ async def test_awkward_change(tmp_path: Path) -> None:
 
 async def test_file_names_git_would_quote_are_reviewed(tmp_path: Path) -> None:
     repo = tmp_path / "names"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "README").write_text("x\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
-    names = ["tab\there.py", "new\nline.py", 'quo"te.py', "café.py",
-             "sp ace.py"]
-    for name in names:
-        (repo / name).write_text("import pickle\npickle.loads(b'')\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "head")
+    commit_files(repo, {"README": "x\n"}, "base")
+    names = ["tab\there.py", "new\nline.py", 'quo"te.py', "café.py", "sp ace.py"]
+    commit_files(repo, dict.fromkeys(names, "import pickle\npickle.loads(b'')\n"), "head")
 
     plan = await run_review(request_from_git(repo, "HEAD~1", "HEAD"))
     assert plan.coverage.skipped == ()
@@ -78,15 +71,9 @@ async def test_a_huge_file_is_skipped_without_being_read(tmp_path: Path) -> None
     import resource
 
     repo = tmp_path / "big"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "README").write_text("x\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "base")
-    (repo / "data.py").write_bytes(b"x = 1  # padding padding padding padding\n" * 1_300_000)
-    (repo / "small.py").write_text("import pickle\npickle.loads(b'')\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "head")
+    commit_files(repo, {"README": "x\n"}, "base")
+    commit_files(repo, {"data.py": "x = 1  # padding padding padding padding\n" * 1_300_000,
+                        "small.py": "import pickle\npickle.loads(b'')\n"}, "head")
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     request = request_from_git(repo, "HEAD~1", "HEAD")
