@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from bot.replay import github_headers
+from bot.web.replay import github_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = ROOT / "fixtures" / "webhooks" / "pull_request.opened" / "payload.json"

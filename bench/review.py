@@ -32,10 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.local import request_from_git
-from bot.review import run_review, triage_files
-from bot.snapshot import write_snapshot
-from checks.tools import TOOLS, Workspace
+from bot.review.local import request_from_git
+from bot.review.pipeline import run_review, triage_files
+from bot.review.snapshot import write_snapshot
+from checks.linters.tools import TOOLS, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "requests"

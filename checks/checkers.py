@@ -7,8 +7,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.findings import Finding
-from checks.tools import ToolResult, ToolSession, Workspace
+from bot.core.findings import Finding
+from checks.linters.tools import ToolResult, ToolSession, Workspace
 
 CHECKER_TOOLS: dict[str, tuple[str, ...]] = {
     "bug": ("ruff", "pylint"),

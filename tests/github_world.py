@@ -12,14 +12,14 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
+from bot.app import queue_policy
 from bot.github.gateway import GitHubApp
 from bot.handlers.table import build_router
-from bot.jobs import JobContext
-from bot.queue import JobQueue
-from bot.replay import github_headers
-from bot.web import WEBHOOK_PATH, create_app
-from bot.wiring import queue_policy
-from bot.worker import Worker
+from bot.jobs.context import JobContext
+from bot.jobs.queue import JobQueue
+from bot.jobs.worker import Worker
+from bot.web.app import WEBHOOK_PATH, create_app
+from bot.web.replay import github_headers
 from tests.conftest import SECRET, make_settings, payload_bytes
 from tests.fakegithub import FakeGitHub, FakePull, make_key
 
@@ -143,7 +143,7 @@ def commit_files(repo: Path, files: dict[str, str], message: str) -> str:
 def demo_world(engine: Engine, tmp_path: Path, draft: bool = False,
                **env: Any) -> tuple[World, Path, str, str]:
     """A world whose FakeGitHub holds the demo change as PR #7."""
-    from bot.demo import build_demo_repo
+    from bot.review.demo import build_demo_repo
 
     repo = tmp_path / "demo"
     base, head = build_demo_repo(repo)

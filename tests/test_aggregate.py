@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from bot.aggregate import (
+from bot.core.diffmap import parse_unified_diff
+from bot.core.findings import Finding, Severity
+from bot.core.fingerprint import fingerprint
+from bot.core.plan import Coverage
+from bot.core.repo_config import RepoConfig
+from bot.core.summary import (
     MARKER_RE,
     build_plan,
     conclusion_for,
     merge_duplicates,
     select_findings,
 )
-from bot.diffmap import parse_unified_diff
-from bot.findings import Finding, Severity
-from bot.fingerprint import fingerprint
-from bot.plan import Coverage
-from bot.repo_config import RepoConfig
 
 DIFF = parse_unified_diff(
     "--- a/app.py\n+++ b/app.py\n@@ -1,3 +1,6 @@\n import os\n+x = 1\n+y = 2\n+z = 3\n"
@@ -117,7 +117,7 @@ def test_already_posted_fingerprints_are_not_posted_again() -> None:
 def test_safe_fix_becomes_a_suggestion_only_on_the_commented_added_lines() -> None:
     from dataclasses import replace
 
-    from bot.findings import Edit
+    from bot.core.findings import Edit
 
     on_added = replace(f("ruff", "C408", 2, checker="performance"),
                        fix=(Edit(2, 5, 2, 6, "10"),))
@@ -131,7 +131,7 @@ def test_safe_fix_becomes_a_suggestion_only_on_the_commented_added_lines() -> No
 def test_merged_finding_keeps_the_fix_of_any_member() -> None:
     from dataclasses import replace
 
-    from bot.findings import Edit
+    from bot.core.findings import Edit
 
     ruff = replace(f("ruff", "F401", 2, checker="bug", concern="unused-import"),
                    fix=(Edit(2, 1, 3, 1, ""),))

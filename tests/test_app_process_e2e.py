@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import build_demo_repo
+from bot.review.demo import build_demo_repo
 from tests.conftest import SECRET
 from tests.fakegithub import FakeGitHub
 from tests.github_world import APP_ID, REPO, load_repo_into, make_world, pr_event

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import build_demo_repo
+from bot.review.demo import build_demo_repo
 from fixtures.demo.regenerate import projection
 from tests.conftest import FIXTURES
 

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.queue import DONE, JobQueue
-from bot.routing import JobSpec
+from bot.jobs.queue import DONE, JobQueue
+from bot.jobs.routing import JobSpec
 from bot.store.tables import jobs
 from tests.helpers.run_worker import test_runs
 

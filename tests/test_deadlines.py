@@ -15,16 +15,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.delivery import parse_delivery
+from bot.core.delivery import parse_delivery
 from bot.github.gateway import GitHubApp
 from bot.handlers.table import build_router
-from bot.intake import record_delivery
-from bot.jobs import ClaimedJob, JobContext
-from bot.queue import JobQueue
-from bot.routing import JobSpec, Router
+from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.queue import JobQueue
+from bot.jobs.routing import JobSpec, Router
+from bot.jobs.worker import Worker
 from bot.store.tables import jobs
-from bot.web import create_app
-from bot.worker import Worker
+from bot.web.app import create_app
+from bot.web.intake import record_delivery
 from tests.conftest import make_settings, payload_bytes
 from tests.fakegithub import make_key
 from tests.github_world import APP_ID, pr_event

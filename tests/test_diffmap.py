@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.diffmap import DiffMap, FilterMode, PullFile, from_pull_files, parse_unified_diff
+from bot.core.diffmap import DiffMap, FilterMode, PullFile, from_pull_files, parse_unified_diff
 from fixtures.diffs.regenerate import describe
 from tests.conftest import FIXTURES
 

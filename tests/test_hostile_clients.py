@@ -12,13 +12,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.delivery import Delivery
+from bot.core.delivery import Delivery
 from bot.handlers.table import build_router
-from bot.intake import IntakeItem, IntakeResult, record_batch
-from bot.queue import JobQueue
-from bot.replay import github_headers
+from bot.jobs.queue import JobQueue
 from bot.store.tables import deliveries, jobs
-from bot.web import WEBHOOK_PATH, create_app
+from bot.web.app import WEBHOOK_PATH, create_app
+from bot.web.intake import IntakeItem, IntakeResult, record_batch
+from bot.web.replay import github_headers
 from tests.conftest import SECRET, make_settings, payload_bytes
 
 KEY = SECRET.encode()
@@ -140,7 +140,7 @@ async def test_payload_missing_what_its_route_needs_creates_no_job(
 async def test_unexpected_errors_are_logged_with_the_delivery_id(sqlite_engine: Engine) -> None:
     import logging
 
-    from bot.logs import JsonFormatter
+    from bot.obs.logs import JsonFormatter
 
     lines: list[str] = []
 
@@ -150,7 +150,7 @@ async def test_unexpected_errors_are_logged_with_the_delivery_id(sqlite_engine: 
 
     handler = Capture()
     handler.setFormatter(JsonFormatter())
-    logging.getLogger("bot.web").addHandler(handler)
+    logging.getLogger("bot.web.app").addHandler(handler)
     app = create_app(make_settings(), engine=sqlite_engine, router=build_router())
 
     async def broken(_item: IntakeItem) -> IntakeResult:
@@ -162,7 +162,7 @@ async def test_unexpected_errors_are_logged_with_the_delivery_id(sqlite_engine: 
                                  base_url="http://t") as c:
         r = await c.post(WEBHOOK_PATH, content=body,
                          headers=github_headers(KEY, body, "pull_request", "trace-me"))
-    logging.getLogger("bot.web").removeHandler(handler)
+    logging.getLogger("bot.web.app").removeHandler(handler)
     assert r.status_code == 500
     entry = next(json.loads(line) for line in lines if '"delivery failed"' in line)
     assert entry["delivery_id"] == "trace-me" and "boom" in entry["exc"]
@@ -177,7 +177,7 @@ async def test_unexpected_errors_are_logged_with_the_delivery_id(sqlite_engine: 
     (b'{"a": ["\\udc00"]}', False),
 ])
 def test_integers_and_surrogates_the_database_could_not_store(body: bytes, ok: bool) -> None:
-    from bot.delivery import parse_delivery
+    from bot.core.delivery import parse_delivery
     from bot.errors import MalformedDelivery
 
     headers = {"x-github-event": "issues", "x-github-delivery": "i-1"}

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.redact import MASK, SecretMask
+from bot.core.render import render
 from bot.errors import ToolError
-from bot.local import request_from_git
-from bot.redact import MASK, SecretMask
-from bot.render import render
-from bot.review import run_review
-from checks.linter_settings import load_linter_settings, semgrep_rules_problem
-from checks.runner import run_tool
+from bot.review.local import request_from_git
+from bot.review.pipeline import run_review
+from checks.linters.runner import run_tool
+from checks.linters.settings import load_linter_settings, semgrep_rules_problem
 from tests.fakegithub import FakeGitHub
 from tests.github_world import commit_files
 
@@ -236,7 +236,7 @@ def test_the_server_process_environment_is_closed_to_its_user(tmp_path: Path) ->
     /proc/<pid>/environ tells: nobody's own (readable by a linter of the same user) or root's."""
     import subprocess
 
-    code = ("import os, sys\nfrom bot.harden import make_undumpable\n"
+    code = ("import os, sys\nfrom bot.cli.process import make_undumpable\n"
             "import ctypes, ctypes.util\nlibc = ctypes.CDLL(ctypes.util.find_library('c'))\n"
             "if os.getuid() == 0:\n    os.setgid(65534)\n    os.setuid(65534)\n"
             # a change of user leaves a process non-dumpable; an exec'd server starts dumpable

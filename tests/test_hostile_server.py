@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.replay import github_headers
+from bot.web.replay import github_headers
 from tests.conftest import SECRET, payload_bytes
 from tests.helpers.processes import start_serve
 from tests.test_serve_e2e import free_port

@@ -7,11 +7,11 @@ import asyncio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.delivery import parse_delivery
-from bot.intake import GroupCommitter, IntakeItem, IntakeResult
-from bot.queue import JobQueue
-from bot.routing import JobSpec
+from bot.core.delivery import parse_delivery
+from bot.jobs.queue import JobQueue
+from bot.jobs.routing import JobSpec
 from bot.store.tables import deliveries, jobs
+from bot.web.intake import GroupCommitter, IntakeItem, IntakeResult
 
 
 def item(delivery_id: str, key: str | None = None) -> IntakeItem:

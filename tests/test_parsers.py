@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.findings import Severity
-from checks import parsers
+from bot.core.findings import Severity
+from checks.linters import parsers
 from tests.conftest import FIXTURES
 
 TOOLS = FIXTURES / "tools"
@@ -58,7 +58,7 @@ def test_empty_output_means_no_findings() -> None:
 
 
 def test_ruff_rule_families_map_to_checkers() -> None:
-    from checks.catalog import ruff_checker
+    from checks.linters.catalog import ruff_checker
 
     assert ruff_checker("S602") == "security"
     assert ruff_checker("SIM108") == "style"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.linter_settings import load_linter_settings
-from checks.tools import Workspace, run_pylint
+from checks.linters.settings import load_linter_settings
+from checks.linters.tools import Workspace, run_pylint
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.queue import DEAD, DONE, PENDING, RUNNING, SUPERSEDED, JobQueue, QueuePolicy
-from bot.routing import JobSpec
+from bot.jobs.queue import DEAD, DONE, PENDING, RUNNING, SUPERSEDED, JobQueue, QueuePolicy
+from bot.jobs.routing import JobSpec
 from bot.store.tables import jobs
 
 
@@ -158,10 +158,10 @@ def test_counts_cover_every_state(engine: Engine) -> None:
 
 
 def test_old_deliveries_and_their_finished_jobs_are_pruned(engine: Engine) -> None:
-    from bot.delivery import parse_delivery
-    from bot.intake import record_delivery
+    from bot.core.delivery import parse_delivery
     from bot.store.retention import prune
     from bot.store.tables import deliveries, jobs
+    from bot.web.intake import record_delivery
 
     queue = JobQueue(engine)
     for i in range(4):

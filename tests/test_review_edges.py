@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.local import request_from_git
-from bot.review import run_review
+from bot.review.local import request_from_git
+from bot.review.pipeline import run_review
 from tests.github_world import commit_files
 
 pytestmark = pytest.mark.slow

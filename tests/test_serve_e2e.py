@@ -98,10 +98,10 @@ def test_replayed_deliveries_land_as_jobs_and_run(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_db_upgrade_and_worker_cli_on_postgres(pg_url: str) -> None:
-    from bot.delivery import parse_delivery
+    from bot.core.delivery import parse_delivery
     from bot.handlers.table import build_router
-    from bot.intake import record_delivery
-    from bot.queue import JobQueue
+    from bot.jobs.queue import JobQueue
+    from bot.web.intake import record_delivery
 
     env = {**os.environ, "DATABASE_URL": pg_url, "REVIEWBOT_POLL_SECONDS": "0.05"}
     upgraded = cli("db", "upgrade", env=env)

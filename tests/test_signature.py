@@ -1,7 +1,7 @@
 import pytest
 
 from bot.errors import InvalidSignature
-from bot.signature import sign, verify
+from bot.web.signature import sign, verify
 
 SECRET = b"It's a Secret to Everybody"
 VECTOR = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"

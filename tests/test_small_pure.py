@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import is_own_event, parse_delivery
-from bot.diffmap import FilterMode
+from bot.core.delivery import is_own_event, parse_delivery
+from bot.core.diffmap import FilterMode
+from bot.core.findings import Finding, Severity
+from bot.core.plan import Coverage, ReviewPlan
+from bot.core.render import render
+from bot.core.repo_config import parse_repo_config
 from bot.errors import MalformedDelivery
-from bot.findings import Finding, Severity
 from bot.github.ratelimit import rate_limit_delay
-from bot.plan import Coverage, ReviewPlan
-from bot.render import render
-from bot.repo_config import parse_repo_config
-from bot.snapshot import UnsafePath, safe_relpath, write_snapshot
+from bot.review.snapshot import UnsafePath, safe_relpath, write_snapshot
 
 
 def test_repo_config_valid_and_invalid() -> None:
@@ -109,7 +109,7 @@ def test_delivery_parsing_and_own_events() -> None:
 def test_log_lines_are_json_with_ids_and_secrets_masked() -> None:
     import logging
 
-    from bot.logs import JsonFormatter, RedactingFormatter, delivery_id_var, job_id_var
+    from bot.obs.logs import JsonFormatter, RedactingFormatter, delivery_id_var, job_id_var
 
     formatter = RedactingFormatter(JsonFormatter(), ["s3cr3t-value", "ab"])
     record = logging.makeLogRecord({"msg": "token s3cr3t-value leaked", "levelname": "INFO",
@@ -136,8 +136,8 @@ def test_settings_never_show_secrets() -> None:
 
 
 def test_file_limit_bounds_fetches_and_is_reported() -> None:
-    from bot.diffmap import parse_unified_diff
-    from bot.review import files_to_fetch, triage_files
+    from bot.core.diffmap import parse_unified_diff
+    from bot.review.pipeline import files_to_fetch, triage_files
 
     text = "".join(f"--- /dev/null\n+++ b/f{i}.py\n@@ -0,0 +1 @@\n+x = {i}\n" for i in range(5))
     diff = parse_unified_diff(text)

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.handlers.table import build_router
-from bot.replay import github_headers
-from bot.routing import Router
-from bot.signature import sign
+from bot.jobs.routing import Router
 from bot.store.tables import deliveries, jobs
-from bot.web import WEBHOOK_PATH, create_app
+from bot.web.app import WEBHOOK_PATH, create_app
+from bot.web.replay import github_headers
+from bot.web.signature import sign
 from tests.conftest import SECRET, make_settings, payload_bytes
 
 KEY = SECRET.encode()

@@ -8,16 +8,16 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.delivery import parse_delivery
+from bot.core.delivery import parse_delivery
 from bot.errors import RetryLater
 from bot.handlers.table import build_router
-from bot.intake import record_delivery
-from bot.jobs import ClaimedJob, JobContext
-from bot.queue import DEAD, DONE, PENDING, JobQueue, QueuePolicy
-from bot.routing import JobSpec, Router
+from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.queue import DEAD, DONE, PENDING, JobQueue, QueuePolicy
+from bot.jobs.routing import JobSpec, Router
+from bot.jobs.worker import Worker, WorkerPool
 from bot.store import installations as inst_store
 from bot.store.tables import jobs
-from bot.worker import Worker, WorkerPool
+from bot.web.intake import record_delivery
 from tests.conftest import make_settings, payload_bytes
 
 
@@ -173,8 +173,8 @@ async def test_in_process_workers_wake_on_enqueue_not_on_the_next_poll(
         sqlite_engine: Engine) -> None:
     import httpx
 
-    from bot.replay import github_headers
-    from bot.web import WEBHOOK_PATH, create_app
+    from bot.web.app import WEBHOOK_PATH, create_app
+    from bot.web.replay import github_headers
     from tests.conftest import SECRET
 
     settings = make_settings(REVIEWBOT_POLL_SECONDS=60)  # polling alone would take a minute

@@ -30,10 +30,10 @@ from githubkit.retry import RetryOption
 from githubkit.throttling import LocalThrottler
 
 from bot import __version__
-from bot.diffmap import PullFile
+from bot.core.diffmap import PullFile
+from bot.core.redact import SecretMask
 from bot.errors import ConfigError, GitHubError, RetryLater
 from bot.github.ratelimit import rate_limit_delay
-from bot.redact import SecretMask
 from bot.settings import Settings
 
 MAX_FILES_PAGES = 30  # GitHub lists at most 3000 files of a PR

@@ -8,9 +8,9 @@ from typing import Any
 
 import anyio
 
-from bot.jobs import ClaimedJob, JobContext
-from bot.payloads import installation_of, validator
-from bot.routing import Router
+from bot.core.payloads import installation_of, validator
+from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.routing import Router
 from bot.store import installations as store
 
 

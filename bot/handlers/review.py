@@ -9,19 +9,19 @@ from typing import Any
 
 import anyio
 
-from bot.aggregate import FP_MARKER_RE, MARKER_RE
-from bot.delivery import Delivery
-from bot.diffmap import from_pull_files
+from bot.core.delivery import Delivery
+from bot.core.diffmap import from_pull_files
+from bot.core.payloads import check_run_pulls, pull_ref, validator
+from bot.core.plan import ReviewPlan
+from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
+from bot.core.summary import FP_MARKER_RE, MARKER_RE
 from bot.errors import ConfigError, RetryLater, ReviewbotError, is_permanent
 from bot.github.gateway import GitHubApp, InstallationClient, PullInfo
-from bot.jobs import ClaimedJob, JobContext
-from bot.payloads import check_run_pulls, pull_ref, validator
-from bot.plan import ReviewPlan
-from bot.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
-from bot.review import ReviewRequest, files_to_fetch, run_review
-from bot.routing import Router, pull_request_key
+from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.routing import Router, pull_request_key
+from bot.review.pipeline import ReviewRequest, files_to_fetch, run_review
 from bot.store import reviews as store
-from checks.linter_settings import LINTER_CONFIG_FILES
+from checks.linters.settings import LINTER_CONFIG_FILES
 
 log = logging.getLogger(__name__)
 CHECK_NAME = "reviewbot"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers import bookkeeping, review
-from bot.routing import Router
+from bot.jobs.routing import Router
 
 
 def build_router() -> Router:

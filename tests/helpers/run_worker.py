@@ -15,12 +15,12 @@ import time
 import anyio
 import sqlalchemy as sa
 
-from bot.jobs import ClaimedJob, JobContext
-from bot.queue import JobQueue, QueuePolicy
-from bot.routing import Router
+from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.queue import JobQueue, QueuePolicy
+from bot.jobs.routing import Router
+from bot.jobs.worker import Worker, WorkerPool
 from bot.settings import Settings
 from bot.store.engine import create_engine
-from bot.worker import Worker, WorkerPool
 
 test_runs = sa.Table(
     "test_runs",

@@ -7,13 +7,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot import __version__
-from bot.diffmap import DiffMap
-from bot.findings import CHECKERS, Finding, Severity
-from bot.fingerprint import fingerprint
-from bot.plan import Annotation, Coverage, InlineComment, ReviewPlan, Usage
-from bot.repo_config import RepoConfig
-from bot.suggest import suggestion_for
-from checks.catalog import CHECKER_PRIORITY, concerns_of_codes
+from bot.core.diffmap import DiffMap
+from bot.core.findings import CHECKERS, Finding, Severity
+from bot.core.fingerprint import fingerprint
+from bot.core.plan import Annotation, Coverage, InlineComment, ReviewPlan, Usage
+from bot.core.repo_config import RepoConfig
+from bot.core.suggest import suggestion_for
+from checks.linters.catalog import CHECKER_PRIORITY, concerns_of_codes
 
 MARKER_RE = re.compile(r"<!-- reviewbot:review head=([0-9a-fA-F]+|\S+) version=(\S+) -->")
 FP_MARKER_RE = re.compile(r"<!-- reviewbot:fp=([0-9a-f]+) -->")

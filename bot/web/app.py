@@ -17,7 +17,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.delivery import Delivery, is_own_event, parse_delivery
+from bot.app import build_workers, queue_policy
+from bot.core.delivery import Delivery, is_own_event, parse_delivery
 from bot.errors import (
     BodyTimeout,
     MalformedDelivery,
@@ -25,16 +26,15 @@ from bot.errors import (
     PayloadTooLarge,
     WebhookError,
 )
-from bot.intake import GroupCommitter, IntakeItem, plan_delivery
-from bot.jobs import JobContext
-from bot.logs import ThrottleFilter, delivery_id_var
-from bot.metrics import CONTENT_TYPE, Metrics, event_label
-from bot.queue import JobQueue
-from bot.routing import Router
+from bot.jobs.context import JobContext
+from bot.jobs.queue import JobQueue
+from bot.jobs.routing import Router
+from bot.obs.logs import ThrottleFilter, delivery_id_var
+from bot.obs.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.settings import Settings
-from bot.signature import verify
 from bot.store.engine import SqliteCheckpointer, is_file_sqlite
-from bot.wiring import build_workers, queue_policy
+from bot.web.intake import GroupCommitter, IntakeItem, plan_delivery
+from bot.web.signature import verify
 
 log = logging.getLogger(__name__)
 # Lines a client can cause (one per rejected request) go through a throttle.

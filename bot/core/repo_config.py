@@ -8,8 +8,8 @@ from fnmatch import fnmatch
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.diffmap import FilterMode
-from bot.findings import CHECKERS, Severity
+from bot.core.diffmap import FilterMode
+from bot.core.findings import CHECKERS, Severity
 
 CONFIG_PATH = ".github/reviewbot.yml"
 

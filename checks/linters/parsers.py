@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.core.findings import Edit, Finding, Severity
 from bot.errors import ToolError
-from bot.findings import Edit, Finding, Severity
-from checks.catalog import concern_of, pylint_checker, ruff_checker
+from checks.linters.catalog import concern_of, pylint_checker, ruff_checker
 
 
 class ParseError(ToolError):

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import tomli_w
 
+from bot.core.findings import Finding
 from bot.errors import ToolError
-from bot.findings import Finding
-from checks import parsers
-from checks.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
-from checks.linter_settings import LinterSettings
-from checks.pylint_env import link_pylint_env
-from checks.runner import clean_env, find_executable, run_tool
+from checks.linters import parsers
+from checks.linters.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
+from checks.linters.pylint_env import link_pylint_env
+from checks.linters.runner import clean_env, find_executable, run_tool
+from checks.linters.settings import LinterSettings
 
 log = logging.getLogger(__name__)
-RULES_DIR = Path(__file__).resolve().parent / "rules"
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 # Exit statuses each tool documents, as the reason shown when it fails.
 RUFF_REASONS = {2: "configuration or internal error"}

@@ -4,7 +4,7 @@ uvicorn times out idle keep-alive connections but not a new connection that neve
 its headers, so a client trickling (or sending nothing) holds a file descriptor for ever;
 thousands of them exhaust the process. Here every connection must complete its headers
 within `header_timeout` of connecting (or of the previous response); the body has its own
-deadline in the route (bot.web.read_bounded).
+deadline in the route (bot.web.app.read_bounded).
 """
 
 from __future__ import annotations

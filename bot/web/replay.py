@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from bot import __version__
-from bot.signature import sign
+from bot.web.signature import sign
 
 
 def github_headers(secret: bytes, body: bytes, event: str, delivery_id: str) -> dict[str, str]:

@@ -17,11 +17,11 @@ import anyio
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import JobDeadlineExceeded, RetryLater, is_permanent
-from bot.jobs import ClaimedJob, JobContext
-from bot.logs import delivery_id_var, job_id_var
-from bot.metrics import Metrics
-from bot.queue import JobQueue
-from bot.routing import Router
+from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.queue import JobQueue
+from bot.jobs.routing import Router
+from bot.obs.logs import delivery_id_var, job_id_var
+from bot.obs.metrics import Metrics
 from bot.store.retention import prune
 
 log = logging.getLogger(__name__)

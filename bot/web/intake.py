@@ -17,9 +17,9 @@ import anyio
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from bot.delivery import Delivery
-from bot.queue import JobQueue
-from bot.routing import JobSpec
+from bot.core.delivery import Delivery
+from bot.jobs.queue import JobQueue
+from bot.jobs.routing import JobSpec
 from bot.store.tables import deliveries
 
 log = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.backoff import backoff_delay
-from bot.jobs import ClaimedJob
-from bot.routing import JobSpec
+from bot.jobs.backoff import backoff_delay
+from bot.jobs.context import ClaimedJob
+from bot.jobs.routing import JobSpec
 from bot.store.tables import deliveries, jobs
 
 PENDING = "pending"

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from bot import __version__
-from bot.findings import Severity
-from bot.plan import ReviewPlan
+from bot.core.findings import Severity
+from bot.core.plan import ReviewPlan
 
 FORMATS = ("text", "markdown", "json", "sarif")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from bot.jobs import JobContext
-from bot.metrics import Metrics
-from bot.queue import JobQueue, QueuePolicy
-from bot.routing import Router
+from bot.jobs.context import JobContext
+from bot.jobs.queue import JobQueue, QueuePolicy
+from bot.jobs.routing import Router
+from bot.jobs.worker import Retention, Worker, WorkerPool
+from bot.obs.metrics import Metrics
 from bot.settings import Settings
 from bot.store.engine import create_engine, is_sqlite
-from bot.worker import Retention, Worker, WorkerPool
 
 
 def engine_from(settings: Settings) -> Engine:

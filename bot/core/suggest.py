@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.findings import Edit
+from bot.core.findings import Edit
 
 MAX_SUGGESTION_LINES = 20
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from bot.findings import Finding
+from bot.core.findings import Finding
 
 _SPACE = re.compile(r"\s+")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.findings import Finding
+from bot.core.findings import Finding
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.errors import ConfigError
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "fixtures" / "demo"
 
 
 def build_demo_repo(target: Path, source: Path = DEMO_DIR) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.delivery import Delivery
+from bot.core.delivery import Delivery
 from bot.errors import MalformedPayload
 
 MAX_ID = 2**63 - 1  # GitHub ids fit a signed 64-bit integer (the database's BIGINT)

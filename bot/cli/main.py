@@ -13,9 +13,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import __version__
+from bot.app import build_context, engine_from, ready_engine
 from bot.errors import ConfigError, ReviewbotError
 from bot.settings import Settings
-from bot.wiring import build_context, engine_from, ready_engine
 
 log = logging.getLogger("reviewbot")
 
@@ -36,13 +36,13 @@ def settings_problems(exc: ValidationError) -> str:
 
 
 def _setup_logging(settings: Settings) -> None:
-    from bot.logs import configure_logging
+    from bot.obs.logs import configure_logging
 
     configure_logging(settings.log_level, settings.secret_values())
 
 
 def _harden() -> None:
-    from bot.harden import make_undumpable
+    from bot.cli.process import make_undumpable
 
     make_undumpable()
 
@@ -51,8 +51,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.handlers.table import build_router
-    from bot.http_protocol import with_header_timeout
-    from bot.web import create_app
+    from bot.web.app import create_app
+    from bot.web.http_protocol import with_header_timeout
 
     settings = _settings()
     settings.webhook_secret_bytes()  # refuse to start without a secret, before anything else
@@ -76,10 +76,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from bot.app import build_workers, queue_policy
     from bot.handlers.table import build_router
-    from bot.metrics import Metrics
-    from bot.queue import JobQueue
-    from bot.wiring import build_workers, queue_policy
+    from bot.jobs.queue import JobQueue
+    from bot.obs.metrics import Metrics
 
     settings = _settings()
     _setup_logging(settings)
@@ -121,7 +121,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     import httpx
 
-    from bot.replay import replay
+    from bot.web.replay import replay
 
     settings = _settings()
     try:
@@ -142,12 +142,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     import tempfile
 
-    from bot.demo import build_demo_repo
-    from bot.findings import Severity
-    from bot.local import request_from_git, request_from_patch
-    from bot.redact import SecretMask
-    from bot.render import render
-    from bot.review import run_review
+    from bot.core.findings import Severity
+    from bot.core.redact import SecretMask
+    from bot.core.render import render
+    from bot.review.demo import build_demo_repo
+    from bot.review.local import request_from_git, request_from_patch
+    from bot.review.pipeline import run_review
 
     try:
         fail_on = Severity.parse(args.fail_on) if args.fail_on else None

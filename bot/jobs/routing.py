@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery import Delivery
+from bot.core.delivery import Delivery
 
 if TYPE_CHECKING:
-    from bot.jobs import ClaimedJob, JobContext
+    from bot.jobs.context import ClaimedJob, JobContext
 
 Handler = Callable[["JobContext", "ClaimedJob"], Awaitable[None]]
 CoalesceKey = Callable[[Delivery], str | None]

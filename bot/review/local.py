@@ -8,12 +8,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.diffmap import DiffMap, PullFile, from_pull_files, parse_unified_diff
+from bot.core.diffmap import DiffMap, PullFile, from_pull_files, parse_unified_diff
+from bot.core.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from bot.errors import ConfigError
-from bot.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
-from bot.review import ReviewRequest, files_to_fetch
-from bot.snapshot import MAX_FILE_BYTES
-from checks.linter_settings import LINTER_CONFIG_FILES
+from bot.review.pipeline import ReviewRequest, files_to_fetch
+from bot.review.snapshot import MAX_FILE_BYTES
+from checks.linters.settings import LINTER_CONFIG_FILES
 
 GIT_TIMEOUT = 120
 

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.aggregate import build_plan, select_findings
-from bot.diffmap import DiffMap, FileDiff, FileStatus
-from bot.findings import CHECKERS
-from bot.plan import Coverage, ReviewPlan
-from bot.repo_config import LoadedConfig, RepoConfig
-from bot.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
+from bot.core.diffmap import DiffMap, FileDiff, FileStatus
+from bot.core.findings import CHECKERS
+from bot.core.plan import Coverage, ReviewPlan
+from bot.core.repo_config import LoadedConfig, RepoConfig
+from bot.core.summary import build_plan, select_findings
+from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import run_checkers
-from checks.linter_settings import load_linter_settings
-from checks.tools import Runner, ToolSession, Workspace
+from checks.linters.settings import load_linter_settings
+from checks.linters.tools import Runner, ToolSession, Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
