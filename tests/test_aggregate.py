@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from bot.core.build import build_plan, conclusion_for
 from bot.core.diffmap import parse_unified_diff
 from bot.core.findings import Finding, Severity
 from bot.core.fingerprint import fingerprint
+from bot.core.markers import MARKER_RE
+from bot.core.merge import merge_duplicates
 from bot.core.plan import Coverage
 from bot.core.repo_config import RepoConfig
-from bot.core.summary import (
-    MARKER_RE,
-    build_plan,
-    conclusion_for,
-    merge_duplicates,
-    select_findings,
-)
+from bot.review.select import select_findings
 
 DIFF = parse_unified_diff(
     "--- a/app.py\n+++ b/app.py\n@@ -1,3 +1,6 @@\n import os\n+x = 1\n+y = 2\n+z = 3\n"

@@ -24,6 +24,8 @@ class Severity(StrEnum):
 
 
 CHECKERS = ("bug", "style", "security", "performance")
+# Ranking between checkers when severities tie (and which wording wins a merge).
+CHECKER_PRIORITY = {"security": 4, "bug": 3, "performance": 2, "style": 1}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class Finding:
     fingerprint: str = ""
     also_reported_by: tuple[str, ...] = field(default=())
     fix: tuple[Edit, ...] = ()  # a safe automatic fix, offered as a GitHub suggestion
+    source: str = "linter"  # linter | model
+    confidence: float = 1.0  # a model's own estimate; linters are taken as certain
+    rationale: str = ""  # why a model thinks so (shown by /explain)
+    status: str = "reported"  # reported | dropped | demoted, set by the aggregator
+    status_reason: str = ""
 
     @property
     def last_line(self) -> int:
@@ -58,3 +65,6 @@ class Finding:
 
     def with_fingerprint(self, fingerprint: str) -> Finding:
         return replace(self, fingerprint=fingerprint)
+
+    def with_status(self, status: str, reason: str) -> Finding:
+        return replace(self, status=status, status_reason=reason)

@@ -11,10 +11,10 @@ import anyio
 
 from bot.core.delivery import Delivery
 from bot.core.diffmap import from_pull_files
+from bot.core.markers import posted_fingerprints, reviewed_head
 from bot.core.payloads import check_run_pulls, pull_ref, validator
 from bot.core.plan import ReviewPlan
 from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
-from bot.core.summary import FP_MARKER_RE, MARKER_RE
 from bot.errors import ConfigError, RetryLater, ReviewbotError, is_permanent
 from bot.github.gateway import GitHubApp, InstallationClient, PullInfo
 from bot.jobs.context import ClaimedJob, JobContext
@@ -86,7 +86,7 @@ async def review_pull(ctx: JobContext, gh: InstallationClient, repo: str, number
         return
     existing = await gh.list_reviews(repo, number)
     marked = next((r for r in existing
-                   if (m := MARKER_RE.search(r.body)) and m.group(1) == pull.head_sha), None)
+                   if reviewed_head(r.body) == pull.head_sha), None)
     if marked is not None and run.review_id is None:
         # Posted before the store heard of it (a crash in between): adopt it, post nothing.
         await anyio.to_thread.run_sync(lambda: store.update_run(ctx.engine, run.id,
@@ -172,7 +172,7 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
                                      for n in LINTER_CONFIG_FILES))
     posted = await anyio.to_thread.run_sync(store.posted_fingerprints, ctx.engine, repo, number)
     for body in await gh.list_review_comment_bodies(repo, number):
-        posted |= set(FP_MARKER_RE.findall(body))
+        posted |= posted_fingerprints(body)
     request = ReviewRequest(
         base=base, head=head, diff=diff, contents=dict(zip(wanted, contents, strict=True)),
         config=loaded,

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.build import build_plan
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
 from bot.core.findings import CHECKERS
 from bot.core.plan import Coverage, ReviewPlan
 from bot.core.repo_config import LoadedConfig, RepoConfig
-from bot.core.summary import build_plan, select_findings
+from bot.review.select import select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import run_checkers
 from checks.linters.settings import load_linter_settings

@@ -59,7 +59,6 @@ CONCERNS: dict[tuple[str, str], str] = {
     ("pylint", "C0121"): "comparison-to-none",
 }
 
-CHECKER_PRIORITY = {"security": 4, "bug": 3, "performance": 2, "style": 1}
 
 # Ruff rules reviewbot selects on top of the repository's own ruff configuration.
 RUFF_SELECT = ("F", "E7", "E9", "E4", "B", "PLE", "PERF", "C4", "N8", "SIM1", "W6")

@@ -1,0 +1,67 @@
+"""From ranked findings to the one ReviewPlan that is posted, and printed locally (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.core.diffmap import DiffMap
+from bot.core.findings import CHECKERS, Finding, Severity
+from bot.core.place import place_comments
+from bot.core.plan import Annotation, Coverage, ReviewPlan, Usage
+from bot.core.repo_config import RepoConfig
+from bot.core.summary import SummaryInputs, write_summary
+
+MAX_ANNOTATIONS = 500
+
+
+def annotations_for(findings: Sequence[Finding]) -> list[Annotation]:
+    level = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+    return [
+        Annotation(path=f.path, start_line=f.line, end_line=f.last_line, level=level[f.severity],
+                   title=f"{f.checker}: {f.tool} {f.rule}", message=f.message)
+        for f in findings[:MAX_ANNOTATIONS]
+    ]
+
+
+def conclusion_for(findings: Sequence[Finding], fail_on: Severity | None) -> str:
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in findings):
+        return "failure"
+    return "neutral" if findings and fail_on is None else "success"
+
+
+def build_plan(
+    *,
+    base: str,
+    head: str,
+    findings: Sequence[Finding],
+    diff: DiffMap,
+    config: RepoConfig,
+    coverage: Coverage,
+    reviewed_files: Sequence[str],
+    tool_errors: Sequence[str] = (),
+    config_error: str | None = None,
+    settings_notes: Sequence[str] = (),
+    already_posted: frozenset[str] = frozenset(),
+    usage: Usage | None = None,
+    llm_note: str = "Linters only (no LLM configured).",
+    sources: Mapping[str, str] | None = None,
+) -> ReviewPlan:
+    inline, _overflow = place_comments(findings, diff, limit=config.max_comments,
+                                       already_posted=already_posted, sources=sources)
+    enabled = [c for c in CHECKERS if config.checker_enabled(c)]
+    summary = write_summary(SummaryInputs(
+        head=head, findings=findings, inline=inline, coverage=coverage,
+        enabled_checkers=enabled, reviewed_files=reviewed_files, tool_errors=tool_errors,
+        config_error=config_error, llm_note=llm_note, settings_notes=settings_notes,
+    ))
+    has_error = any(f.severity is Severity.ERROR for f in findings)
+    event = "REQUEST_CHANGES" if config.request_changes and has_error else "COMMENT"
+    conclusion = conclusion_for(findings, config.fail_on)
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    title = f"{len(findings)} finding(s), {errors} error(s)" if findings else "No findings"
+    return ReviewPlan(
+        base=base, head=head, event=event, summary=summary, comments=tuple(inline),
+        findings=tuple(findings), coverage=coverage, conclusion=conclusion,
+        annotations=tuple(annotations_for(findings)), usage=usage or Usage(),
+        tool_errors=tuple(tool_errors), title=title,
+    )

@@ -1,0 +1,62 @@
+"""Where each finding goes: an inline comment on a line GitHub accepts (with a suggestion
+when a safe fix replaces exactly those lines), or the review body (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.core.diffmap import DiffMap
+from bot.core.findings import Finding
+from bot.core.markers import fingerprint_marker
+from bot.core.plan import InlineComment
+from bot.core.suggest import suggestion_for
+
+
+def comment_body(f: Finding, suggestion: str | None = None) -> str:
+    tools = " · ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
+    fix = f"\n\n```suggestion\n{suggestion}\n```" if suggestion is not None else ""
+    return (f"**{f.severity.value}** · {f.checker}: {f.message}{fix}\n\n<sub>{tools}</sub>\n"
+            f"{fingerprint_marker(f.fingerprint)}")
+
+
+def _anchor_with_suggestion(
+    f: Finding, diff: DiffMap, source: str | None
+) -> tuple[tuple[int, int | None] | None, str | None]:
+    """Where the comment goes, and a suggestion when the fix replaces exactly the lines the
+    comment covers (GitHub applies a suggestion to the commented lines)."""
+    anchor = diff.anchor(f.path, f.line, f.end_line)
+    if not f.fix or source is None:
+        return anchor, None
+    proposal = suggestion_for(source, f.fix)
+    if proposal is None:
+        return anchor, None
+    span = diff.anchor(f.path, proposal.first_line, proposal.last_line)
+    exact = (proposal.last_line, None if proposal.first_line == proposal.last_line
+             else proposal.first_line)
+    changed = diff.get(f.path)
+    added = changed.added_lines if changed is not None else frozenset()
+    if span == exact and all(n in added
+                             for n in range(proposal.first_line, proposal.last_line + 1)):
+        return span, proposal.text
+    return anchor, None
+
+
+def place_comments(
+    findings: Sequence[Finding], diff: DiffMap, *, limit: int, already_posted: frozenset[str],
+    sources: Mapping[str, str] | None = None,
+) -> tuple[list[InlineComment], list[Finding]]:
+    """Inline comments only where GitHub accepts them, at most `limit`; the rest overflow
+    into the review body. Fingerprints posted on an earlier push are not posted again."""
+    inline: list[InlineComment] = []
+    overflow: list[Finding] = []
+    for f in findings:
+        if f.fingerprint in already_posted:
+            continue
+        anchor, suggestion = _anchor_with_suggestion(f, diff, (sources or {}).get(f.path))
+        if anchor is None or len(inline) >= limit:
+            overflow.append(f)
+            continue
+        line, start = anchor
+        inline.append(InlineComment(path=f.path, line=line, start_line=start,
+                                    body=comment_body(f, suggestion), fingerprint=f.fingerprint))
+    return inline, overflow

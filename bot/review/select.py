@@ -1,0 +1,86 @@
+"""Which findings are reported: a small pipeline of named steps (pure).
+
+filter (configuration, severity, filter mode, inline suppressions) → fingerprint → merge
+duplicates → [steps after merge: the LLM verify/refute step goes here] → rank.
+A finding a step drops is kept in `Selection.dropped` with its reason, never lost silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.core.diffmap import DiffMap
+from bot.core.findings import Finding
+from bot.core.fingerprint import fingerprint
+from bot.core.merge import merge_duplicates, rank_key
+from bot.core.repo_config import RepoConfig
+from bot.review.suppress import suppressed
+
+
+@dataclass(frozen=True)
+class Scope:
+    diff: DiffMap
+    config: RepoConfig
+    sources: Mapping[str, str]
+
+
+# A filter says why a finding is not reported, or None to keep it.
+Filter = Callable[[Finding, Scope], str | None]
+# A step after merging sees every kept finding at once (to verify, refute, demote...).
+Stage = Callable[[list[Finding]], list[Finding]]
+
+
+def _checker_disabled(f: Finding, s: Scope) -> str | None:
+    return None if s.config.checker_enabled(f.checker) else f"checker {f.checker} is disabled"
+
+
+def _rule_disabled(f: Finding, s: Scope) -> str | None:
+    enabled = s.config.rule_enabled(f.checker, f.tool, f.rule)
+    return None if enabled else f"rule {f.tool}:{f.rule} is disabled"
+
+
+def _below_min_severity(f: Finding, s: Scope) -> str | None:
+    low = f.severity.rank < s.config.min_severity.rank
+    return f"below min_severity {s.config.min_severity.value}" if low else None
+
+
+def _out_of_scope(f: Finding, s: Scope) -> str | None:
+    inside = s.diff.in_scope(f.path, f.line, f.end_line, s.config.filter_mode)
+    return None if inside else f"outside the {s.config.filter_mode.value} filter"
+
+
+def _suppressed_inline(f: Finding, s: Scope) -> str | None:
+    return "suppressed on the line" if suppressed(f, s.sources.get(f.path)) else None
+
+
+FILTERS: tuple[Filter, ...] = (_checker_disabled, _rule_disabled, _below_min_severity,
+                               _out_of_scope, _suppressed_inline)
+
+
+@dataclass(frozen=True)
+class Selection:
+    kept: list[Finding]  # ranked
+    dropped: list[Finding]  # status "dropped", with the reason
+
+
+def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
+           sources: Mapping[str, str], after_merge: Sequence[Stage] = ()) -> Selection:
+    scope = Scope(diff, config, sources)
+    kept: list[Finding] = []
+    dropped: list[Finding] = []
+    for f in findings:
+        reason = next((r for step in FILTERS if (r := step(f, scope)) is not None), None)
+        if reason is not None:
+            dropped.append(f.with_status("dropped", reason))
+            continue
+        kept.append(f.with_fingerprint(fingerprint(f, sources.get(f.path))))
+    merged = merge_duplicates(kept)
+    for stage in after_merge:
+        merged = stage(merged)
+    return Selection(sorted(merged, key=rank_key), dropped)
+
+
+def select_findings(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
+                    sources: Mapping[str, str]) -> list[Finding]:
+    return select(findings, diff, config, sources).kept
