@@ -1,9 +1,21 @@
-"""Composition helpers shared by `serve` and `worker`: settings in, parts out."""
+"""The composition root: settings in, typed services out, opened and closed in one place.
+
+`serve` builds its services here and closes them in the web app's lifespan; `worker` and
+`review` open them with `open_services`. Nothing deeper reads the environment or builds a
+client of its own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
 from sqlalchemy.engine import Engine
 
+from bot.errors import ConfigError
+from bot.github.gateway import GitHubApp, app_from_settings
 from bot.jobs.context import JobContext
 from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.routing import Router
@@ -11,6 +23,7 @@ from bot.jobs.worker import Retention, Worker, WorkerPool
 from bot.obs.metrics import Metrics
 from bot.settings import Settings
 from bot.store.engine import create_engine, is_sqlite
+from checks.linters.tools import Runner
 
 
 def engine_from(settings: Settings) -> Engine:
@@ -61,14 +74,52 @@ def build_workers(
                                           settings.prune_interval_seconds))
 
 
-def build_context(settings: Settings, engine: Engine) -> JobContext:
-    """Handlers' shared services; GitHub only when the App identity is configured (a
-    review job without it fails visibly with the reason)."""
-    from bot.github.gateway import app_from_settings
+@dataclass(frozen=True)
+class Services:
+    """What the process shares: one engine, one GitHub App with one connection pool."""
 
-    services: dict[str, object] = {}
-    if settings.github_app_id is not None and (
-        settings.github_private_key is not None or settings.github_private_key_path is not None
-    ):
-        services["github"] = app_from_settings(settings)
-    return JobContext(settings=settings, engine=engine, services=services)
+    settings: Settings
+    engine: Engine | None = None  # None for a local review, which stores nothing
+    github: GitHubApp | None = None
+
+    def database(self) -> Engine:
+        if self.engine is None:
+            raise ConfigError("this needs the database; these services were built without one")
+        return self.engine
+
+    def job_context(self, linters: Mapping[str, Runner] | None = None) -> JobContext:
+        return JobContext(settings=self.settings, engine=self.database(), github=self.github,
+                          linters=linters)
+
+    async def aclose(self) -> None:
+        if self.github is not None:
+            await self.github.aclose()
+
+
+def github_configured(settings: Settings) -> bool:
+    return settings.github_app_id is not None and (
+        settings.github_private_key is not None or settings.github_private_key_path is not None)
+
+
+def build_services(settings: Settings, *, engine: Engine | None = None, database: bool = True,
+                   github_transport: httpx.AsyncBaseTransport | None = None) -> Services:
+    """No network here: clients connect on first use. GitHub only when the App identity is
+    configured (a review job without it fails visibly with the reason)."""
+    github = (app_from_settings(settings, github_transport)
+              if github_configured(settings) else None)
+    if database and engine is None:
+        engine = ready_engine(settings)
+    return Services(settings=settings, engine=engine, github=github)
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, *, engine: Engine | None = None,
+                        database: bool = True,
+                        github_transport: httpx.AsyncBaseTransport | None = None,
+                        ) -> AsyncIterator[Services]:
+    services = build_services(settings, engine=engine, database=database,
+                              github_transport=github_transport)
+    try:
+        yield services
+    finally:
+        await services.aclose()

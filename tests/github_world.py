@@ -118,7 +118,7 @@ def make_world(engine: Engine, mutation_interval: float = 0.0, **env: Any) -> Wo
     github = GitHubApp(app_id=APP_ID, private_key=pem, base_url="http://github.test",
                        transport=httpx.ASGITransport(app=fake.app), retry_base_seconds=0.01,
                        mutation_interval=mutation_interval)
-    context = JobContext(settings=settings, engine=engine, services={"github": github})
+    context = JobContext(settings=settings, engine=engine, github=github)
     router = build_router()
     app = create_app(settings, engine=engine, router=router, context=context)
     web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")

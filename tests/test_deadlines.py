@@ -87,7 +87,7 @@ async def test_a_silent_github_fails_the_job_instead_of_hanging(
     settings = make_settings(GITHUB_APP_ID=APP_ID, GITHUB_PRIVATE_KEY=pem)
     router = build_router()
     queue = enqueue(sqlite_engine, pr_event(7, "a" * 40), "pull_request", router)
-    worker = Worker(queue, router, JobContext(settings, sqlite_engine, {"github": github}),
+    worker = Worker(queue, router, JobContext(settings, sqlite_engine, github=github),
                     lease_seconds=60, poll_seconds=0.05)
     took = await run_one(worker, queue)
     row = job_row(sqlite_engine)

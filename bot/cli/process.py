@@ -1,4 +1,5 @@
-"""Process hardening applied once at start-up by `serve` and `worker`."""
+"""What every command does at start-up: settings (without echoing values), JSON logging,
+process hardening."""
 
 from __future__ import annotations
 
@@ -7,9 +8,35 @@ import ctypes.util
 import logging
 import sys
 
+from pydantic import ValidationError
+
+from bot.errors import ConfigError
+from bot.settings import Settings
+
 log = logging.getLogger(__name__)
 PR_SET_DUMPABLE = 4
 PR_GET_DUMPABLE = 3
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # Never pydantic's own text: it echoes the input, i.e. the secrets.
+        raise ConfigError(f"invalid settings: {settings_problems(exc)}") from None
+
+
+def settings_problems(exc: ValidationError) -> str:
+    """Which settings are wrong and why, without any of their values."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+        for err in exc.errors(include_input=False, include_url=False, include_context=False))
+
+
+def setup_logging(settings: Settings) -> None:
+    from bot.obs.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.secret_values())
 
 
 def make_undumpable() -> bool:

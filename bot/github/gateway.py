@@ -40,10 +40,17 @@ MAX_FILES_PAGES = 30  # GitHub lists at most 3000 files of a PR
 ANNOTATIONS_PER_REQUEST = 50
 
 
-class DeadlineTransport(httpx.AsyncBaseTransport):
-    """Gives every request a timeout. httpx applies the client's timeout only to requests
-    the client builds; githubkit's installation-token request is a bare `httpx.Request`
-    sent by the auth flow, which without this waits forever on a silent GitHub."""
+class SharedTransport(httpx.AsyncBaseTransport):
+    """One connection pool for the whole process, with a deadline on every request.
+
+    githubkit builds (and closes) an httpx client per request unless it is entered with
+    `async with`, which per-installation clients cannot be; closing a client closes its
+    transport. So the pool lives here, survives those closes, and is closed once by
+    `GitHubApp.aclose` (the composition root's job).
+
+    Timeouts: httpx applies the client's timeout only to requests the client builds;
+    githubkit's installation-token request is a bare `httpx.Request` sent by the auth flow,
+    which without this waits forever on a silent GitHub."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, timeout: httpx.Timeout) -> None:
         self.inner = inner
@@ -55,6 +62,9 @@ class DeadlineTransport(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
+        """A per-request client closing: the shared pool stays open."""
+
+    async def close_pool(self) -> None:
         await self.inner.aclose()
 
 
@@ -136,10 +146,14 @@ class GitHubApp:
         # Every text posted passes this guard; the App key itself is one of the secrets.
         self.mask = SecretMask([*secrets, private_key])
         deadline = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        pool = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=max_concurrency,
+                                max_keepalive_connections=max_concurrency))
+        self._transport = SharedTransport(pool, deadline)
         self._github = GitHub(
             AppAuthStrategy(app_id=str(app_id), private_key=private_key),
             base_url=base_url,
-            async_transport=DeadlineTransport(transport or httpx.AsyncHTTPTransport(), deadline),
+            async_transport=self._transport,
             cache_strategy=MemCacheStrategy(),  # shared: installation tokens are reused
             throttler=LocalThrottler(max_concurrency),
             auto_retry=RetryServerErrors(base_seconds=retry_base_seconds),
@@ -147,6 +161,9 @@ class GitHubApp:
             timeout=deadline,
             http_cache=False,
         )
+
+    async def aclose(self) -> None:
+        await self._transport.close_pool()
 
     def installation(self, installation_id: int) -> InstallationClient:
         auth = self._github.auth

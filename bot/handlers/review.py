@@ -29,8 +29,8 @@ REVIEW_ACTIONS = ("opened", "reopened", "ready_for_review", "synchronize")
 
 
 def github_of(ctx: JobContext) -> GitHubApp:
-    app = ctx.services.get("github")
-    if not isinstance(app, GitHubApp):
+    app = ctx.github
+    if app is None:
         raise ConfigError("GitHub is not configured: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY")
     return app
 
@@ -179,7 +179,7 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
         linter_configs={n: c for n, c in zip(LINTER_CONFIG_FILES, configs, strict=True) if c},
         already_posted=frozenset(posted),
     )
-    return await run_review(request)
+    return await run_review(request, runners=ctx.linters)
 
 
 def check_run_pull_key(delivery: Delivery) -> str | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.github.gateway import GitHubApp
 from bot.settings import Settings
+from checks.linters.tools import Runner
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,10 @@ class ClaimedJob:
 
 @dataclass(frozen=True)
 class JobContext:
-    """Built once by the composition root; handlers take what they need from it."""
+    """Built once by the composition root (bot/app.py); handlers take what they need."""
 
     settings: Settings
     engine: Engine
-    services: Mapping[str, Any] = field(default_factory=dict)
+    github: GitHubApp | None = None
+    # The linters to run; None means the real tools. Tests give recorded output here.
+    linters: Mapping[str, Runner] | None = None

@@ -98,6 +98,7 @@ async def run_review(
     *,
     tool_timeout: float = 180.0,
     runners: Mapping[str, Runner] | None = None,
+    use_llm: bool = True,
 ) -> ReviewPlan:
     config = request.config.config
     reviewable, skipped = triage_files(request.diff, config, request.contents,
@@ -133,5 +134,7 @@ async def run_review(
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
         tool_errors=tool_errors, config_error=request.config.error,
         settings_notes=settings_notes,
+        llm_note=("Linters only (no LLM configured)." if use_llm
+                  else "Linters only (--no-llm)."),
         already_posted=request.already_posted, sources=sources,
     )

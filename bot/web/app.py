@@ -227,6 +227,8 @@ def create_app(
             await pool.stop()
             if checkpointer is not None:
                 checkpointer.stop()
+            if state.context.github is not None:
+                await state.context.github.aclose()  # the process's one GitHub pool
 
     app = Starlette(
         routes=[
