@@ -98,6 +98,7 @@ class FakeGitHub:
         self.mutation_times: list[float] = []
         self.faults: list[Fault] = []
         self.refused: list[tuple[str, str, int, str]] = []
+        self.peers: set[tuple[str, int]] = set()  # client connections seen (pooling tests)
         self._ids = itertools.count(1000)
         self.app = Starlette(routes=[Route("/{path:path}", self.dispatch,
                                            methods=["GET", "POST", "PATCH", "PUT", "DELETE"])])
@@ -116,6 +117,8 @@ class FakeGitHub:
     # --- HTTP ------------------------------------------------------------------------------
 
     async def dispatch(self, request: Request) -> Response:
+        if request.client is not None:
+            self.peers.add((request.client.host, request.client.port))
         path = "/" + request.path_params["path"]
         method = request.method
         if method != "GET" and not path.startswith("/app/"):
@@ -135,6 +138,7 @@ class FakeGitHub:
             ("GET", r"/repos/([^/]+/[^/]+)/contents/(.+)", self.get_content),
             ("POST", r"/repos/([^/]+/[^/]+)/check-runs", self.create_check_run),
             ("PATCH", r"/repos/([^/]+/[^/]+)/check-runs/(\d+)", self.update_check_run),
+            ("GET", r"/repos/([^/]+/[^/]+)/commits/([^/]+)/check-runs", self.list_check_runs),
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self.create_issue_comment),
         ]
         for verb, pattern, handler in routes:
@@ -304,6 +308,14 @@ class FakeGitHub:
                                    "status": body.get("status", "queued"), "annotations": [],
                                    "repo": repo}
         return self._json(m.CheckRun, self._check_run(run_id, repo), 201)
+
+    async def list_check_runs(self, request: Request, repo: str, sha: str) -> Response:
+        name = request.query_params.get("check_name")
+        runs = [self._check_run(run_id, repo) for run_id, run in self.check_runs.items()
+                if run["repo"] == repo and run["head_sha"] == sha
+                and (name is None or run["name"] == name)]
+        return self._json(m.ReposOwnerRepoCommitsRefCheckRunsGetResponse200,
+                          {"total_count": len(runs), "check_runs": runs})
 
     async def update_check_run(self, request: Request, repo: str, run_id: str) -> Response:
         body = await request.json()

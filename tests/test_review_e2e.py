@@ -3,6 +3,7 @@ and check run posted. The linters run for real."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -323,4 +324,37 @@ async def test_dry_run_computes_but_posts_nothing(sqlite_engine: Engine, tmp_pat
     assert not w.fake.check_runs and (REPO, 7) not in w.fake.reviews
     assert all(method == "GET" or path.startswith("/app/")
                for method, path, _ in w.fake.requests)
+    await w.web.aclose()
+
+
+async def test_a_check_run_orphaned_by_a_crash_is_adopted(world: tuple[World, str]) -> None:
+    """Created, then the worker died before the store heard of it: the next attempt
+    completes that check run instead of leaving it in progress beside a new one."""
+    w, head = world
+    w.fake.check_runs[1] = {"name": "reviewbot", "head_sha": head, "status": "in_progress",
+                            "annotations": [], "repo": REPO}
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert list(w.fake.check_runs) == [1]
+    assert w.fake.check_runs[1]["status"] == "completed"
+
+
+async def test_one_connection_pool_per_process(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """githubkit opens a client per request; the process's pool survives those, so a whole
+    review reuses a handful of connections (over real HTTP, FakeGitHub served by uvicorn)."""
+    from bot.github.gateway import GitHubApp
+    from tests.helpers.processes import served
+    from tests.test_serve_e2e import free_port
+
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path)
+    with served(w.fake.app, free_port()) as url:
+        github = GitHubApp(app_id=777, private_key=w.private_key, base_url=url,
+                           mutation_interval=0)
+        w.worker.context = dataclasses.replace(w.worker.context, github=github)
+        await w.deliver(pr_event(7, head), "d-1")
+        await w.run_jobs()
+        await github.aclose()
+    requests = len(w.fake.requests)
+    assert len(w.fake.reviews[(REPO, 7)]) == 1
+    assert requests >= 10 and len(w.fake.peers) <= 8, (requests, len(w.fake.peers))
     await w.web.aclose()

@@ -141,6 +141,7 @@ class GitHubApp:
         mutation_interval: float = 1.0,
         secrets: Sequence[str] = (),
     ) -> None:
+        self.app_id = app_id
         self.mutation_interval = mutation_interval
         self._pacers: dict[int, MutationPacer] = {}
         # Every text posted passes this guard; the App key itself is one of the secrets.
@@ -170,7 +171,7 @@ class GitHubApp:
         assert isinstance(auth, AppAuthStrategy)
         pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
         return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
-                                  pacer, self.mask)
+                                  pacer, self.mask, self.app_id)
 
 
 def app_from_settings(
@@ -187,10 +188,11 @@ def app_from_settings(
 
 class InstallationClient:
     def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None,
-                 mask: SecretMask | None = None) -> None:
+                 mask: SecretMask | None = None, app_id: int | None = None) -> None:
         self._gh = github
         self._pacer = pacer or MutationPacer(0)
         self._mask = mask or SecretMask()
+        self._app_id = app_id
 
     async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         if method != "GET":
@@ -252,6 +254,19 @@ class InstallationClient:
         if data.get("encoding") == "base64" and data.get("content") is not None:
             return base64.b64decode(data["content"])
         return None  # over 1 MB GitHub sends no content: the review marks it too large
+
+    async def find_open_check_run(self, repo: str, head_sha: str, name: str) -> int | None:
+        """Our check run of that name on `head_sha` that is not completed, if any (only the
+        App that created a check run can update it, so another App's is never adopted)."""
+        data = await self._request("GET", f"/repos/{repo}/commits/{head_sha}/check-runs",
+                                   params={"check_name": name, "filter": "latest"})
+        runs = data.get("check_runs", []) if isinstance(data, dict) else []
+        for run in runs:
+            app = run.get("app") or {}
+            ours = self._app_id is None or app.get("id") in (None, self._app_id)
+            if ours and run.get("status") != "completed" and isinstance(run.get("id"), int):
+                return int(run["id"])
+        return None
 
     async def list_reviews(self, repo: str, number: int) -> list[PostedReview]:
         reviews = await self._paginate(f"/repos/{repo}/pulls/{number}/reviews", 10)
