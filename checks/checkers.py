@@ -1,21 +1,44 @@
-"""The four checker agents. Each combines its linters' findings (and, later, an LLM critique);
-they run concurrently and share one run of each tool."""
+"""The checker agents (bug, style, security, performance) and the one registry of them.
+
+A checker receives a `ReviewContext` and returns its findings. Today each is its linters'
+findings; the agent core adds an LLM critique to a checker without touching the others
+(a `Checker` is anything with a `name` and `check`). Checkers run concurrently and share
+one run of each linter through the context's `ToolSession`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
+from bot.core.checkers import CHECKER_SPECS, CheckerSpec
+from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
+from bot.core.repo_config import RepoConfig
 from checks.linters.tools import ToolResult, ToolSession, Workspace
 
-CHECKER_TOOLS: dict[str, tuple[str, ...]] = {
-    "bug": ("ruff", "pylint"),
-    "style": ("ruff",),
-    "security": ("bandit", "semgrep", "ruff"),
-    "performance": ("semgrep", "ruff", "pylint"),
-}
+
+@dataclass(frozen=True)
+class Budget:
+    """What one review may spend. Linters: seconds per tool run (the job has its own
+    overall deadline); the agent core adds model calls and tokens."""
+
+    tool_seconds: float = 180.0
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """Everything a checker may look at: the change, the snapshot of its files at head (with
+    the linter settings built from the default branch), the repository's configuration, the
+    budget, and the shared linter runs."""
+
+    diff: DiffMap
+    workspace: Workspace
+    config: RepoConfig
+    budget: Budget
+    tools: ToolSession
 
 
 @dataclass(frozen=True)
@@ -25,18 +48,45 @@ class CheckerResult:
     tools: tuple[str, ...]
 
 
-async def run_checker(name: str, session: ToolSession) -> CheckerResult:
-    tools = CHECKER_TOOLS[name]
-    results = await asyncio.gather(*(session.result(t) for t in tools))
-    findings = tuple(f for r in results for f in r.findings if f.checker == name)
-    return CheckerResult(name, findings, tools)
+class Checker(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tools(self) -> tuple[str, ...]: ...
+
+    async def check(self, ctx: ReviewContext) -> CheckerResult: ...
+
+
+@dataclass(frozen=True)
+class LinterChecker:
+    """A checker's linter half: the findings its tools attribute to it."""
+
+    spec: CheckerSpec
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        return self.spec.tools
+
+    async def check(self, ctx: ReviewContext) -> CheckerResult:
+        results = await asyncio.gather(*(ctx.tools.result(t) for t in self.tools))
+        findings = tuple(f for r in results for f in r.findings if f.checker == self.name)
+        return CheckerResult(self.name, findings, self.tools)
+
+
+REGISTRY: dict[str, Checker] = {spec.name: LinterChecker(spec) for spec in CHECKER_SPECS}
 
 
 async def run_checkers(
-    workspace: Workspace, enabled: Sequence[str], session: ToolSession | None = None
+    ctx: ReviewContext, enabled: Sequence[str],
+    registry: dict[str, Checker] | None = None,
 ) -> tuple[list[CheckerResult], list[ToolResult]]:
-    session = session or ToolSession(workspace)
+    checkers = [(registry or REGISTRY)[name] for name in enabled]
     # Start every tool at once so they overlap instead of queueing behind one checker.
-    session.start(sorted({t for name in enabled for t in CHECKER_TOOLS[name]}))
-    checker_results = await asyncio.gather(*(run_checker(n, session) for n in enabled))
-    return list(checker_results), session.results()
+    ctx.tools.start(sorted({t for c in checkers for t in c.tools}))
+    results = await asyncio.gather(*(c.check(ctx) for c in checkers))
+    return list(results), ctx.tools.results()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap
-from bot.core.findings import CHECKERS, Finding, Severity
+from bot.core.findings import Finding, Severity
 from bot.core.place import place_comments
 from bot.core.plan import Annotation, Coverage, ReviewPlan, Usage
 from bot.core.repo_config import RepoConfig

@@ -23,11 +23,6 @@ class Severity(StrEnum):
             raise ValueError(f"severity must be one of error, warning, note: {value!r}") from exc
 
 
-CHECKERS = ("bug", "style", "security", "performance")
-# Ranking between checkers when severities tie (and which wording wins a merge).
-CHECKER_PRIORITY = {"security": 4, "bug": 3, "performance": 2, "style": 1}
-
-
 @dataclass(frozen=True)
 class Edit:
     """A text replacement a tool proposes (1-based rows and columns, end exclusive)."""

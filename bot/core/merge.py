@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from bot.core.findings import CHECKER_PRIORITY, Finding
+from bot.core.checkers import CHECKER_PRIORITY
+from bot.core.findings import Finding
 
 
 def rank_key(f: Finding) -> tuple[int, int, str, int, str]:

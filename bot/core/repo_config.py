@@ -8,8 +8,9 @@ from fnmatch import fnmatch
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.core.checkers import CHECKERS
 from bot.core.diffmap import FilterMode
-from bot.core.findings import CHECKERS, Severity
+from bot.core.findings import Severity
 
 CONFIG_PATH = ".github/reviewbot.yml"
 

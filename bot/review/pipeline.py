@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.build import build_plan
+from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
-from bot.core.findings import CHECKERS
 from bot.core.plan import Coverage, ReviewPlan
 from bot.core.repo_config import LoadedConfig, RepoConfig
 from bot.review.select import select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
-from checks.checkers import run_checkers
+from checks.checkers import Budget, ReviewContext, run_checkers
 from checks.linters.settings import load_linter_settings
 from checks.linters.tools import Runner, ToolSession, Workspace
 
@@ -119,11 +119,14 @@ async def run_review(
             # is built from the default branch's and written outside it (see Workspace).
             write_snapshot(root, reviewable)
             paths = tuple(sorted(reviewable))
-            ws = Workspace(root=root, home=home, all_files=paths, timeout=tool_timeout,
+            budget = Budget(tool_seconds=tool_timeout)
+            ws = Workspace(root=root, home=home, all_files=paths, timeout=budget.tool_seconds,
                            python_files=tuple(p for p in paths if p.endswith(PYTHON_SUFFIXES)),
                            settings=linter_settings)
-            session = ToolSession(ws, dict(runners)) if runners is not None else None
-            checker_results, tool_results = await run_checkers(ws, enabled, session)
+            session = ToolSession(ws, dict(runners)) if runners is not None else ToolSession(ws)
+            ctx = ReviewContext(diff=request.diff, workspace=ws, config=config, budget=budget,
+                                tools=session)
+            checker_results, tool_results = await run_checkers(ctx, enabled)
         findings = [f for r in checker_results for f in r.findings if f.path in reviewable]
         tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
         settings_notes += [note for r in tool_results for note in r.notes]

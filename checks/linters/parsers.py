@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.core.checkers import CHECKERS
 from bot.core.findings import Edit, Finding, Severity
 from bot.errors import ToolError
 from checks.linters.catalog import concern_of, pylint_checker, ruff_checker
@@ -132,8 +133,7 @@ def parse_semgrep(text: str, root: str) -> list[Finding]:
         meta = extra.get("metadata") or {}
         checker = str(meta.get("checker", "security"))
         out.append(Finding(
-            checker=checker if checker in ("bug", "style", "security", "performance")
-            else "security",
+            checker=checker if checker in CHECKERS else "security",
             tool="semgrep", rule=rule,
             severity=_SEMGREP_SEVERITY.get(str(extra.get("severity")), Severity.WARNING),
             path=relative(str(r.get("path", "")), root),

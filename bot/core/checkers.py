@@ -1,0 +1,24 @@
+"""The four checkers, defined once: name, the linters each reads, and their rank when
+findings tie. checks/checkers.py builds the agents from this; configuration, summary and
+ranking read the names from here (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CheckerSpec:
+    name: str
+    tools: tuple[str, ...]  # linters whose findings of this checker it reports
+    priority: int  # higher ranks first when severities tie; its wording wins a merge
+
+
+CHECKER_SPECS: tuple[CheckerSpec, ...] = (
+    CheckerSpec("bug", ("ruff", "pylint"), priority=3),
+    CheckerSpec("style", ("ruff",), priority=1),
+    CheckerSpec("security", ("bandit", "semgrep", "ruff"), priority=4),
+    CheckerSpec("performance", ("semgrep", "ruff", "pylint"), priority=2),
+)
+CHECKERS: tuple[str, ...] = tuple(spec.name for spec in CHECKER_SPECS)
+CHECKER_PRIORITY: dict[str, int] = {spec.name: spec.priority for spec in CHECKER_SPECS}
