@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from bot.jobs.queue import JobQueue
 from bot.jobs.worker import Worker
 from bot.web.app import WEBHOOK_PATH, create_app
 from bot.web.replay import github_headers
+from checks.linters.tools import Runner
 from tests.conftest import SECRET, make_settings, payload_bytes
 from tests.fakegithub import FakeGitHub, FakePull, make_key
 
@@ -109,7 +111,9 @@ class World:
         return ran
 
 
-def make_world(engine: Engine, mutation_interval: float = 0.0, **env: Any) -> World:
+def make_world(engine: Engine, mutation_interval: float = 0.0,
+               linters: Mapping[str, Runner] | None = None, **env: Any) -> World:
+    """`linters` None runs the four real linters; `recorded_runners()` replays the demo's."""
     pem, public = make_key()
     template = json.loads(payload_bytes("pull_request.opened-githubkit"))["pull_request"]
     fake = FakeGitHub(APP_ID, public, template)
@@ -118,7 +122,7 @@ def make_world(engine: Engine, mutation_interval: float = 0.0, **env: Any) -> Wo
     github = GitHubApp(app_id=APP_ID, private_key=pem, base_url="http://github.test",
                        transport=httpx.ASGITransport(app=fake.app), retry_base_seconds=0.01,
                        mutation_interval=mutation_interval)
-    context = JobContext(settings=settings, engine=engine, github=github)
+    context = JobContext(settings=settings, engine=engine, github=github, linters=linters)
     router = build_router()
     app = create_app(settings, engine=engine, router=router, context=context)
     web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")
@@ -140,13 +144,15 @@ def commit_files(repo: Path, files: dict[str, str], message: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-def demo_world(engine: Engine, tmp_path: Path, draft: bool = False,
+def demo_world(engine: Engine, tmp_path: Path, draft: bool = False, recorded: bool = True,
                **env: Any) -> tuple[World, Path, str, str]:
-    """A world whose FakeGitHub holds the demo change as PR #7."""
+    """A world whose FakeGitHub holds the demo change as PR #7; its review replays the
+    linters' recorded output unless `recorded` is False."""
     from bot.review.demo import build_demo_repo
+    from tests.recorded import recorded_runners
 
     repo = tmp_path / "demo"
     base, head = build_demo_repo(repo)
-    world = make_world(engine, **env)
+    world = make_world(engine, linters=recorded_runners() if recorded else None, **env)
     load_repo_into(world.fake, repo, base, head, draft=draft)
     return world, repo, base, head

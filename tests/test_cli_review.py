@@ -47,17 +47,32 @@ def test_git_range_patch_file_and_formats(tmp_path: Path) -> None:
     assert [(f["rule"], f["line"]) for f in by_patch["findings"]] == \
         [(f["rule"], f["line"]) for f in by_range["findings"]]
 
-    sarif = review("--repo", str(repo), "--base", base, "--format", "sarif", "--no-llm")
-    assert json.loads(sarif.stdout)["runs"][0]["results"]
-    markdown = review("--repo", str(repo), "--base", base, "--format", "markdown")
-    assert "### Critical issues" in markdown.stdout and "### Inline comments" in markdown.stdout
-    text = review("--repo", str(repo), "--base", base)
-    assert "shop/orders.py:33: error: [security]" in text.stdout
-
-    failing = review("--repo", str(repo), "--base", base, "--fail-on", "error")
+    failing = review("--repo", str(repo), "--base", base, "--fail-on", "error", "--no-llm",
+                     "--format", "markdown")
+    assert "### Critical issues" in failing.stdout and "Linters only (--no-llm)." in failing.stdout
     assert failing.returncode == 1
     clean = review("--repo", str(repo), "--base", head, "--head", head, "--fail-on", "note")
     assert clean.returncode == 0 and "no findings" in clean.stdout
+
+
+def test_every_format_renders_the_same_review(tmp_path: Path) -> None:
+    """The renderers on one plan, in process (the CLI's `--format` only picks one)."""
+    import asyncio
+
+    from bot.core.render import render
+    from bot.review.local import request_from_git
+    from bot.review.pipeline import run_review
+    from tests.recorded import recorded_runners
+
+    repo = tmp_path / "demo"
+    base, head = build_demo_repo(repo)
+    plan = asyncio.run(run_review(request_from_git(repo, base, head),
+                                  runners=recorded_runners()))
+    assert len(json.loads(render(plan, "sarif"))["runs"][0]["results"]) == len(plan.findings)
+    markdown = render(plan, "markdown")
+    assert "### Critical issues" in markdown and "### Inline comments" in markdown
+    assert json.loads(render(plan, "json")) == plan.as_json()
+    assert "shop/orders.py:33: error: [security]" in render(plan, "text")
 
 
 def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:

@@ -169,7 +169,7 @@ def test_a_timed_out_tool_dies_with_its_children(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(ToolError, match="timed out"):
         asyncio.run(run_tool([sys.executable, str(script)], cwd=tmp_path, env={},
-                             timeout=2, ok_codes=(0,)))
+                             timeout=1, ok_codes=(0,)))
     assert time.monotonic() - started < 15
     child_pid = int(pid_file.read_text())
     deadline = time.monotonic() + 5

@@ -1,5 +1,7 @@
 """The whole path: a signed pull_request delivery in, FakeGitHub behind, the exact review
-and check run posted. The linters run for real."""
+and check run posted. The first test and those on their own repositories run the real
+linters; the tests of posting, retries and idempotency replay the demo's recorded linter
+output (tests/recorded.py), which gives the same review."""
 
 from __future__ import annotations
 
@@ -51,8 +53,16 @@ def job_states(engine: Engine) -> list[str]:
         return [s for (s,) in conn.execute(sa.select(jobs.c.state).order_by(jobs.c.id))]
 
 
-async def test_opened_pr_gets_one_review_and_one_check_run(world: tuple[World, str]) -> None:
-    w, head = world
+@pytest.fixture
+async def real_world(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[tuple[World, str]]:
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path, recorded=False)
+    yield w, head
+    await w.web.aclose()
+
+
+async def test_opened_pr_gets_one_review_and_one_check_run(
+        real_world: tuple[World, str]) -> None:
+    w, head = real_world
     r = await w.deliver(pr_event(7, head), "d-1")
     assert r.status_code == 202
     assert await w.run_jobs() == 1
