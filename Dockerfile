@@ -12,7 +12,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends git \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 reviewbot
 COPY --from=build /install /usr/local
-COPY prompts /app/prompts
 USER reviewbot
 WORKDIR /home/reviewbot
 ENV DATABASE_URL=sqlite:////home/reviewbot/data/reviewbot.db \

@@ -10,7 +10,7 @@ For each change it measures, in the same run:
 - each linter invoked directly, alone, on the same files with the same arguments; the
   review's ratio to the slowest of them (target <= 1.3: the tools overlap, not queue);
 - whether every inline comment sits on a line GitHub accepts (checked against the hunks of
-  `git diff`, parsed independently of bot/diffmap.py);
+  `git diff`, parsed independently of bot/core/diffmap.py);
 - peak memory (max RSS) of this process and of the largest linter subprocess.
 
     python -m bench.review [--changes 20]
@@ -35,7 +35,8 @@ from pathlib import Path
 from bot.review.local import request_from_git
 from bot.review.pipeline import run_review, triage_files
 from bot.review.snapshot import write_snapshot
-from checks.linters.tools import TOOLS, Workspace
+from checks.linters.tools import TOOLS
+from checks.linters.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "requests"

@@ -23,7 +23,7 @@ from bot.jobs.worker import Retention, Worker, WorkerPool
 from bot.obs.metrics import Metrics
 from bot.settings import Settings
 from bot.store.engine import create_engine, is_sqlite
-from checks.linters.tools import Runner
+from checks.linters.workspace import Runner
 
 
 def engine_from(settings: Settings) -> Engine:

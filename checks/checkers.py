@@ -17,7 +17,8 @@ from bot.core.checkers import CHECKER_SPECS, CheckerSpec
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
 from bot.core.repo_config import RepoConfig
-from checks.linters.tools import ToolResult, ToolSession, Workspace
+from checks.linters.session import ToolSession
+from checks.linters.workspace import ToolResult, Workspace
 
 
 @dataclass(frozen=True)

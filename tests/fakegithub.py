@@ -4,7 +4,7 @@ It checks the App JWT (RS256, signed by the App's key) and mints installation to
 refuses review comments off the diff with GitHub's 422 and more than 50 annotations per
 request; faults (secondary rate limits, 5xx) can be queued per route. Every JSON response
 is validated against githubkit's models so the fake cannot drift from what GitHub sends.
-Its hunk parsing is written independently of bot/diffmap.py on purpose.
+Its hunk parsing is written independently of bot/core/diffmap.py on purpose.
 """
 
 from __future__ import annotations

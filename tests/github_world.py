@@ -21,7 +21,7 @@ from bot.jobs.queue import JobQueue
 from bot.jobs.worker import Worker
 from bot.web.app import WEBHOOK_PATH, create_app
 from bot.web.replay import github_headers
-from checks.linters.tools import Runner
+from checks.linters.workspace import Runner
 from tests.conftest import SECRET, make_settings, payload_bytes
 from tests.fakegithub import FakeGitHub, FakePull, make_key
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bot.core.findings import Finding
 from checks.linters import parsers
-from checks.linters.tools import Runner, ToolResult, Workspace
+from checks.linters.workspace import Runner, ToolResult, Workspace
 from tests.conftest import FIXTURES
 
 TOOLS = FIXTURES / "tools"

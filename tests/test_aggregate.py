@@ -135,3 +135,11 @@ def test_merged_finding_keeps_the_fix_of_any_member() -> None:
     pylint = f("pylint", "W0611", 2, checker="bug", concern="unused-import")
     (merged,) = merge_duplicates([ruff, pylint])
     assert merged.tool == "pylint" and merged.fix == ruff.fix
+
+
+def test_coverage_line_keeps_the_case_of_paths() -> None:
+    coverage = Coverage(files_total=2, files_reviewed=1,
+                        skipped=(("Django.egg-info/PKG-INFO", "generated"),))
+    plan = build_plan(base="b", head="h", findings=[], diff=DIFF, config=RepoConfig(),
+                      coverage=coverage, reviewed_files=["app.py"])
+    assert "Reviewed 1 of 2 files; skipped: Django.egg-info/PKG-INFO (generated)" in plan.summary

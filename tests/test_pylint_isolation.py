@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from checks.linters.settings import load_linter_settings
-from checks.linters.tools import Workspace, run_pylint
+from checks.linters.tools import run_pylint
+from checks.linters.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.github.gateway import GitHubApp
 from bot.settings import Settings
-from checks.linters.tools import Runner
+from checks.linters.workspace import Runner
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from bot.core.repo_config import LoadedConfig, RepoConfig
 from bot.review.select import select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import Budget, ReviewContext, run_checkers
+from checks.linters.session import ToolSession
 from checks.linters.settings import load_linter_settings
-from checks.linters.tools import Runner, ToolSession, Workspace
+from checks.linters.workspace import Runner, Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 

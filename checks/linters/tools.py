@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
 
-from bot.core.findings import Finding
 from bot.errors import ToolError
 from checks.linters import parsers
 from checks.linters.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
 from checks.linters.pylint_env import link_pylint_env
 from checks.linters.runner import clean_env, find_executable, run_tool
-from checks.linters.settings import LinterSettings
+from checks.linters.workspace import Runner, ToolResult, Workspace
 
 log = logging.getLogger(__name__)
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -29,41 +25,6 @@ BANDIT_REASONS = {2: "usage or configuration error"}
 SEMGREP_REASONS = {2: "fatal error", 3: "invalid target code", 4: "invalid pattern",
                    5: "unparseable YAML", 7: "invalid rule configuration",
                    8: "unknown language"}
-
-
-@dataclass(frozen=True)
-class ToolResult:
-    tool: str
-    findings: tuple[Finding, ...] = ()
-    error: str | None = None
-    seconds: float = 0.0
-    files: int = 0
-    notes: tuple[str, ...] = ()  # repository settings the tool could not use, and why
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A snapshot of the changed files at head, a writable home for the tools, and the
-    configuration built from the default branch, kept outside the snapshot so that no
-    file of the PR can stand in for it."""
-
-    root: Path
-    home: Path
-    python_files: tuple[str, ...]
-    all_files: tuple[str, ...]
-    timeout: float = 120.0
-    settings: LinterSettings = field(default_factory=LinterSettings)
-
-    def config_file(self, name: str, text: str) -> Path:
-        """Write one generated configuration file beside (never inside) the snapshot."""
-        folder = self.home / "config"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
-        path.write_text(text)
-        return path
-
-
-Runner = Callable[[Workspace], Awaitable[ToolResult]]
 
 
 async def run_ruff(ws: Workspace) -> ToolResult:
@@ -176,37 +137,3 @@ async def _semgrep_once(ws: Workspace, extra_configs: list[Path]) -> ToolResult:
 TOOLS: dict[str, Runner] = {
     "ruff": run_ruff, "pylint": run_pylint, "bandit": run_bandit, "semgrep": run_semgrep,
 }
-
-
-@dataclass
-class ToolSession:
-    """Runs each tool at most once per review, however many checkers ask for it."""
-
-    workspace: Workspace
-    runners: dict[str, Runner] = field(default_factory=lambda: dict(TOOLS))
-    _tasks: dict[str, asyncio.Task[ToolResult]] = field(default_factory=dict)
-
-    def start(self, names: Sequence[str]) -> None:
-        for name in names:
-            self._task(name)
-
-    def _task(self, name: str) -> asyncio.Task[ToolResult]:
-        if name not in self._tasks:
-            self._tasks[name] = asyncio.create_task(self._safe(name))
-        return self._tasks[name]
-
-    async def result(self, name: str) -> ToolResult:
-        return await self._task(name)
-
-    async def _safe(self, name: str) -> ToolResult:
-        try:
-            return await self.runners[name](self.workspace)
-        except ToolError as exc:
-            # A broken tool costs its findings, not the review: the summary says so.
-            return ToolResult(name, error=str(exc))
-        except OSError as exc:
-            log.warning("linter could not start", extra={"tool": name, "error": repr(exc)})
-            return ToolResult(name, error=f"{name} could not be started ({type(exc).__name__})")
-
-    def results(self) -> list[ToolResult]:
-        return [t.result() for t in self._tasks.values() if t.done()]

@@ -1,0 +1,48 @@
+"""Each linter runs at most once per review, however many checkers ask for it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.errors import ToolError
+from checks.linters.tools import TOOLS
+from checks.linters.workspace import Runner, ToolResult, Workspace
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ToolSession:
+    """Runs each tool at most once per review, however many checkers ask for it."""
+
+    workspace: Workspace
+    runners: dict[str, Runner] = field(default_factory=lambda: dict(TOOLS))
+    _tasks: dict[str, asyncio.Task[ToolResult]] = field(default_factory=dict)
+
+    def start(self, names: Sequence[str]) -> None:
+        for name in names:
+            self._task(name)
+
+    def _task(self, name: str) -> asyncio.Task[ToolResult]:
+        if name not in self._tasks:
+            self._tasks[name] = asyncio.create_task(self._safe(name))
+        return self._tasks[name]
+
+    async def result(self, name: str) -> ToolResult:
+        return await self._task(name)
+
+    async def _safe(self, name: str) -> ToolResult:
+        try:
+            return await self.runners[name](self.workspace)
+        except ToolError as exc:
+            # A broken tool costs its findings, not the review: the summary says so.
+            return ToolResult(name, error=str(exc))
+        except OSError as exc:
+            log.warning("linter could not start", extra={"tool": name, "error": repr(exc)})
+            return ToolResult(name, error=f"{name} could not be started ({type(exc).__name__})")
+
+    def results(self) -> list[ToolResult]:
+        return [t.result() for t in self._tasks.values() if t.done()]
