@@ -20,6 +20,7 @@ from bot.jobs.context import JobContext
 from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.routing import Router
 from bot.jobs.worker import Retention, Worker, WorkerPool
+from bot.llm.client import LLMClient, client_from_settings
 from bot.obs.metrics import Metrics
 from bot.settings import Settings
 from bot.store.engine import create_engine, is_sqlite
@@ -81,6 +82,7 @@ class Services:
     settings: Settings
     engine: Engine | None = None  # None for a local review, which stores nothing
     github: GitHubApp | None = None
+    llm: LLMClient | None = None  # None: no endpoint configured, linters only
 
     def database(self) -> Engine:
         if self.engine is None:
@@ -89,11 +91,13 @@ class Services:
 
     def job_context(self, linters: Mapping[str, Runner] | None = None) -> JobContext:
         return JobContext(settings=self.settings, engine=self.database(), github=self.github,
-                          linters=linters)
+                          linters=linters, llm=self.llm)
 
     async def aclose(self) -> None:
         if self.github is not None:
             await self.github.aclose()
+        if self.llm is not None:
+            await self.llm.aclose()
 
 
 def github_configured(settings: Settings) -> bool:
@@ -109,7 +113,8 @@ def build_services(settings: Settings, *, engine: Engine | None = None, database
               if github_configured(settings) else None)
     if database and engine is None:
         engine = ready_engine(settings)
-    return Services(settings=settings, engine=engine, github=github)
+    return Services(settings=settings, engine=engine, github=github,
+                    llm=client_from_settings(settings))
 
 
 @asynccontextmanager

@@ -38,6 +38,18 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     model: str = Field(default="gpt-4o", validation_alias="REVIEWBOT_MODEL")
     fast_model: str = Field(default="gpt-4o-mini", validation_alias="REVIEWBOT_FAST_MODEL")
+    # Tried once when a model still fails after the SDK's own retries.
+    fallback_model: str | None = Field(default=None, validation_alias="REVIEWBOT_FALLBACK_MODEL")
+    llm_timeout_seconds: float = Field(default=60.0, gt=0,
+                                       validation_alias="REVIEWBOT_LLM_TIMEOUT")
+    llm_max_retries: int = Field(default=2, ge=0, le=10,
+                                 validation_alias="REVIEWBOT_LLM_MAX_RETRIES")
+    # Model findings below this confidence are not reported.
+    llm_min_confidence: float = Field(default=0.6, ge=0, le=1,
+                                      validation_alias="REVIEWBOT_LLM_MIN_CONFIDENCE")
+    # USD per million tokens, {"model": [input, output]}; overrides the built-in table.
+    model_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, validation_alias="REVIEWBOT_MODEL_PRICES")
 
     database_url: str = Field(
         default="sqlite:///reviewbot.db",

@@ -1,8 +1,8 @@
 """The checker agents (bug, style, security, performance) and the one registry of them.
 
-A checker receives a `ReviewContext` and returns its findings. Today each is its linters'
-findings; the agent core adds an LLM critique to a checker without touching the others
-(a `Checker` is anything with a `name` and `check`). Checkers run concurrently and share
+A checker receives a `ReviewContext` and returns its findings: its linters' and, when a
+model is configured, an LLM critique's (a `Checker` is anything with a `name`, its `tools`
+and `check`). Checkers run concurrently and share
 one run of each linter through the context's `ToolSession`.
 """
 
@@ -17,6 +17,8 @@ from bot.core.checkers import CHECKER_SPECS, CheckerSpec
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
 from bot.core.repo_config import RepoConfig
+from bot.errors import ModelError
+from checks.critique import Critic
 from checks.linters.session import ToolSession
 from checks.linters.workspace import ToolResult, Workspace
 
@@ -40,6 +42,7 @@ class ReviewContext:
     config: RepoConfig
     budget: Budget
     tools: ToolSession
+    critic: Critic | None = None  # the LLM half of every checker, when a model is configured
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class CheckerResult:
     checker: str
     findings: tuple[Finding, ...]
     tools: tuple[str, ...]
+    model_error: str | None = None  # the LLM half failed: the linters' findings still count
 
 
 class Checker(Protocol):
@@ -79,7 +83,40 @@ class LinterChecker:
         return CheckerResult(self.name, findings, self.tools)
 
 
-REGISTRY: dict[str, Checker] = {spec.name: LinterChecker(spec) for spec in CHECKER_SPECS}
+@dataclass(frozen=True)
+class AgentChecker:
+    """A checker = its linters + an LLM critique of the change, run concurrently (the
+    model never waits for the linters). A failed critique costs its findings, not the
+    linters'; the result says why."""
+
+    linters: LinterChecker
+
+    @property
+    def name(self) -> str:
+        return self.linters.name
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        return self.linters.tools
+
+    async def check(self, ctx: ReviewContext) -> CheckerResult:
+        if ctx.critic is None:
+            return await self.linters.check(ctx)
+        linted, critiqued = await asyncio.gather(
+            self.linters.check(ctx), _critique(ctx.critic, self.name))
+        found, error = critiqued
+        return CheckerResult(self.name, (*linted.findings, *found), self.tools, error)
+
+
+async def _critique(critic: Critic, checker: str) -> tuple[list[Finding], str | None]:
+    try:
+        return await critic.critique(checker), None
+    except ModelError as exc:
+        return [], str(exc)
+
+
+REGISTRY: dict[str, Checker] = {spec.name: AgentChecker(LinterChecker(spec))
+                                for spec in CHECKER_SPECS}
 
 
 async def run_checkers(

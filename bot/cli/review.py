@@ -47,8 +47,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 async def _review(settings: Settings, request: ReviewRequest, *, use_llm: bool) -> ReviewPlan:
-    async with open_services(settings, database=False):  # a local review stores nothing
-        return await run_review(request, use_llm=use_llm)
+    async with open_services(settings, database=False) as services:  # it stores nothing
+        return await run_review(request, use_llm=use_llm, llm=services.llm,
+                                min_confidence=settings.llm_min_confidence)
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,6 +9,7 @@ from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding, Severity
 from bot.core.place import place_comments
 from bot.core.plan import Annotation, Coverage, ReviewPlan, Usage
+from bot.core.quote import inline_quote
 from bot.core.repo_config import RepoConfig
 from bot.core.summary import SummaryInputs, write_summary
 
@@ -19,7 +20,8 @@ def annotations_for(findings: Sequence[Finding]) -> list[Annotation]:
     level = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTE: "notice"}
     return [
         Annotation(path=f.path, start_line=f.line, end_line=f.last_line, level=level[f.severity],
-                   title=f"{f.checker}: {f.tool} {f.rule}", message=f.message)
+                   title=f"{f.checker}: {f.tool} {f.rule}",
+                   message=inline_quote(f.message) if f.source == "model" else f.message)
         for f in findings[:MAX_ANNOTATIONS]
     ]
 

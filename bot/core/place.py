@@ -9,12 +9,17 @@ from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
 from bot.core.markers import fingerprint_marker
 from bot.core.plan import InlineComment
+from bot.core.quote import blockquote
 from bot.core.suggest import suggestion_for
 
 
 def comment_body(f: Finding, suggestion: str | None = None) -> str:
     tools = " · ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
     fix = f"\n\n```suggestion\n{suggestion}\n```" if suggestion is not None else ""
+    if f.source == "model":
+        return (f"**{f.severity.value}** · {f.checker} (model, confidence "
+                f"{f.confidence:.0%}):\n\n{blockquote(f.message)}{fix}\n\n<sub>{tools}</sub>\n"
+                f"{fingerprint_marker(f.fingerprint)}")
     return (f"**{f.severity.value}** · {f.checker}: {f.message}{fix}\n\n<sub>{tools}</sub>\n"
             f"{fingerprint_marker(f.fingerprint)}")
 

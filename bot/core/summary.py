@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from bot.core.findings import Finding, Severity
 from bot.core.markers import review_marker
 from bot.core.plan import Coverage, InlineComment
+from bot.core.quote import inline_quote
 
 MAX_SUMMARY_ITEMS = 40
 
 
 def _item(f: Finding) -> str:
     tools = ", ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
-    return f"- `{f.path}:{f.line}` **{f.checker}**: {f.message} <sub>({tools})</sub>"
+    message = inline_quote(f.message) if f.source == "model" else f.message
+    return f"- `{f.path}:{f.line}` **{f.checker}**: {message} <sub>({tools})</sub>"
 
 
 @dataclass(frozen=True)

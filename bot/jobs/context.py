@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.github.gateway import GitHubApp
+from bot.llm.client import LLMClient
 from bot.settings import Settings
 from checks.linters.workspace import Runner
 
@@ -34,3 +35,4 @@ class JobContext:
     github: GitHubApp | None = None
     # The linters to run; None means the real tools. Tests give recorded output here.
     linters: Mapping[str, Runner] | None = None
+    llm: LLMClient | None = None  # None: linters only

@@ -10,11 +10,13 @@ from pathlib import Path
 from bot.core.build import build_plan
 from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
-from bot.core.plan import Coverage, ReviewPlan
+from bot.core.plan import Coverage, ReviewPlan, Usage
 from bot.core.repo_config import LoadedConfig, RepoConfig
+from bot.llm.client import LLMClient
 from bot.review.select import select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import Budget, ReviewContext, run_checkers
+from checks.critique import Critic
 from checks.linters.session import ToolSession
 from checks.linters.settings import load_linter_settings
 from checks.linters.workspace import Runner, Workspace
@@ -100,6 +102,8 @@ async def run_review(
     tool_timeout: float = 180.0,
     runners: Mapping[str, Runner] | None = None,
     use_llm: bool = True,
+    llm: LLMClient | None = None,
+    min_confidence: float = 0.6,
 ) -> ReviewPlan:
     config = request.config.config
     reviewable, skipped = triage_files(request.diff, config, request.contents,
@@ -109,6 +113,10 @@ async def run_review(
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     findings = []
     tool_errors: list[str] = []
+    model_errors: dict[str, str] = {}
+    sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
+    critic = (Critic(llm, request.diff, sources, min_confidence)
+              if llm is not None and use_llm and reviewable else None)
     linter_settings = load_linter_settings(request.linter_configs)
     settings_notes = list(linter_settings.notes)
     if reviewable and enabled:
@@ -126,19 +134,53 @@ async def run_review(
                            settings=linter_settings)
             session = ToolSession(ws, dict(runners)) if runners is not None else ToolSession(ws)
             ctx = ReviewContext(diff=request.diff, workspace=ws, config=config, budget=budget,
-                                tools=session)
+                                tools=session, critic=critic)
             checker_results, tool_results = await run_checkers(ctx, enabled)
         findings = [f for r in checker_results for f in r.findings if f.path in reviewable]
         tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
         settings_notes += [note for r in tool_results for note in r.notes]
-    sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
+        model_errors = {r.checker: r.model_error for r in checker_results if r.model_error}
     selected = select_findings(findings, request.diff, config, sources)
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
         tool_errors=tool_errors, config_error=request.config.error,
         settings_notes=settings_notes,
-        llm_note=("Linters only (no LLM configured)." if use_llm
-                  else "Linters only (--no-llm)."),
+        llm_note=llm_note(critic, use_llm=use_llm, configured=llm is not None,
+                          errors=model_errors),
+        usage=usage_of(critic),
         already_posted=request.already_posted, sources=sources,
     )
+
+
+def llm_note(critic: Critic | None, *, use_llm: bool, configured: bool,
+             errors: Mapping[str, str]) -> str:
+    """The footer's honest account of what the model did (pure)."""
+    if not use_llm:
+        return "Linters only (--no-llm)."
+    if not configured:
+        return "Linters only (no LLM configured)."
+    if critic is None:
+        return "No model call (nothing to review)."
+    ledger = critic.ledger
+    tokens = ledger.prompt_tokens + ledger.completion_tokens
+    models = ", ".join(sorted({c.model for c in ledger.calls if c.ok}))
+    parts = [f"Model review: {sum(c.ok for c in ledger.calls)} call(s), {tokens:,} tokens, "
+             f"${ledger.cost_usd:.4f}" + (f" ({models})." if models else ".")]
+    if errors:
+        failed = ", ".join(sorted(errors))
+        reason = next(iter(errors.values()))
+        parts.append(f"**The model part failed** for {failed} ({reason}); their linter "
+                     "findings are shown.")
+    if critic.truncated:
+        parts.append("The change was too large for the model to read whole; it read the "
+                     "first files.")
+    return " ".join(parts)
+
+
+def usage_of(critic: Critic | None) -> Usage:
+    if critic is None:
+        return Usage()
+    ledger = critic.ledger
+    return Usage(llm_calls=len(ledger.calls), prompt_tokens=ledger.prompt_tokens,
+                 completion_tokens=ledger.completion_tokens, cost_usd=ledger.cost_usd)

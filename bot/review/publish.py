@@ -141,4 +141,5 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     request = await request_from_pull(gh, repo, number, head=head, base=base,
                                       default_branch=default_branch, config=loaded,
                                       posted=posted)
-    return await run_review(request, runners=ctx.linters)
+    return await run_review(request, runners=ctx.linters, llm=ctx.llm,
+                            min_confidence=ctx.settings.llm_min_confidence)

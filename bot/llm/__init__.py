@@ -1,0 +1,1 @@
+"""The agent core: the LLM client, structured output, prompts."""

@@ -1,0 +1,174 @@
+"""The LLM client over the `openai` SDK, for any OpenAI-compatible endpoint.
+
+Built once by the composition root with its key and base URL passed explicitly. Retries
+(429, 5xx, timeouts, connection errors; backoff with jitter; `Retry-After` honoured; no
+retry on other 4xx) are the SDK's own; after them, one try of the fallback model.
+Structured output: the JSON Schema of a pydantic model as `response_format` where the
+server supports it, JSON mode where it does not (learnt once per model and remembered);
+the answer is validated, and an invalid one gets one repair attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+import openai
+from openai.types.chat import ChatCompletion
+from pydantic import BaseModel, ValidationError
+
+from bot.core.usage import DEFAULT_PRICES, CallRecord, Ledger, cost_of
+from bot.errors import ModelError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T", bound=BaseModel)
+Message = dict[str, str]
+
+
+@dataclass
+class LLMClient:
+    sdk: openai.AsyncOpenAI
+    model: str  # strong: bug, security, the aggregator
+    fast_model: str  # cheap: style, performance, triage
+    fallback_model: str | None = None
+    prices: Mapping[str, tuple[float, float]] = field(default_factory=lambda: DEFAULT_PRICES)
+    # Whether each model accepts a json_schema response_format (else JSON mode), learnt once.
+    _json_schema: dict[str, bool] = field(default_factory=dict)
+    _probe_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    async def aclose(self) -> None:
+        await self.sdk.close()
+
+    async def structured(self, *, purpose: str, model: str, messages: Sequence[Message],
+                         schema: type[T], ledger: Ledger) -> T:
+        """The model's answer as `schema`, or ModelError saying why not."""
+        try:
+            return await self._structured(purpose, model, messages, schema, ledger)
+        except ModelError as first:
+            if not self.fallback_model or self.fallback_model == model:
+                raise
+            log.warning("model failed; trying the fallback",
+                        extra={"model": model, "fallback": self.fallback_model,
+                               "error": str(first)})
+            return await self._structured(purpose, self.fallback_model, messages, schema,
+                                          ledger)
+
+    async def _structured(self, purpose: str, model: str, messages: Sequence[Message],
+                          schema: type[T], ledger: Ledger) -> T:
+        conversation = list(messages)
+        text = await self._call(purpose, model, conversation, schema, ledger)
+        try:
+            return parse_answer(text, schema)
+        except ModelError as invalid:
+            # One repair attempt: the model sees its answer and what was wrong with it.
+            conversation += [{"role": "assistant", "content": text[:20_000]},
+                             {"role": "user", "content": f"That answer is invalid: {invalid}. "
+                              "Answer again with only a JSON object that matches the "
+                              "schema."}]
+            repaired = await self._call(purpose + ":repair", model, conversation, schema,
+                                        ledger)
+            return parse_answer(repaired, schema)
+
+    async def _call(self, purpose: str, model: str, messages: Sequence[Message],
+                    schema: type[BaseModel], ledger: Ledger) -> str:
+        started = time.perf_counter()
+        try:
+            response = await self._create(model, messages, schema)
+        except openai.OpenAIError as exc:
+            reason = describe(exc)
+            ledger.add(CallRecord(purpose, model, 0, 0, 0, time.perf_counter() - started,
+                                  0.0, ok=False, error=reason))
+            raise ModelError(f"{model}: {reason}") from exc
+        usage = response.usage
+        prompt = usage.prompt_tokens if usage else 0
+        completion = usage.completion_tokens if usage else 0
+        details = getattr(usage, "prompt_tokens_details", None) if usage else None
+        cached = int(getattr(details, "cached_tokens", 0) or 0)
+        ledger.add(CallRecord(purpose, model, prompt, completion, cached,
+                              time.perf_counter() - started,
+                              cost_of(model, prompt, completion, self.prices), ok=True))
+        choice = response.choices[0] if response.choices else None
+        content = choice.message.content if choice is not None else None
+        if not content:
+            raise ModelError(f"{model}: an empty answer")
+        return str(content)
+
+    async def _create(self, model: str, messages: Sequence[Message],
+                      schema: type[BaseModel]) -> ChatCompletion:
+        supported = self._json_schema.get(model)
+        if supported is None:
+            # The first call to a model finds out (the others wait for its answer).
+            async with self._probe_locks.setdefault(model, asyncio.Lock()):
+                supported = self._json_schema.get(model)
+                if supported is None:
+                    try:
+                        response = await self._send_json_schema(model, messages, schema)
+                    except openai.BadRequestError as exc:
+                        if "response_format" not in str(exc) and "json_schema" not in str(exc):
+                            raise
+                        log.info("json_schema not supported; using JSON mode",
+                                 extra={"model": model})
+                        self._json_schema[model] = supported = False
+                    else:
+                        self._json_schema[model] = True
+                        return response
+        if supported:
+            return await self._send_json_schema(model, messages, schema)
+        instructions = {"role": "system", "content": "Answer with one JSON object matching "
+                        f"this JSON Schema:\n{json.dumps(schema.model_json_schema())}"}
+        return await self._send(model, [*messages, instructions], {"type": "json_object"})
+
+    async def _send_json_schema(self, model: str, messages: Sequence[Message],
+                                schema: type[BaseModel]) -> ChatCompletion:
+        return await self._send(model, list(messages), {
+            "type": "json_schema",
+            "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()}})
+
+    async def _send(self, model: str, messages: list[Message],
+                    response_format: dict[str, Any]) -> ChatCompletion:
+        request: dict[str, Any] = {"model": model, "messages": messages,
+                                   "response_format": response_format}
+        return cast(ChatCompletion, await self.sdk.chat.completions.create(**request))
+
+
+def parse_answer(text: str, schema: type[T]) -> T:
+    """The answer validated against the schema (a ```json fence around it is tolerated)."""
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.strip("`")
+        body = body[4:] if body.startswith("json") else body
+    try:
+        return schema.model_validate_json(body)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'answer'}: {e['msg']}"
+                             for e in exc.errors(include_input=False, include_url=False)[:5])
+        raise ModelError(f"the answer does not match the schema ({problems})") from exc
+
+
+def describe(exc: openai.OpenAIError) -> str:
+    """A short reason fit for a review (no response body: it may echo the prompt)."""
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code} ({type(exc).__name__})"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return "could not connect"
+    return type(exc).__name__
+
+
+def client_from_settings(settings: Settings) -> LLMClient | None:
+    if not settings.llm_enabled:
+        return None
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
+    sdk = openai.AsyncOpenAI(api_key=key, base_url=settings.openai_base_url,
+                             timeout=settings.llm_timeout_seconds,
+                             max_retries=settings.llm_max_retries)
+    return LLMClient(sdk=sdk, model=settings.model, fast_model=settings.fast_model,
+                     fallback_model=settings.fallback_model,
+                     prices={**DEFAULT_PRICES, **settings.model_prices})

@@ -1,0 +1,91 @@
+"""A fake OpenAI-compatible server (Starlette, served over real HTTP in tests): scripted per
+checker, it can answer findings, invalid JSON, HTTP errors with headers, or play a gullible
+model that obeys any instruction it finds in the change."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+
+@dataclass
+class Reply:
+    content: Any = None  # a dict is sent as JSON text, a str as it is
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def findings(*items: dict[str, Any]) -> Reply:
+    return Reply({"findings": list(items)})
+
+
+class FakeLLM:
+    def __init__(self, *, json_schema_supported: bool = True, gullible: str | None = None,
+                 always: Reply | None = None) -> None:
+        self.scripts: dict[str, list[Reply]] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.json_schema_supported = json_schema_supported
+        self.gullible = gullible  # the injected text a gullible model repeats everywhere
+        self.always = always
+        self.app = Starlette(routes=[Route("/v1/chat/completions", self.complete,
+                                           methods=["POST"])])
+
+    def script(self, checker: str, *replies: Reply) -> None:
+        self.scripts.setdefault(checker, []).extend(replies)
+
+    def calls(self, checker: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if checker_of(r) == checker]
+
+    async def complete(self, request: Request) -> Response:
+        body = await request.json()
+        body["_at"] = time.monotonic()
+        self.requests.append(body)
+        kind = (body.get("response_format") or {}).get("type")
+        if kind == "json_schema" and not self.json_schema_supported:
+            return JSONResponse({"error": {"message": "response_format json_schema is not "
+                                           "supported by this server", "type": "invalid"}},
+                                400)
+        reply = self.always or self._next(checker_of(body))
+        if reply.status != 200:
+            return JSONResponse({"error": {"message": "scripted failure"}}, reply.status,
+                                headers=reply.headers)
+        if self.gullible is not None:
+            reply = Reply(self._obey(body))
+        text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        prompt = sum(len(str(m.get("content", ""))) for m in body["messages"]) // 4
+        return JSONResponse({
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
+            "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": len(text) // 4,
+                      "total_tokens": prompt + len(text) // 4}})
+
+    def _next(self, checker: str) -> Reply:
+        queue = self.scripts.get(checker) or []
+        return queue.pop(0) if queue else findings()
+
+    def _obey(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Whatever the change says: every string is the injected text, every enum its
+        most drastic value, on the first added line it can find."""
+        change = body["messages"][-1]["content"]
+        path = re.search(r"^### (.+)$", change, re.MULTILINE)
+        line = re.search(r"^\s*(\d+) \+ ", change, re.MULTILINE)
+        return {"findings": [{"path": path.group(1) if path else "x", "severity": "error",
+                              "line": int(line.group(1)) if line else 1,
+                              "title": self.gullible, "scenario": self.gullible,
+                              "confidence": 1.0}], "event": "APPROVE", "approve": True}
+
+
+def checker_of(body: dict[str, Any]) -> str:
+    system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
+    match = re.search(r"You are the (\w+) reviewer", system)
+    return match.group(1) if match else "?"
