@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # Model findings below this confidence are not reported.
     llm_min_confidence: float = Field(default=0.6, ge=0, le=1,
                                       validation_alias="REVIEWBOT_LLM_MIN_CONFIDENCE")
+    # Model spend caps in USD (0: none): per pull request, and per installation per UTC day.
+    budget_pr_usd: float = Field(default=1.0, ge=0, validation_alias="REVIEWBOT_BUDGET_PR_USD")
+    budget_day_usd: float = Field(default=20.0, ge=0,
+                                  validation_alias="REVIEWBOT_BUDGET_DAY_USD")
     # USD per million tokens, {"model": [input, output]}; overrides the built-in table.
     model_prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict, validation_alias="REVIEWBOT_MODEL_PRICES")

@@ -8,6 +8,7 @@ the reason. Low-confidence findings are dropped too (the threshold is configurab
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -17,10 +18,11 @@ from pydantic import BaseModel, Field
 from bot.core.diffmap import DiffMap, FileDiff
 from bot.core.findings import Finding, Severity
 from bot.core.usage import Ledger
-from bot.llm.client import LLMClient
-from bot.llm.prompts import critique_prompt
+from bot.errors import ModelError
+from bot.llm.client import AnswerCache, LLMClient
+from bot.llm.prompts import PROMPT_VERSION, critique_prompt
 
-MAX_CHANGE_CHARS = 60_000  # per critique; larger changes are cut (and the review says so)
+MAX_CHANGE_CHARS = 60_000  # per file; a larger change is not sent (and the review says so)
 FAST_CHECKERS = ("style", "performance")
 BEGIN, END = "UNTRUSTED-CHANGE-BEGIN", "UNTRUSTED-CHANGE-END"
 
@@ -40,27 +42,68 @@ class Critique(BaseModel):
 
 @dataclass
 class Critic:
-    """What the critiques of one review share: the client, the sources, the ledger."""
+    """What the critiques of one review share: the client, the sources, the ledger, the
+    cache, the budget. Each checker critiques each file on its own (so an unchanged file of a
+    re-reviewed PR is answered from the cache), files in priority order, at most
+    `max_files`, at most `concurrency` calls at once, and no new call once the budget is
+    spent."""
 
     client: LLMClient
     diff: DiffMap
     sources: Mapping[str, str]
     min_confidence: float = 0.6
+    cache: AnswerCache | None = None
+    budget_usd: float | None = None  # what this review may still spend; None: no cap
+    max_files: int = 20
+    concurrency: int = 8
     ledger: Ledger = field(default_factory=Ledger)
     dropped: list[Finding] = field(default_factory=list)
-    truncated: bool = False
+    not_read: set[str] = field(default_factory=set)  # files the model did not read, and why
+    budget_hit: bool = False
+    _slots: asyncio.Semaphore | None = None
 
     def model_for(self, checker: str) -> str:
         return self.client.fast_model if checker in FAST_CHECKERS else self.client.model
 
+    def files(self) -> list[str]:
+        return prioritised([p for p in self.sources if self.diff.get(p) is not None],
+                           self.diff)
+
     async def critique(self, checker: str) -> list[Finding]:
-        change, complete = render_change(self.diff, self.sources, MAX_CHANGE_CHARS)
-        self.truncated |= not complete
-        messages = [{"role": "system", "content": critique_prompt(checker)},
-                    {"role": "user", "content": f"{BEGIN}\n{change}\n{END}"}]
-        answer = await self.client.structured(
-            purpose=f"critique:{checker}", model=self.model_for(checker), messages=messages,
-            schema=Critique, ledger=self.ledger)
+        """Every file's findings; ModelError only when every call failed."""
+        files = self.files()
+        self.not_read |= set(files[self.max_files:])
+        results = await asyncio.gather(*(self._file(checker, p)
+                                         for p in files[: self.max_files]),
+                                       return_exceptions=True)
+        errors = [r for r in results if isinstance(r, ModelError)]
+        others = [r for r in results if isinstance(r, BaseException)
+                  and not isinstance(r, ModelError)]
+        if others:
+            raise others[0]
+        if errors and len(errors) == len(results):
+            raise errors[0]
+        return [f for r in results if isinstance(r, list) for f in r]
+
+    async def _file(self, checker: str, path: str) -> list[Finding]:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+        async with self._slots:
+            if self.budget_usd is not None and self.ledger.cost_usd >= self.budget_usd:
+                self.budget_hit = True
+                self.not_read.add(path)
+                return []
+            change, complete = render_change(self.diff, {path: self.sources[path]},
+                                             MAX_CHANGE_CHARS)
+            if not complete or not change:
+                self.not_read.add(path)
+                return []
+            messages = [{"role": "system", "content": critique_prompt(checker)},
+                        {"role": "user", "content": f"{BEGIN}\n{change}\n{END}"}]
+            answer = await self.client.structured(
+                purpose=f"critique:{checker}", model=self.model_for(checker),
+                messages=messages, schema=Critique, ledger=self.ledger, cache=self.cache,
+                version=PROMPT_VERSION)
         kept = []
         for item in answer.findings:
             finding, reason = to_finding(checker, item, self.diff, self.min_confidence)
@@ -69,6 +112,21 @@ class Critic:
             else:
                 self.dropped.append(finding.with_status("dropped", reason))
         return kept
+
+
+TEST_OR_DOC = ("test", "tests", "docs", "doc", "examples")
+
+
+def prioritised(paths: list[str], diff: DiffMap) -> list[str]:
+    """Source before tests and docs, then the files with the most added lines."""
+    def key(path: str) -> tuple[int, int, str]:
+        parts = path.split("/")
+        secondary = any(p in TEST_OR_DOC for p in parts[:-1]) or parts[-1].startswith(
+            "test_") or not path.endswith((".py", ".pyi", ".js", ".ts", ".go", ".rs", ".java",
+                                           ".rb", ".c", ".cpp", ".h"))
+        f = diff.get(path)
+        return (int(secondary), -(len(f.added_lines) if f else 0), path)
+    return sorted(paths, key=key)
 
 
 def render_change(diff: DiffMap, sources: Mapping[str, str],

@@ -214,7 +214,8 @@ def _review_hostile_pr_in_a_served_app(tmp_path: Path, fake: FakeGitHub, pem: st
     port = free_port()
     env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_APP_ID": str(APP_ID),
            "GITHUB_PRIVATE_KEY": pem, "OPENAI_API_KEY": OPENAI_KEY,
-           "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "GITHUB_API_URL": api_url,
+           "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "REVIEWBOT_LLM_MAX_RETRIES": "0",
+           "GITHUB_API_URL": api_url,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "REVIEWBOT_POLL_SECONDS": "0.05",
            "REVIEWBOT_GITHUB_WRITE_INTERVAL": "0"}
     server = start_serve(port, env)

@@ -47,11 +47,12 @@ def fake() -> Iterator[tuple[FakeLLM, str]]:
         yield llm, f"{url}/v1"
 
 
-def client(url: str, *, retries: int = 2, fallback: str | None = None) -> LLMClient:
+def client(url: str, *, retries: int = 2, fallback: str | None = None,
+           prices: dict[str, tuple[float, float]] | None = None) -> LLMClient:
     sdk = openai.AsyncOpenAI(api_key="sk-test-key-0000000000000000", base_url=url, timeout=10,
                              max_retries=retries)
     return LLMClient(sdk=sdk, model="strong-model", fast_model="fast-model",
-                     fallback_model=fallback)
+                     fallback_model=fallback, prices=prices or {})
 
 
 def review(request: ReviewRequest, llm: LLMClient | None) -> ReviewPlan:
@@ -241,3 +242,90 @@ def test_review_locally_uses_the_same_agents(fake: tuple[FakeLLM, str]) -> None:
     assert any(f["tool"] == "llm" and f["line"] == 36 for f in with_model["findings"])
     assert not any(f["tool"] == "llm" for f in without["findings"])
     assert len(llm.requests) == 4
+
+
+def module(i: int, extra: str = "") -> str:
+    return (f'"""Module {i}."""\n\n\ndef handler_{i}(items):\n    total = 0\n'
+            f"    for item in items:\n        total += item * {i}\n{extra}    return total\n")
+
+
+async def _review_pr_twice(engine: Engine, tmp_path: Path, url: str,
+                           prices: dict[str, tuple[float, float]] | None = None,
+                           **env: object) -> tuple[list[dict[str, object]], object]:
+    """An 8-file PR reviewed, then a one-line push reviewed again; the stored calls."""
+    import dataclasses
+
+    import sqlalchemy as sa
+
+    from bot.store.tables import llm_calls
+    from tests.github_world import commit_files, load_repo_into, make_world, pr_event
+
+    repo = tmp_path / "multi"
+    base = commit_files(repo, {"README": "x\n"}, "base")
+    head1 = commit_files(repo, {f"pkg/m{i}.py": module(i) for i in range(8)}, "head 1")
+    head2 = commit_files(repo, {"pkg/m3.py": module(3, "    total += 1\n")}, "head 2")
+    w = make_world(engine, linters=recorded_runners(), **env)
+    llm_client = client(url, prices=prices)
+    w.worker.context = dataclasses.replace(w.worker.context, llm=llm_client)
+    load_repo_into(w.fake, repo, base, head1)
+    await w.deliver(pr_event(7, head1), "d-1")
+    await w.run_jobs()
+    load_repo_into(w.fake, repo, base, head2)
+    await w.deliver(pr_event(7, head2, "synchronize"), "d-2")
+    await w.run_jobs()
+    await llm_client.aclose()
+    await w.web.aclose()
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(llm_calls)
+                                                        .order_by(llm_calls.c.id))]
+    return rows, w
+
+
+async def test_a_one_line_push_is_re_reviewed_from_the_cache(
+        sqlite_engine: Engine, tmp_path: Path, fake: tuple[FakeLLM, str]) -> None:
+    llm, url = fake
+    rows, _ = await _review_pr_twice(sqlite_engine, tmp_path, url)
+    first = [r for r in rows if r["head_sha"] != rows[-1]["head_sha"]]
+    second = [r for r in rows if r["head_sha"] == rows[-1]["head_sha"]]
+    assert len(first) == len(second) == 32  # 4 checkers x 8 files
+    assert sum(bool(r["cache_hit"]) for r in second) == 28  # only pkg/m3.py asked again
+    tokens = [sum(int(r["prompt_tokens"]) + int(r["completion_tokens"])  # type: ignore[call-overload]
+                  for r in rows_) for rows_ in (first, second)]
+    assert tokens[1] <= 0.2 * tokens[0]
+    assert len(llm.requests) == 36
+
+
+async def test_the_pr_budget_stops_model_calls(sqlite_engine: Engine, tmp_path: Path,
+                                               fake: tuple[FakeLLM, str]) -> None:
+    llm, url = fake
+    prices = {"strong-model": (100000.0, 100000.0), "fast-model": (100000.0, 100000.0)}
+    _rows, w = await _review_pr_twice(sqlite_engine, tmp_path, url, prices,
+                                      REVIEWBOT_BUDGET_PR_USD="0.5")
+    from tests.github_world import REPO
+
+    first_body = w.fake.reviews[(REPO, 7)][0]["body"]  # type: ignore[attr-defined]
+    assert "the model budget was reached" in first_body
+    assert len(llm.requests) < 32  # stopped early; the linters still reviewed everything
+    assert "Reviewed 8 of 8 files" in first_body
+
+
+def test_usage_is_reported_per_repository_and_day(sqlite_engine: Engine,
+                                                  sqlite_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from bot.core.usage import CallRecord
+    from bot.store.usage import CallScope, record_calls, totals_by_model
+
+    calls = [CallRecord("critique:bug", "strong-model", 1000, 200, 0, 1.0, 0.012, ok=True),
+             CallRecord("critique:bug", "strong-model", 0, 0, 0, 0.0, 0.0, ok=True,
+                        cache_hit=True)]
+    record_calls(sqlite_engine, CallScope("octo/demo", 7, "abc", 42), calls)
+    out = subprocess.run([str(Path(sys.executable).parent / "reviewbot"), "usage", "--days",
+                          "2"], env={**os.environ, "DATABASE_URL": sqlite_url},
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    line = next(x for x in out.stdout.splitlines() if "octo/demo" in x)
+    assert line.split()[2:] == ["2", "1", "1000", "200", "0.0120"]
+    assert totals_by_model(sqlite_engine) == {"strong-model": (2, 1000, 200, 0.012)}

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import replay, review, serve
+from bot.cli import replay, review, serve, usage
 from bot.errors import ReviewbotError
 
 
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_commands(sub)
     review.add_commands(sub)
     replay.add_commands(sub)
+    usage.add_commands(sub)
     return parser
 
 

@@ -57,7 +57,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
             if args.metrics_port:
                 from prometheus_client import start_http_server
 
+                from bot.store.usage import totals_by_model
+
+                engine = services.database()
                 metrics.watch_jobs(queue.counts)
+                metrics.watch_llm(lambda: totals_by_model(engine))
                 start_http_server(args.metrics_port, registry=metrics.registry)
             pool = build_workers(settings, queue, build_router(), services.job_context(),
                                  args.concurrency, metrics)

@@ -12,6 +12,7 @@ from bot.core.plan import Annotation, Coverage, ReviewPlan, Usage
 from bot.core.quote import inline_quote
 from bot.core.repo_config import RepoConfig
 from bot.core.summary import SummaryInputs, write_summary
+from bot.core.usage import CallRecord
 
 MAX_ANNOTATIONS = 500
 
@@ -46,6 +47,7 @@ def build_plan(
     settings_notes: Sequence[str] = (),
     already_posted: frozenset[str] = frozenset(),
     usage: Usage | None = None,
+    calls: tuple[CallRecord, ...] = (),
     llm_note: str = "Linters only (no LLM configured).",
     sources: Mapping[str, str] | None = None,
 ) -> ReviewPlan:
@@ -66,5 +68,5 @@ def build_plan(
         base=base, head=head, event=event, summary=summary, comments=tuple(inline),
         findings=tuple(findings), coverage=coverage, conclusion=conclusion,
         annotations=tuple(annotations_for(findings)), usage=usage or Usage(),
-        tool_errors=tuple(tool_errors), title=title,
+        tool_errors=tuple(tool_errors), title=title, calls=calls,
     )

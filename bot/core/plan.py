@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.findings import Finding
+from bot.core.usage import CallRecord
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class ReviewPlan:
     usage: Usage = field(default_factory=Usage)
     tool_errors: tuple[str, ...] = ()
     title: str = ""
+    calls: tuple[CallRecord, ...] = ()  # every model call, stored with the review
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -26,6 +26,7 @@ class CallRecord:
     cost_usd: float
     ok: bool
     error: str = ""
+    cache_hit: bool = False
 
 
 def cost_of(model: str, prompt_tokens: int, completion_tokens: int,

@@ -171,7 +171,7 @@ class GitHubApp:
         assert isinstance(auth, AppAuthStrategy)
         pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
         return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
-                                  pacer, self.mask, self.app_id)
+                                  pacer, self.mask, self.app_id, installation_id)
 
 
 def app_from_settings(
@@ -188,7 +188,9 @@ def app_from_settings(
 
 class InstallationClient:
     def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None,
-                 mask: SecretMask | None = None, app_id: int | None = None) -> None:
+                 mask: SecretMask | None = None, app_id: int | None = None,
+                 installation_id: int | None = None) -> None:
+        self.installation_id = installation_id
         self._gh = github
         self._pacer = pacer or MutationPacer(0)
         self._mask = mask or SecretMask()

@@ -11,13 +11,15 @@ the answer is validated, and an invalid one gets one repair attempt.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
+import anyio
 import openai
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
@@ -29,6 +31,20 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]
+
+
+class AnswerCache(Protocol):
+    """Exact answers by key (the store's table in the App; none for a local review)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, model: str, answer: str) -> None: ...
+
+
+def cache_key(model: str, version: str, schema: type[BaseModel],
+              messages: Sequence[Message]) -> str:
+    text = json.dumps([model, version, schema.__name__, list(messages)], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -46,8 +62,28 @@ class LLMClient:
         await self.sdk.close()
 
     async def structured(self, *, purpose: str, model: str, messages: Sequence[Message],
-                         schema: type[T], ledger: Ledger) -> T:
-        """The model's answer as `schema`, or ModelError saying why not."""
+                         schema: type[T], ledger: Ledger, cache: AnswerCache | None = None,
+                         version: str = "") -> T:
+        """The model's answer as `schema`, or ModelError saying why not. With a cache, the
+        same question (model, prompt version, messages) is answered from it for free."""
+        key = cache_key(model, version, schema, messages)
+        if cache is not None and (hit := await anyio.to_thread.run_sync(cache.get, key)):
+            try:
+                answer = parse_answer(hit, schema)
+            except ModelError:
+                log.warning("cached answer no longer valid; asking again")
+            else:
+                ledger.add(CallRecord(purpose, model, 0, 0, 0, 0.0, 0.0, ok=True,
+                                      cache_hit=True))
+                return answer
+        result = await self._with_fallback(purpose, model, messages, schema, ledger)
+        if cache is not None:
+            text = result.model_dump_json()
+            await anyio.to_thread.run_sync(cache.put, key, model, text)
+        return result
+
+    async def _with_fallback(self, purpose: str, model: str, messages: Sequence[Message],
+                             schema: type[T], ledger: Ledger) -> T:
         try:
             return await self._structured(purpose, model, messages, schema, ledger)
         except ModelError as first:

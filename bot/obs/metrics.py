@@ -63,6 +63,40 @@ class _JobStateCollector(Collector):
         yield family
 
 
+class _LLMUsageCollector(Collector):
+    """Model calls, tokens and cost by model, read from the store (so every process of a
+    scaled-out install reports the same totals)."""
+
+    def __init__(self, totals: Callable[[], Mapping[str, tuple[int, int, int, float]]]) -> None:
+        self._totals = totals
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(self._families())
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        calls, tokens, cost = self._families()
+        try:
+            totals = self._totals()
+        except SQLAlchemyError:
+            log.exception("metrics: cannot read model usage")
+            return
+        for model, (n, prompt, completion, usd) in totals.items():
+            calls.add_metric([model], n)
+            tokens.add_metric([model, "prompt"], prompt)
+            tokens.add_metric([model, "completion"], completion)
+            cost.add_metric([model], usd)
+        yield from (calls, tokens, cost)
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
+        return (GaugeMetricFamily("reviewbot_llm_calls", "Model calls by model",
+                                  labels=["model"]),
+                GaugeMetricFamily("reviewbot_llm_tokens", "Model tokens by model and kind",
+                                  labels=["model", "kind"]),
+                GaugeMetricFamily("reviewbot_llm_cost_usd", "Model cost in USD by model",
+                                  labels=["model"]))
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -96,6 +130,9 @@ class Metrics:
 
     def watch_jobs(self, counts: Callable[[], Mapping[str, int]]) -> None:
         self.registry.register(_JobStateCollector(counts))
+
+    def watch_llm(self, totals: Callable[[], Mapping[str, tuple[int, int, int, float]]]) -> None:
+        self.registry.register(_LLMUsageCollector(totals))
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

@@ -12,7 +12,7 @@ from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
 from bot.core.plan import Coverage, ReviewPlan, Usage
 from bot.core.repo_config import LoadedConfig, RepoConfig
-from bot.llm.client import LLMClient
+from bot.llm.client import AnswerCache, LLMClient
 from bot.review.select import select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import Budget, ReviewContext, run_checkers
@@ -104,6 +104,8 @@ async def run_review(
     use_llm: bool = True,
     llm: LLMClient | None = None,
     min_confidence: float = 0.6,
+    cache: AnswerCache | None = None,
+    budget_usd: float | None = None,
 ) -> ReviewPlan:
     config = request.config.config
     reviewable, skipped = triage_files(request.diff, config, request.contents,
@@ -115,7 +117,8 @@ async def run_review(
     tool_errors: list[str] = []
     model_errors: dict[str, str] = {}
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
-    critic = (Critic(llm, request.diff, sources, min_confidence)
+    critic = (Critic(llm, request.diff, sources, min_confidence, cache=cache,
+                     budget_usd=budget_usd)
               if llm is not None and use_llm and reviewable else None)
     linter_settings = load_linter_settings(request.linter_configs)
     settings_notes = list(linter_settings.notes)
@@ -148,7 +151,7 @@ async def run_review(
         settings_notes=settings_notes,
         llm_note=llm_note(critic, use_llm=use_llm, configured=llm is not None,
                           errors=model_errors),
-        usage=usage_of(critic),
+        usage=usage_of(critic), calls=tuple(critic.ledger.calls) if critic else (),
         already_posted=request.already_posted, sources=sources,
     )
 
@@ -172,9 +175,11 @@ def llm_note(critic: Critic | None, *, use_llm: bool, configured: bool,
         reason = next(iter(errors.values()))
         parts.append(f"**The model part failed** for {failed} ({reason}); their linter "
                      "findings are shown.")
-    if critic.truncated:
-        parts.append("The change was too large for the model to read whole; it read the "
-                     "first files.")
+    if critic.not_read:
+        shown = ", ".join(f"`{p}`" for p in sorted(critic.not_read)[:10])
+        more = f" and {len(critic.not_read) - 10} more" if len(critic.not_read) > 10 else ""
+        why = "the model budget was reached" if critic.budget_hit else "too large or too many"
+        parts.append(f"The model did not read {shown}{more} ({why}).")
     return " ".join(parts)
 
 

@@ -19,6 +19,8 @@ from bot.jobs.context import JobContext
 from bot.review.pipeline import run_review
 from bot.review.remote import request_from_pull
 from bot.store import reviews as store
+from bot.store import usage as usage_store
+from bot.store.usage import StoreCache
 
 log = logging.getLogger(__name__)
 CHECK_NAME = "reviewbot"
@@ -141,5 +143,27 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     request = await request_from_pull(gh, repo, number, head=head, base=base,
                                       default_branch=default_branch, config=loaded,
                                       posted=posted)
-    return await run_review(request, runners=ctx.linters, llm=ctx.llm,
-                            min_confidence=ctx.settings.llm_min_confidence)
+    budget = None
+    if ctx.llm is not None:
+        budget = await anyio.to_thread.run_sync(
+            lambda: remaining_budget(ctx, repo, number, gh.installation_id))
+    plan = await run_review(request, runners=ctx.linters, llm=ctx.llm,
+                            min_confidence=ctx.settings.llm_min_confidence,
+                            cache=StoreCache(ctx.engine), budget_usd=budget)
+    scope = usage_store.CallScope(repo, number, head, gh.installation_id)
+    await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope, plan.calls)
+    return plan
+
+
+def remaining_budget(ctx: JobContext, repo: str, number: int,
+                     installation_id: int | None) -> float | None:
+    """What this review may still spend on the model: the lower of what is left of the
+    PR's budget and of the installation's budget for today (0 in settings: no cap)."""
+    left: list[float] = []
+    if ctx.settings.budget_pr_usd > 0:
+        left.append(ctx.settings.budget_pr_usd
+                    - usage_store.spent_on_pull(ctx.engine, repo, number))
+    if ctx.settings.budget_day_usd > 0 and installation_id is not None:
+        left.append(ctx.settings.budget_day_usd
+                    - usage_store.spent_by_installation_today(ctx.engine, installation_id))
+    return max(0.0, min(left)) if left else None

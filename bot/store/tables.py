@@ -119,3 +119,44 @@ class NoticeRow(SQLModel, table=True):
 
 review_runs = ReviewRunRow.__table__  # type: ignore[attr-defined]
 notices = NoticeRow.__table__  # type: ignore[attr-defined]
+
+
+class LLMCallRow(SQLModel, table=True):
+    """Every model call: what it cost, for whom (usage reports, budgets, metrics)."""
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (
+        sa.Index("ix_llm_calls_repo_pr", "repository", "number"),
+        sa.Index("ix_llm_calls_installation_time", "installation_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository: str = Field(max_length=256)
+    number: int | None = None
+    head_sha: str | None = Field(default=None, max_length=64)
+    installation_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    purpose: str = Field(max_length=64)
+    model: str = Field(max_length=128)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    latency_seconds: float = 0.0
+    cost_usd: float = 0.0
+    ok: bool = True
+    cache_hit: bool = False
+    created_at: float
+
+
+class LLMCacheRow(SQLModel, table=True):
+    """Exact answers by (model, prompt version, input) hash: an unchanged file costs nothing."""
+
+    __tablename__ = "llm_cache"
+
+    key: str = Field(primary_key=True, max_length=64)
+    model: str = Field(max_length=128)
+    answer: str = Field(sa_type=sa.Text)
+    created_at: float
+
+
+llm_calls = LLMCallRow.__table__  # type: ignore[attr-defined]
+llm_cache = LLMCacheRow.__table__  # type: ignore[attr-defined]

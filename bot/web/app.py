@@ -33,6 +33,7 @@ from bot.obs.logs import ThrottleFilter, delivery_id_var
 from bot.obs.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.settings import Settings
 from bot.store.engine import SqliteCheckpointer, is_file_sqlite
+from bot.store.usage import totals_by_model
 from bot.web.intake import GroupCommitter, IntakeItem, plan_delivery
 from bot.web.signature import verify
 
@@ -199,6 +200,7 @@ def create_app(
     app_metrics = Metrics()
     queue = JobQueue(engine, policy=queue_policy(settings))
     app_metrics.watch_jobs(queue.counts)
+    app_metrics.watch_llm(lambda: totals_by_model(engine))
     state = AppState(
         settings=settings,
         secret=secret,
