@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench-intake bench-review clean
+.PHONY: demo test lint bench-intake bench-review bench-agent clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: lint
 
 bench-intake: $(STAMP)
 	$(BIN)/python -m bench.intake
+
+bench-agent: $(STAMP)
+	$(BIN)/python -m bench.agent
 
 bench-review: $(STAMP)
 	$(BIN)/python -m bench.review

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
                                        validation_alias="REVIEWBOT_LLM_TIMEOUT")
     llm_max_retries: int = Field(default=2, ge=0, le=10,
                                  validation_alias="REVIEWBOT_LLM_MAX_RETRIES")
+    # Model calls in flight at once per review (each checker asks about each file).
+    llm_concurrency: int = Field(default=40, ge=1, le=256,
+                                 validation_alias="REVIEWBOT_LLM_CONCURRENCY")
     # Model findings below this confidence are not reported.
     llm_min_confidence: float = Field(default=0.6, ge=0, le=1,
                                       validation_alias="REVIEWBOT_LLM_MIN_CONFIDENCE")

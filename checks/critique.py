@@ -55,7 +55,7 @@ class Critic:
     cache: AnswerCache | None = None
     budget_usd: float | None = None  # what this review may still spend; None: no cap
     max_files: int = 20
-    concurrency: int = 8
+    concurrency: int = 40
     ledger: Ledger = field(default_factory=Ledger)
     dropped: list[Finding] = field(default_factory=list)
     not_read: set[str] = field(default_factory=set)  # files the model did not read, and why

@@ -4,6 +4,7 @@ model that obeys any instruction it finds in the change."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -29,7 +30,8 @@ def findings(*items: dict[str, Any]) -> Reply:
 
 class FakeLLM:
     def __init__(self, *, json_schema_supported: bool = True, gullible: str | None = None,
-                 always: Reply | None = None) -> None:
+                 always: Reply | None = None, latency: float = 0.0) -> None:
+        self.latency = latency  # seconds before every answer (bench/agent)
         self.scripts: dict[str, list[Reply]] = {}
         self.requests: list[dict[str, Any]] = []
         self.json_schema_supported = json_schema_supported
@@ -47,6 +49,8 @@ class FakeLLM:
     async def complete(self, request: Request) -> Response:
         body = await request.json()
         body["_at"] = time.monotonic()
+        if self.latency:
+            await asyncio.sleep(self.latency)
         self.requests.append(body)
         kind = (body.get("response_format") or {}).get("type")
         if kind == "json_schema" and not self.json_schema_supported:

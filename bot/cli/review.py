@@ -49,7 +49,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 async def _review(settings: Settings, request: ReviewRequest, *, use_llm: bool) -> ReviewPlan:
     async with open_services(settings, database=False) as services:  # it stores nothing
         return await run_review(request, use_llm=use_llm, llm=services.llm,
-                                min_confidence=settings.llm_min_confidence)
+                                min_confidence=settings.llm_min_confidence,
+                                llm_concurrency=settings.llm_concurrency)
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

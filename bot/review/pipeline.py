@@ -106,6 +106,7 @@ async def run_review(
     min_confidence: float = 0.6,
     cache: AnswerCache | None = None,
     budget_usd: float | None = None,
+    llm_concurrency: int = 40,
 ) -> ReviewPlan:
     config = request.config.config
     reviewable, skipped = triage_files(request.diff, config, request.contents,
@@ -118,7 +119,7 @@ async def run_review(
     model_errors: dict[str, str] = {}
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
     critic = (Critic(llm, request.diff, sources, min_confidence, cache=cache,
-                     budget_usd=budget_usd)
+                     budget_usd=budget_usd, concurrency=llm_concurrency)
               if llm is not None and use_llm and reviewable else None)
     linter_settings = load_linter_settings(request.linter_configs)
     settings_notes = list(linter_settings.notes)

@@ -149,7 +149,8 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
             lambda: remaining_budget(ctx, repo, number, gh.installation_id))
     plan = await run_review(request, runners=ctx.linters, llm=ctx.llm,
                             min_confidence=ctx.settings.llm_min_confidence,
-                            cache=StoreCache(ctx.engine), budget_usd=budget)
+                            cache=StoreCache(ctx.engine), budget_usd=budget,
+                            llm_concurrency=ctx.settings.llm_concurrency)
     scope = usage_store.CallScope(repo, number, head, gh.installation_id)
     await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope, plan.calls)
     return plan
