@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Model calls in flight at once per review (each checker asks about each file).
     llm_concurrency: int = Field(default=40, ge=1, le=256,
                                  validation_alias="REVIEWBOT_LLM_CONCURRENCY")
+    # The aggregator drops a model finding it scores below this (0-10) when verifying it.
+    llm_verify_threshold: int = Field(default=6, ge=0, le=10,
+                                      validation_alias="REVIEWBOT_LLM_VERIFY_THRESHOLD")
     # Model findings below this confidence are not reported.
     llm_min_confidence: float = Field(default=0.6, ge=0, le=1,
                                       validation_alias="REVIEWBOT_LLM_MIN_CONFIDENCE")

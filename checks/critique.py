@@ -61,6 +61,7 @@ class Critic:
     not_read: set[str] = field(default_factory=set)  # files the model did not read, and why
     budget_hit: bool = False
     _slots: asyncio.Semaphore | None = None
+    _reserved: float = 0.0
 
     def model_for(self, checker: str) -> str:
         return self.client.fast_model if checker in FAST_CHECKERS else self.client.model
@@ -89,21 +90,30 @@ class Critic:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
         async with self._slots:
-            if self.budget_usd is not None and self.ledger.cost_usd >= self.budget_usd:
-                self.budget_hit = True
-                self.not_read.add(path)
-                return []
             change, complete = render_change(self.diff, {path: self.sources[path]},
                                              MAX_CHANGE_CHARS)
             if not complete or not change:
                 self.not_read.add(path)
                 return []
+            model = self.model_for(checker)
             messages = [{"role": "system", "content": critique_prompt(checker)},
                         {"role": "user", "content": f"{BEGIN}\n{change}\n{END}"}]
-            answer = await self.client.structured(
-                purpose=f"critique:{checker}", model=self.model_for(checker),
-                messages=messages, schema=Critique, ledger=self.ledger, cache=self.cache,
-                version=PROMPT_VERSION)
+            # Calls run concurrently: each reserves its estimated cost first, so the budget
+            # holds for the calls in flight too, not only for those already answered.
+            estimate = self.client.estimate_cost(model, messages)
+            if self.budget_usd is not None and (
+                    self.ledger.cost_usd + self._reserved + estimate > self.budget_usd):
+                self.budget_hit = True
+                self.not_read.add(path)
+                return []
+            self._reserved += estimate
+            try:
+                answer = await self.client.structured(
+                    purpose=f"critique:{checker}", model=model, messages=messages,
+                    schema=Critique, ledger=self.ledger, cache=self.cache,
+                    version=PROMPT_VERSION)
+            finally:
+                self._reserved -= estimate
         kept = []
         for item in answer.findings:
             finding, reason = to_finding(checker, item, self.diff, self.min_confidence)

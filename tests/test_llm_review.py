@@ -76,8 +76,10 @@ def test_model_findings_join_the_linters_in_one_review(
     assert len([f for f in plan.findings if f.tool != "llm"]) == 7  # the linters' review
     comment = next(c for c in plan.comments if c.line == 36)
     assert "(model, confidence 90%)" in comment.body and "> archive() ignores" in comment.body
-    assert plan.usage.llm_calls == 4 and plan.usage.prompt_tokens > 0
-    assert "Model review: 4 call(s)" in plan.summary
+    # four critiques, then the aggregator verifies the model finding (and keeps it)
+    assert plan.usage.llm_calls == 5 and plan.usage.prompt_tokens > 0
+    assert "Model review: 5 call(s)" in plan.summary
+    assert len(llm.calls("aggregator")) == 1
     models = {c["model"] for c in llm.requests}
     assert models == {"strong-model", "fast-model"}  # bug/security strong, style/perf fast
     system = llm.calls("bug")[0]["messages"][0]["content"]
@@ -238,10 +240,10 @@ def test_review_locally_uses_the_same_agents(fake: tuple[FakeLLM, str]) -> None:
     off = subprocess.run([*cmd, "--no-llm"], env=env, capture_output=True, text=True,
                          timeout=120)
     with_model, without = json.loads(used.stdout), json.loads(off.stdout)
-    assert with_model["usage"]["llm_calls"] == 4 and without["usage"]["llm_calls"] == 0
+    assert with_model["usage"]["llm_calls"] == 5 and without["usage"]["llm_calls"] == 0
     assert any(f["tool"] == "llm" and f["line"] == 36 for f in with_model["findings"])
     assert not any(f["tool"] == "llm" for f in without["findings"])
-    assert len(llm.requests) == 4
+    assert len(llm.requests) == 5  # four critiques and the aggregator's verification
 
 
 def module(i: int, extra: str = "") -> str:
@@ -329,3 +331,29 @@ def test_usage_is_reported_per_repository_and_day(sqlite_engine: Engine,
     line = next(x for x in out.stdout.splitlines() if "octo/demo" in x)
     assert line.split()[2:] == ["2", "1", "1000", "200", "0.0120"]
     assert totals_by_model(sqlite_engine) == {"strong-model": (2, 1000, 200, 0.012)}
+
+
+def test_the_aggregator_refutes_weak_model_findings(demo: ReviewRequest,
+                                                    fake: tuple[FakeLLM, str]) -> None:
+    llm, url = fake
+    weak = {**PLANTED, "line": 41, "title": "Maybe the loop is slow?", "scenario": "Unclear."}
+    llm.script("bug", findings(PLANTED, weak))
+    llm.script("aggregator", Reply({"verdicts": [
+        {"number": 1, "keep": True, "score": 8, "reason": "tar can fail on a missing path"},
+        {"number": 2, "keep": False, "score": 2, "reason": "the linters cover it; vague"}]}))
+    plan = review(demo, client(url))
+    lines = sorted(f.line for f in plan.findings if f.tool == "llm")
+    assert lines == [36]
+    verify_call = llm.calls("aggregator")[0]["messages"]
+    assert "Finding 2: shop/orders.py:41" in verify_call[1]["content"]
+    assert "   41 | " in verify_call[1]["content"]  # the code around the line is shown
+
+
+def test_a_failed_verification_leaves_the_deterministic_selection(
+        demo: ReviewRequest, fake: tuple[FakeLLM, str]) -> None:
+    llm, url = fake
+    llm.script("bug", findings(PLANTED))
+    llm.script("aggregator", Reply(status=500), Reply(status=500), Reply(status=500))
+    plan = review(demo, client(url, retries=0))
+    assert any(f.tool == "llm" and f.line == 36 for f in plan.findings)
+    assert "**The aggregator's verification failed** (strong-model: HTTP 500" in plan.summary

@@ -50,7 +50,8 @@ async def _review(settings: Settings, request: ReviewRequest, *, use_llm: bool) 
     async with open_services(settings, database=False) as services:  # it stores nothing
         return await run_review(request, use_llm=use_llm, llm=services.llm,
                                 min_confidence=settings.llm_min_confidence,
-                                llm_concurrency=settings.llm_concurrency)
+                                llm_concurrency=settings.llm_concurrency,
+                                verify_threshold=settings.llm_verify_threshold)
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -61,6 +61,12 @@ class LLMClient:
     async def aclose(self) -> None:
         await self.sdk.close()
 
+    def estimate_cost(self, model: str, messages: Sequence[Message],
+                      completion_tokens: int = 400) -> float:
+        """What a call will cost at most, roughly (4 characters a token), for budgets."""
+        prompt_tokens = sum(len(m.get("content", "")) for m in messages) // 4 + 50
+        return cost_of(model, prompt_tokens, completion_tokens, self.prices)
+
     async def structured(self, *, purpose: str, model: str, messages: Sequence[Message],
                          schema: type[T], ledger: Ledger, cache: AnswerCache | None = None,
                          version: str = "") -> T:

@@ -20,6 +20,7 @@ from checks.critique import Critic
 from checks.linters.session import ToolSession
 from checks.linters.settings import load_linter_settings
 from checks.linters.workspace import Runner, Workspace
+from checks.verify import verify
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -107,6 +108,7 @@ async def run_review(
     cache: AnswerCache | None = None,
     budget_usd: float | None = None,
     llm_concurrency: int = 40,
+    verify_threshold: int = 6,
 ) -> ReviewPlan:
     config = request.config.config
     reviewable, skipped = triage_files(request.diff, config, request.contents,
@@ -145,6 +147,16 @@ async def run_review(
         settings_notes += [note for r in tool_results for note in r.notes]
         model_errors = {r.checker: r.model_error for r in checker_results if r.model_error}
     selected = select_findings(findings, request.diff, config, sources)
+    spent = critic is not None and critic.budget_usd is not None and \
+        critic.ledger.cost_usd >= critic.budget_usd
+    if critic is not None and llm is not None and not spent and \
+            any(f.source == "model" for f in selected):
+        verified = await verify(selected, client=llm, sources=sources, ledger=critic.ledger,
+                                threshold=verify_threshold, cache=cache)
+        selected = verified.kept
+        critic.dropped += verified.dropped
+        if verified.error:
+            model_errors["aggregator"] = verified.error
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
@@ -171,6 +183,10 @@ def llm_note(critic: Critic | None, *, use_llm: bool, configured: bool,
     models = ", ".join(sorted({c.model for c in ledger.calls if c.ok}))
     parts = [f"Model review: {sum(c.ok for c in ledger.calls)} call(s), {tokens:,} tokens, "
              f"${ledger.cost_usd:.4f}" + (f" ({models})." if models else ".")]
+    errors = dict(errors)
+    if (aggregator := errors.pop("aggregator", None)) is not None:
+        parts.append(f"**The aggregator's verification failed** ({aggregator}); the "
+                     "deterministic selection decided.")
     if errors:
         failed = ", ".join(sorted(errors))
         reason = next(iter(errors.values()))

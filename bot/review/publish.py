@@ -150,7 +150,8 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     plan = await run_review(request, runners=ctx.linters, llm=ctx.llm,
                             min_confidence=ctx.settings.llm_min_confidence,
                             cache=StoreCache(ctx.engine), budget_usd=budget,
-                            llm_concurrency=ctx.settings.llm_concurrency)
+                            llm_concurrency=ctx.settings.llm_concurrency,
+                            verify_threshold=ctx.settings.llm_verify_threshold)
     scope = usage_store.CallScope(repo, number, head, gh.installation_id)
     await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope, plan.calls)
     return plan
