@@ -1,10 +1,11 @@
 """bench/agent: an end-to-end review of a 10-file PR with the agent core, against a fake
 OpenAI-compatible server that answers every call after a fixed latency L, and FakeGitHub.
 
-Reports the review's wall time in units of L (target <= 2.5: checkers in parallel, the
-linters overlapping the model), calls and tokens per review, the same review without a model
-(the linters alone, for comparison), and after a one-line push the tokens of the re-review as
-a share of the first (target <= 20 %, thanks to the answer cache).
+Reports the review's wall time in units of L (target <= 2.5: checkers in parallel, then the
+aggregator's verification round, the linters overlapping the model), calls and tokens per
+review, the same review without a model (the linters alone, for comparison), and after a
+one-line push the tokens of the re-review as a share of the first (target <= 20 %, thanks to
+the answer cache).
 
     python -m bench.agent [--latency 1.0] [--files 10]
 """
@@ -25,7 +26,7 @@ from bot.llm.client import LLMClient
 from bot.store.engine import create_engine
 from bot.store.migrate import upgrade
 from bot.store.tables import llm_calls
-from tests.fakellm import FakeLLM
+from tests.fakellm import FakeLLM, findings
 from tests.github_world import commit_files, load_repo_into, make_world, pr_event
 from tests.helpers.processes import served
 from tests.test_serve_e2e import free_port
@@ -79,6 +80,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     args = parser.parse_args()
     fake = FakeLLM(latency=args.latency)
+    # The bug reviewer reports one problem, so the aggregator's verification round runs too.
+    fake.script("bug", *[findings({"path": "pkg/orders_0.py", "line": 9, "severity": "warning",
+                                   "title": "Kinds are compared one by one.",
+                                   "scenario": "Twelve branches where a mapping would do.",
+                                   "confidence": 0.8})] * args.files)
     with tempfile.TemporaryDirectory() as plain, tempfile.TemporaryDirectory() as agent:
         linters_only = asyncio.run(review_twice(Path(plain), None, args.files))
         with served(fake.app, free_port()) as url:

@@ -9,7 +9,7 @@ the reason. Low-confidence findings are dropped too (the threshold is configurab
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -21,6 +21,7 @@ from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.client import AnswerCache, LLMClient
 from bot.llm.prompts import PROMPT_VERSION, critique_prompt
+from checks.verify import Verified, verify
 
 MAX_CHANGE_CHARS = 60_000  # per file; a larger change is not sent (and the review says so)
 FAST_CHECKERS = ("style", "performance")
@@ -62,6 +63,7 @@ class Critic:
     budget_hit: bool = False
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
+    _tasks: dict[str, asyncio.Future[list[Finding]]] = field(default_factory=dict)
 
     def model_for(self, checker: str) -> str:
         return self.client.fast_model if checker in FAST_CHECKERS else self.client.model
@@ -71,7 +73,32 @@ class Critic:
                            self.diff)
 
     async def critique(self, checker: str) -> list[Finding]:
-        """Every file's findings; ModelError only when every call failed."""
+        """Every file's findings (asked once per review, however often awaited); ModelError
+        only when every call failed."""
+        if checker not in self._tasks:
+            self._tasks[checker] = asyncio.ensure_future(self._critique(checker))
+        return await self._tasks[checker]
+
+    async def verified(self, checkers: Sequence[str], threshold: int) -> Verified:
+        """The aggregator's verification of every critique's findings, started as soon as
+        the critiques are in (it does not wait for the linters)."""
+        results = await asyncio.gather(*(self.critique(c) for c in checkers),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ModelError):
+                raise result
+        found = [f for r in results if isinstance(r, list) for f in r]
+        if not found:
+            return Verified(found)
+        if self.budget_usd is not None and self.ledger.cost_usd >= self.budget_usd:
+            self.budget_hit = True
+            return Verified(found, error="the model budget was reached")
+        verdict = await verify(found, client=self.client, sources=self.sources,
+                               ledger=self.ledger, threshold=threshold, cache=self.cache)
+        self.dropped += verdict.dropped
+        return verdict
+
+    async def _critique(self, checker: str) -> list[Finding]:
         files = self.files()
         self.not_read |= set(files[self.max_files:])
         results = await asyncio.gather(*(self._file(checker, p)

@@ -138,12 +138,13 @@ def test_json_mode_where_json_schema_is_refused(demo: ReviewRequest) -> None:
     llm.script("bug", findings(PLANTED))
     with served(llm.app, free_port()) as url:
         plan = review(demo, client(f"{url}/v1"))
-    kinds = [(r["model"], r["response_format"]["type"]) for r in llm.requests]
-    for model in ("strong-model", "fast-model"):
-        mine = [k for m, k in kinds if m == model]
-        assert mine[0] == "json_schema" and mine[1:] == ["json_object"] * (len(mine) - 1)
-        assert mine.count("json_schema") == 1  # learnt once, remembered
     assert any(f.tool == "llm" for f in plan.findings)
+    for model in ("strong-model", "fast-model"):
+        kinds = [r["response_format"]["type"] for r in llm.requests if r["model"] == model]
+        # the first wave (two checkers at once) may both try; each then asks in JSON mode
+        assert kinds.count("json_schema") <= 2 and kinds.count("json_object") >= 2
+    verification = llm.calls("aggregator")
+    assert [r["response_format"]["type"] for r in verification] == ["json_object"]  # learnt
 
 
 def test_model_findings_are_anchored_on_changed_lines() -> None:
@@ -357,3 +358,16 @@ def test_a_failed_verification_leaves_the_deterministic_selection(
     plan = review(demo, client(url, retries=0))
     assert any(f.tool == "llm" and f.line == 36 for f in plan.findings)
     assert "**The aggregator's verification failed** (strong-model: HTTP 500" in plan.summary
+
+
+def test_every_prompt_renders_strictly() -> None:
+    from bot.errors import ConfigError
+    from bot.llm.prompts import critique_prompt, load, render
+
+    for checker in ("bug", "security", "performance", "style"):
+        text = critique_prompt(checker)
+        assert f"You are the {checker} reviewer" in text and "${" not in text
+        assert "UNTRUSTED-CHANGE-BEGIN" in text
+    assert "try to refute" in load("verify")
+    with pytest.raises(ConfigError, match="needs a value for 'focus'"):
+        render("critique", checker="bug")

@@ -10,7 +10,6 @@ the answer is validated, and an invalid one gets one repair attempt.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -56,7 +55,6 @@ class LLMClient:
     prices: Mapping[str, tuple[float, float]] = field(default_factory=lambda: DEFAULT_PRICES)
     # Whether each model accepts a json_schema response_format (else JSON mode), learnt once.
     _json_schema: dict[str, bool] = field(default_factory=dict)
-    _probe_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         await self.sdk.close()
@@ -143,25 +141,22 @@ class LLMClient:
 
     async def _create(self, model: str, messages: Sequence[Message],
                       schema: type[BaseModel]) -> ChatCompletion:
-        supported = self._json_schema.get(model)
-        if supported is None:
-            # The first call to a model finds out (the others wait for its answer).
-            async with self._probe_locks.setdefault(model, asyncio.Lock()):
-                supported = self._json_schema.get(model)
-                if supported is None:
-                    try:
-                        response = await self._send_json_schema(model, messages, schema)
-                    except openai.BadRequestError as exc:
-                        if "response_format" not in str(exc) and "json_schema" not in str(exc):
-                            raise
-                        log.info("json_schema not supported; using JSON mode",
-                                 extra={"model": model})
-                        self._json_schema[model] = supported = False
-                    else:
-                        self._json_schema[model] = True
-                        return response
-        if supported:
-            return await self._send_json_schema(model, messages, schema)
+        # Optimistic: json_schema until the server refuses it once; from then on this model
+        # gets JSON mode. (A lock around the first call would cost every review started
+        # before the answer a whole model latency; a refusal costs a fast 400.)
+        if self._json_schema.get(model, True):
+            try:
+                response = await self._send_json_schema(model, messages, schema)
+            except openai.BadRequestError as exc:
+                if "response_format" not in str(exc) and "json_schema" not in str(exc):
+                    raise
+                if self._json_schema.get(model, True):
+                    log.info("json_schema not supported; using JSON mode",
+                             extra={"model": model})
+                self._json_schema[model] = False
+            else:
+                self._json_schema[model] = True
+                return response
         instructions = {"role": "system", "content": "Answer with one JSON object matching "
                         f"this JSON Schema:\n{json.dumps(schema.model_json_schema())}"}
         return await self._send(model, [*messages, instructions], {"type": "json_object"})

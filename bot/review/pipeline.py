@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from checks.critique import Critic
 from checks.linters.session import ToolSession
 from checks.linters.settings import load_linter_settings
 from checks.linters.workspace import Runner, Workspace
-from checks.verify import verify
+from checks.verify import Verified
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -117,6 +118,7 @@ async def run_review(
                         skipped=tuple(skipped))
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     findings = []
+    verification: Verified | None = None
     tool_errors: list[str] = []
     model_errors: dict[str, str] = {}
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
@@ -141,22 +143,25 @@ async def run_review(
             session = ToolSession(ws, dict(runners)) if runners is not None else ToolSession(ws)
             ctx = ReviewContext(diff=request.diff, workspace=ws, config=config, budget=budget,
                                 tools=session, critic=critic)
-            checker_results, tool_results = await run_checkers(ctx, enabled)
+            verifying = (asyncio.ensure_future(critic.verified(enabled, verify_threshold))
+                         if critic is not None else None)
+            try:
+                checker_results, tool_results = await run_checkers(ctx, enabled)
+                verification = await verifying if verifying is not None else None
+            finally:
+                if verifying is not None and not verifying.done():
+                    verifying.cancel()
         findings = [f for r in checker_results for f in r.findings if f.path in reviewable]
         tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
         settings_notes += [note for r in tool_results for note in r.notes]
         model_errors = {r.checker: r.model_error for r in checker_results if r.model_error}
     selected = select_findings(findings, request.diff, config, sources)
-    spent = critic is not None and critic.budget_usd is not None and \
-        critic.ledger.cost_usd >= critic.budget_usd
-    if critic is not None and llm is not None and not spent and \
-            any(f.source == "model" for f in selected):
-        verified = await verify(selected, client=llm, sources=sources, ledger=critic.ledger,
-                                threshold=verify_threshold, cache=cache)
-        selected = verified.kept
-        critic.dropped += verified.dropped
-        if verified.error:
-            model_errors["aggregator"] = verified.error
+    if verification is not None:
+        refuted = {(f.path, f.line, f.message) for f in verification.dropped}
+        selected = [f for f in selected
+                    if f.source != "model" or (f.path, f.line, f.message) not in refuted]
+        if verification.error:
+            model_errors["aggregator"] = verification.error
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
