@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from bot.core.diffmap import DiffMap, FileDiff
 from bot.core.findings import Finding, Severity
+from bot.core.repo_config import ModelChoice
 from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.client import AnswerCache, LLMClient
@@ -55,6 +56,7 @@ class Critic:
     min_confidence: float = 0.6
     cache: AnswerCache | None = None
     budget_usd: float | None = None  # what this review may still spend; None: no cap
+    models: ModelChoice = field(default_factory=ModelChoice)
     max_files: int = 20
     concurrency: int = 40
     ledger: Ledger = field(default_factory=Ledger)
@@ -66,7 +68,13 @@ class Critic:
     _tasks: dict[str, asyncio.Future[list[Finding]]] = field(default_factory=dict)
 
     def model_for(self, checker: str) -> str:
-        return self.client.fast_model if checker in FAST_CHECKERS else self.client.model
+        """The operator's routing, or the repository's choice when the operator offers that
+        model (configured or priced: an unknown model could not be budgeted)."""
+        fast = checker in FAST_CHECKERS
+        chosen = self.models.fast if fast else self.models.strong
+        if chosen is not None and chosen in self.client.offered():
+            return chosen
+        return self.client.fast_model if fast else self.client.model
 
     def files(self) -> list[str]:
         return prioritised([p for p in self.sources if self.diff.get(p) is not None],

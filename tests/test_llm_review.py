@@ -371,3 +371,31 @@ def test_every_prompt_renders_strictly() -> None:
     assert "try to refute" in load("verify")
     with pytest.raises(ConfigError, match="needs a value for 'focus'"):
         render("critique", checker="bug")
+
+
+def test_dropped_model_findings_keep_their_reason_in_the_json(
+        demo: ReviewRequest, fake: tuple[FakeLLM, str]) -> None:
+    llm, url = fake
+    outside = {**PLANTED, "line": 1, "title": "Header comment is wrong."}
+    unsure = {**PLANTED, "line": 41, "confidence": 0.2}
+    llm.script("bug", findings(PLANTED, outside, unsure))
+    plan = review(demo, client(url)).as_json()
+    reasons = {d["line"]: d["reason"] for d in plan["dropped"]}
+    assert reasons == {1: "line 1 is outside the changed hunks",
+                       41: "confidence 0.20 is below 0.60"}
+    assert [f["line"] for f in plan["findings"] if f["tool"] == "llm"] == [36]
+
+
+def test_a_repository_chooses_among_the_offered_models(
+        demo: ReviewRequest, fake: tuple[FakeLLM, str]) -> None:
+    import dataclasses
+
+    from bot.core.repo_config import parse_repo_config
+
+    llm, url = fake
+    loaded = parse_repo_config("models:\n  strong: cheap-but-good\n  fast: not-offered\n")
+    request = dataclasses.replace(demo, config=loaded)
+    offered = client(url, prices={"cheap-but-good": (0.1, 0.2)})
+    review(request, offered)
+    models = {r["model"] for r in llm.requests}
+    assert models == {"cheap-but-good", "fast-model"}  # the unknown one is not used

@@ -48,6 +48,7 @@ def build_plan(
     already_posted: frozenset[str] = frozenset(),
     usage: Usage | None = None,
     calls: tuple[CallRecord, ...] = (),
+    dropped: Sequence[Finding] = (),
     llm_note: str = "Linters only (no LLM configured).",
     sources: Mapping[str, str] | None = None,
 ) -> ReviewPlan:
@@ -68,5 +69,5 @@ def build_plan(
         base=base, head=head, event=event, summary=summary, comments=tuple(inline),
         findings=tuple(findings), coverage=coverage, conclusion=conclusion,
         annotations=tuple(annotations_for(findings)), usage=usage or Usage(),
-        tool_errors=tuple(tool_errors), title=title, calls=calls,
+        tool_errors=tuple(tool_errors), title=title, calls=calls, dropped=tuple(dropped),
     )

@@ -76,6 +76,7 @@ class ReviewPlan:
     tool_errors: tuple[str, ...] = ()
     title: str = ""
     calls: tuple[CallRecord, ...] = ()  # every model call, stored with the review
+    dropped: tuple[Finding, ...] = ()  # model findings not reported, each with its reason
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -101,4 +102,9 @@ class ReviewPlan:
                 "completion_tokens": self.usage.completion_tokens,
                 "cost_usd": self.usage.cost_usd,
             },
+            # Only when a model took part: what it said that was not reported, and why.
+            **({"dropped": [
+                {"checker": f.checker, "tool": f.tool, "rule": f.rule, "path": f.path,
+                 "line": f.line, "message": f.message, "confidence": f.confidence,
+                 "reason": f.status_reason} for f in self.dropped]} if self.dropped else {}),
         }

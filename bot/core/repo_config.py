@@ -32,6 +32,14 @@ class CheckerToggle(BaseModel):
     disabled_rules: list[str] = Field(default_factory=list)
 
 
+class ModelChoice(BaseModel):
+    """A repository's choice of models, among those the operator configured or priced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    strong: str | None = None  # bug, security, the aggregator
+    fast: str | None = None  # style, performance
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,6 +57,7 @@ class RepoConfig(BaseModel):
     fail_on: Severity | None = Severity.ERROR
     request_changes: bool = False  # REQUEST_CHANGES only when set and an error exists
     review_drafts: bool = False
+    models: ModelChoice = Field(default_factory=ModelChoice)
 
     @field_validator("checkers")
     @classmethod

@@ -59,6 +59,11 @@ class LLMClient:
     async def aclose(self) -> None:
         await self.sdk.close()
 
+    def offered(self) -> set[str]:
+        """The models a repository may choose: the configured ones and the priced ones."""
+        return {self.model, self.fast_model, *([self.fallback_model] if self.fallback_model
+                                               else []), *self.prices}
+
     def estimate_cost(self, model: str, messages: Sequence[Message],
                       completion_tokens: int = 400) -> float:
         """What a call will cost at most, roughly (4 characters a token), for budgets."""

@@ -123,7 +123,8 @@ async def run_review(
     model_errors: dict[str, str] = {}
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
     critic = (Critic(llm, request.diff, sources, min_confidence, cache=cache,
-                     budget_usd=budget_usd, concurrency=llm_concurrency)
+                     budget_usd=budget_usd, concurrency=llm_concurrency,
+                     models=config.models)
               if llm is not None and use_llm and reviewable else None)
     linter_settings = load_linter_settings(request.linter_configs)
     settings_notes = list(linter_settings.notes)
@@ -170,6 +171,7 @@ async def run_review(
         llm_note=llm_note(critic, use_llm=use_llm, configured=llm is not None,
                           errors=model_errors),
         usage=usage_of(critic), calls=tuple(critic.ledger.calls) if critic else (),
+        dropped=critic.dropped if critic else (),
         already_posted=request.already_posted, sources=sources,
     )
 
