@@ -20,8 +20,11 @@ from bot.core.findings import Finding, Severity
 from bot.core.repo_config import ModelChoice
 from bot.core.usage import Ledger
 from bot.errors import ModelError
+from bot.llm.agent import Trace
 from bot.llm.client import AnswerCache, LLMClient
 from bot.llm.prompts import PROMPT_VERSION, critique_prompt
+from checks.agent_tools import review_tools
+from checks.change_view import render_change
 from checks.verify import Verified, verify
 
 MAX_CHANGE_CHARS = 60_000  # per file; a larger change is not sent (and the review says so)
@@ -65,6 +68,7 @@ class Critic:
     budget_hit: bool = False
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
+    trace: Trace = field(default_factory=Trace)  # the aggregator's tool steps
     _tasks: dict[str, asyncio.Future[list[Finding]]] = field(default_factory=dict)
 
     def model_for(self, checker: str) -> str:
@@ -102,8 +106,10 @@ class Critic:
             self.budget_hit = True
             return Verified(found, error="the model budget was reached")
         verdict = await verify(found, client=self.client, sources=self.sources,
-                               ledger=self.ledger, threshold=threshold, cache=self.cache)
+                               ledger=self.ledger, threshold=threshold, cache=self.cache,
+                               tools=review_tools(self.sources, self.diff))
         self.dropped += verdict.dropped
+        self.trace = verdict.trace
         return verdict
 
     async def _critique(self, checker: str) -> list[Finding]:
@@ -172,30 +178,6 @@ def prioritised(paths: list[str], diff: DiffMap) -> list[str]:
         f = diff.get(path)
         return (int(secondary), -(len(f.added_lines) if f else 0), path)
     return sorted(paths, key=key)
-
-
-def render_change(diff: DiffMap, sources: Mapping[str, str],
-                  limit: int) -> tuple[str, bool]:
-    """Each hunk of each reviewed file as numbered lines at head, `+` on added lines."""
-    parts: list[str] = []
-    size = 0
-    for path in sorted(sources):
-        f = diff.get(path)
-        if f is None:
-            continue
-        lines = sources[path].splitlines()
-        block = [f"### {path}"]
-        for first, last in f.hunks:
-            block.append("@@")
-            for n in range(first, min(last, len(lines)) + 1):
-                mark = "+" if n in f.added_lines else " "
-                block.append(f"{n:>5} {mark} {lines[n - 1]}")
-        text = "\n".join(block)
-        if size + len(text) > limit:
-            return "\n\n".join(parts), False
-        parts.append(text)
-        size += len(text)
-    return "\n\n".join(parts), True
 
 
 def to_finding(checker: str, item: ModelFinding, diff: DiffMap,

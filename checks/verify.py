@@ -1,24 +1,29 @@
 """The aggregator agent's verification step: every model finding is put to the strong model
-once more, which tries to refute it against the code; below the score threshold it is
+once more, which tries to refute it against the code (shown around each line, and more
+through the read-only review tools when it needs to look); below the score threshold it is
 dropped, with the reason. Linter findings pass as they are (they are not guesses). If the
 call fails, the deterministic selection stands and the review says so."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import anyio
 from pydantic import BaseModel, Field
 
 from bot.core.findings import Finding
 from bot.core.quote import defused
-from bot.core.usage import Ledger
+from bot.core.usage import CallRecord, Ledger
 from bot.errors import ModelError
-from bot.llm.client import AnswerCache, LLMClient
+from bot.llm.agent import Tool, Trace, run_agent
+from bot.llm.client import AnswerCache, LLMClient, cache_key, parse_answer
 from bot.llm.prompts import load
 
 CONTEXT_LINES = 8
-VERIFY_VERSION = "verify-1"
+VERIFY_VERSION = "verify-2"
+MAX_STEPS = 3  # tool rounds before the verifier must answer
 
 
 class Verdict(BaseModel):
@@ -37,10 +42,13 @@ class Verified:
     kept: list[Finding]
     dropped: list[Finding] = field(default_factory=list)
     error: str | None = None
+    trace: Trace = field(default_factory=Trace)  # the tool steps it took
 
 
 async def verify(findings: Sequence[Finding], *, client: LLMClient, sources: Mapping[str, str],
-                 ledger: Ledger, threshold: int, cache: AnswerCache | None = None) -> Verified:
+                 ledger: Ledger, threshold: int, cache: AnswerCache | None = None,
+                 tools: Sequence[Tool] | None = None) -> Verified:
+    trace = Trace()
     candidates = [f for f in findings if f.source == "model"]
     if not candidates:
         return Verified(list(findings))
@@ -51,11 +59,9 @@ async def verify(findings: Sequence[Finding], *, client: LLMClient, sources: Map
                 {"role": "user", "content": "UNTRUSTED-BEGIN\n" + "\n\n".join(blocks)
                  + "\nUNTRUSTED-END"}]
     try:
-        answer = await client.structured(purpose="aggregate:verify", model=client.model,
-                                         messages=messages, schema=Verification,
-                                         ledger=ledger, cache=cache, version=VERIFY_VERSION)
+        answer = await _answer(client, messages, ledger, cache, tools or [], trace)
     except ModelError as exc:
-        return Verified(list(findings), error=str(exc))
+        return Verified(list(findings), error=str(exc), trace=trace)
     verdicts = {v.number: v for v in answer.verdicts}
     refuted: dict[int, str] = {}
     for i, f in enumerate(candidates, 1):
@@ -67,7 +73,28 @@ async def verify(findings: Sequence[Finding], *, client: LLMClient, sources: Map
                              f"{defused(verdict.reason)}"
     kept = [f for f in findings if id(f) not in refuted]
     dropped = [f.with_status("dropped", refuted[id(f)]) for f in findings if id(f) in refuted]
-    return Verified(kept, dropped)
+    return Verified(kept, dropped, trace=trace)
+
+
+async def _answer(client: LLMClient, messages: list[dict[str, str]], ledger: Ledger,
+                  cache: AnswerCache | None, tools: Sequence[Tool], trace: Trace
+                  ) -> Verification:
+    """The verification, looking at the code with the read-only tools when it needs to.
+    An answer reached without a tool call is cached like any other; one that needed tools
+    is not (what it saw is not part of the key)."""
+    key = cache_key(client.model, VERIFY_VERSION, Verification, messages)
+    if cache is not None and (hit := await anyio.to_thread.run_sync(cache.get, key)):
+        with contextlib.suppress(ModelError):
+            answer = parse_answer(hit, Verification)
+            ledger.add(CallRecord("aggregate:verify", client.model, 0, 0, 0, 0.0, 0.0,
+                                  ok=True, cache_hit=True))
+            return answer
+    answer = await run_agent(client, purpose="aggregate:verify", model=client.model,
+                             messages=messages, tools=tools, schema=Verification,
+                             ledger=ledger, trace=trace, max_steps=MAX_STEPS)
+    if cache is not None and not trace.steps:
+        await anyio.to_thread.run_sync(cache.put, key, client.model, answer.model_dump_json())
+    return answer
 
 
 def excerpt(source: str, line: int) -> str:

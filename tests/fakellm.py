@@ -22,6 +22,7 @@ class Reply:
     content: Any = None  # a dict is sent as JSON text, a str as it is
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    tool_calls: list[tuple[str, Any]] | None = None  # (name, arguments dict or raw text)
 
 
 def findings(*items: dict[str, Any]) -> Reply:
@@ -64,12 +65,18 @@ class FakeLLM:
         if self.gullible is not None:
             reply = Reply(self._obey(body))
         text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if reply.tool_calls:
+            message = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": f"call_{i}", "type": "function", "function": {
+                    "name": name, "arguments": args if isinstance(args, str)
+                    else json.dumps(args)}} for i, (name, args) in enumerate(reply.tool_calls)]}
         prompt = sum(len(str(m.get("content", ""))) for m in body["messages"]) // 4
         return JSONResponse({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
             "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": text}}],
+            "choices": [{"index": 0, "finish_reason": "tool_calls" if reply.tool_calls
+                         else "stop", "message": message}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": len(text) // 4,
                       "total_tokens": prompt + len(text) // 4}})
 
