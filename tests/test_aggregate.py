@@ -143,3 +143,14 @@ def test_coverage_line_keeps_the_case_of_paths() -> None:
     plan = build_plan(base="b", head="h", findings=[], diff=DIFF, config=RepoConfig(),
                       coverage=coverage, reviewed_files=["app.py"])
     assert "Reviewed 1 of 2 files; skipped: Django.egg-info/PKG-INFO (generated)" in plan.summary
+
+
+def test_a_suggestion_that_would_break_the_file_is_not_offered() -> None:
+    from bot.core.findings import Edit
+    from bot.core.suggest import suggestion_for
+
+    source = "def f(x):\n    return x == None\n"
+    good = suggestion_for(source, [Edit(2, 14, 2, 16, "is")])
+    assert good is not None and good.text == "    return x is None"
+    broken = suggestion_for(source, [Edit(2, 5, 2, 11, "retur (")])
+    assert broken is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,4 +55,23 @@ def suggestion_for(source: str, edits: Sequence[Edit]) -> Suggestion | None:
     text = "".join(new)
     if text.count("\n") > MAX_SUGGESTION_LINES:
         return None
-    return Suggestion(first_line=first, last_line=last, text=text.removesuffix("\n"))
+    suggestion = Suggestion(first_line=first, last_line=last, text=text.removesuffix("\n"))
+    return suggestion if still_parses(source, suggestion) else None
+
+
+def still_parses(source: str, suggestion: Suggestion) -> bool:
+    """Never offer a suggestion that breaks the file: the whole file with it applied must
+    still parse (Python; a file that did not parse before is not judged)."""
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return True
+    lines = source.splitlines(keepends=True)
+    replacement = suggestion.text + "\n" if suggestion.text else ""
+    patched = "".join([*lines[: suggestion.first_line - 1], replacement,
+                       *lines[suggestion.last_line:]])
+    try:
+        ast.parse(patched)
+    except (SyntaxError, ValueError):
+        return False
+    return True
