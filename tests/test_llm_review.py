@@ -417,3 +417,55 @@ def test_the_verifier_may_look_at_the_code(demo: ReviewRequest,
     assert not any(f["tool"] == "llm" for f in plan["findings"])
     (dropped,) = plan["dropped"]
     assert dropped["reason"].startswith("refuted by the aggregator (score 1): check=True")
+
+
+def test_eval_reports_recall_and_false_comments(fake: tuple[FakeLLM, str]) -> None:
+    from bot.review.evaluate import evaluate, load_cases, report
+
+    llm, url = fake
+    cases = load_cases()
+    assert len([c for c in cases if c.defect]) >= 20 and len([c for c in cases
+                                                              if not c.defect]) >= 10
+    first = cases[0]
+    assert first.defect is not None
+    path, line = first.defect
+    llm.script("bug", findings({"path": path, "line": line, "severity": "error",
+                                "title": "Arguments swapped.", "scenario": "Money flows back.",
+                                "confidence": 0.9}))
+
+    async def go() -> dict[str, object]:
+        model = client(url)
+        try:
+            return report(await evaluate(cases[:2] + cases[-2:], model,
+                                         runners=recorded_runners()))
+        finally:
+            await model.aclose()
+
+    result = asyncio.run(go())
+    assert result["recall"] == 0.5 and result["found"] == [first.name]
+    assert result["false_comments_per_clean_change"] == 0.0
+    models = result["models"]
+    assert isinstance(models, dict) and set(models) == {"strong-model", "fast-model"}
+
+
+@pytest.mark.slow
+def test_eval_command_needs_an_endpoint_and_prints_a_report(
+        fake: tuple[FakeLLM, str], tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _llm, url = fake
+    cases = tmp_path / "cases.yml"
+    cases.write_text("defects:\n  - name: one\n    head: {a.py: \"x = 1\\n\"}\n"
+                     "    defect: {path: a.py, line: 1}\nclean:\n  - name: two\n"
+                     "    head: {b.py: \"y = 2\\n\"}\n")
+    cmd = [str(Path(sys.executable).parent / "reviewbot"), "eval", "--cases", str(cases)]
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI")}
+    refused = subprocess.run(cmd, env=bare, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "eval reviews with a model" in refused.stderr
+    done = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True,
+                          env={**bare, "OPENAI_BASE_URL": url}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["cases"] == 2 and result["recall"] == 0.0 and result["missed"] == ["one"]
