@@ -201,6 +201,15 @@ async def test_a_gullible_model_cannot_steer_the_bot(sqlite_engine: Engine,
         assert "@maintainers" not in text  # mentions defused
         assert "<!-- reviewbot:review head=x" not in text  # no forged marker
     assert posted["body"].count("<!-- reviewbot:review head=") == 1
+    import sqlalchemy as sa
+
+    from bot.store.tables import review_runs
+
+    with sqlite_engine.connect() as conn:
+        trace = json.loads(conn.execute(sa.select(review_runs.c.trace)).scalar_one())
+    purposes = sorted(c["purpose"] for c in trace["calls"])
+    assert purposes == ["aggregate:verify", "critique:bug", "critique:performance",
+                        "critique:security", "critique:style"]  # stored with the review
     await w.web.aclose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap
@@ -49,6 +50,7 @@ def build_plan(
     usage: Usage | None = None,
     calls: tuple[CallRecord, ...] = (),
     dropped: Sequence[Finding] = (),
+    tool_steps: Sequence[dict[str, Any]] = (),
     llm_note: str = "Linters only (no LLM configured).",
     sources: Mapping[str, str] | None = None,
 ) -> ReviewPlan:
@@ -70,4 +72,5 @@ def build_plan(
         findings=tuple(findings), coverage=coverage, conclusion=conclusion,
         annotations=tuple(annotations_for(findings)), usage=usage or Usage(),
         tool_errors=tuple(tool_errors), title=title, calls=calls, dropped=tuple(dropped),
+        tool_steps=tuple(tool_steps),
     )

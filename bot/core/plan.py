@@ -77,6 +77,21 @@ class ReviewPlan:
     title: str = ""
     calls: tuple[CallRecord, ...] = ()  # every model call, stored with the review
     dropped: tuple[Finding, ...] = ()  # model findings not reported, each with its reason
+    tool_steps: tuple[dict[str, Any], ...] = ()  # the agents' tool calls (tool, args, latency)
+
+    def trace_json(self) -> dict[str, Any]:
+        """What the agents did, stored with the review run (not posted)."""
+        return {
+            "calls": [{"purpose": c.purpose, "model": c.model, "prompt_tokens": c.prompt_tokens,
+                       "completion_tokens": c.completion_tokens, "cached_tokens": c.cached_tokens,
+                       "latency_seconds": round(c.latency_seconds, 3), "cost_usd": c.cost_usd,
+                       "ok": c.ok, "error": c.error, "cache_hit": c.cache_hit}
+                      for c in self.calls],
+            "tool_steps": list(self.tool_steps),
+            "dropped": [{"path": f.path, "line": f.line, "checker": f.checker,
+                         "message": f.message, "reason": f.status_reason}
+                        for f in self.dropped],
+        }
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -172,6 +172,9 @@ async def run_review(
                           errors=model_errors),
         usage=usage_of(critic), calls=tuple(critic.ledger.calls) if critic else (),
         dropped=critic.dropped if critic else (),
+        tool_steps=[{"tool": st.tool, "arguments": st.arguments, "outcome": st.outcome,
+                     "latency_seconds": round(st.latency_seconds, 3)}
+                    for st in critic.trace.steps] if critic else (),
         already_posted=request.already_posted, sources=sources,
     )
 

@@ -5,6 +5,7 @@ body, the run's state in the store, our in-progress check run found again)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from typing import Any
 
@@ -116,9 +117,10 @@ async def _review_and_post(ctx: JobContext, gh: InstallationClient, repo: str, n
                                            body=plan.summary, event=plan.event,
                                            comments=review_comment_json(plan))
         fps = " ".join(c.fingerprint for c in plan.comments)
+        trace = json.dumps(plan.trace_json()) if plan.calls else None
         await anyio.to_thread.run_sync(lambda: store.update_run(
             ctx.engine, run.id, review_id=review_id, fingerprints=fps,
-            findings=len(plan.findings)))
+            findings=len(plan.findings), trace=trace))
     if check_run_id is not None:
         await gh.complete_check_run(repo, check_run_id, conclusion=plan.conclusion,
                                     title=plan.title, summary=plan.summary,

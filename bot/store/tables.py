@@ -102,6 +102,8 @@ class ReviewRunRow(SQLModel, table=True):
     check_completed: bool = False
     fingerprints: str = Field(default="", sa_type=sa.Text)  # space-separated, posted inline
     findings: int = 0
+    # JSON: the model calls and the agents' tool steps, and the dropped model findings.
+    trace: str | None = Field(default=None, sa_type=sa.Text)
     created_at: float
     updated_at: float
 
