@@ -154,3 +154,19 @@ def test_a_suggestion_that_would_break_the_file_is_not_offered() -> None:
     assert good is not None and good.text == "    return x is None"
     broken = suggestion_for(source, [Edit(2, 5, 2, 11, "retur (")])
     assert broken is None
+
+
+def test_a_model_repeating_a_linter_becomes_one_comment_naming_both() -> None:
+    linter = f("bandit", "B602", 2)
+    model = Finding(checker="security", tool="llm", rule="security-critique",
+                    severity=Severity.WARNING, path="app.py", line=2,
+                    message="Shell injection through the folder name.", source="model",
+                    confidence=0.9)
+    other_checker = Finding(checker="bug", tool="llm", rule="bug-critique",
+                            severity=Severity.WARNING, path="app.py", line=2,
+                            message="Returns before closing the file.", source="model")
+    merged = merge_duplicates([model, linter, other_checker])
+    assert len(merged) == 2
+    (one,) = [m for m in merged if m.checker == "security"]
+    assert one.tool == "bandit" and one.also_reported_by == ("llm:security-critique",)
+    assert one.rationale == "Shell injection through the folder name."
