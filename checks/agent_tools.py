@@ -4,11 +4,12 @@ and the diff, nothing else (no network, no writes, nothing executed)."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from pydantic import BaseModel, Field
 
 from bot.core.diffmap import DiffMap
+from bot.core.findings import Finding
 from bot.llm.agent import Tool
 from checks.change_view import render_change
 
@@ -39,7 +40,11 @@ class NoArgs(BaseModel):
     pass
 
 
-def review_tools(sources: Mapping[str, str], diff: DiffMap) -> list[Tool]:
+LinterFindings = Callable[[str], Awaitable[list[Finding]]]
+
+
+def review_tools(sources: Mapping[str, str], diff: DiffMap,
+                 linter_findings: LinterFindings | None = None) -> list[Tool]:
     def lines_of(path: str) -> list[str]:
         if path not in sources:
             raise LookupError(path)
@@ -83,6 +88,14 @@ def review_tools(sources: Mapping[str, str], diff: DiffMap) -> list[Tool]:
     async def changed_files(_a: NoArgs) -> str:
         return "\n".join(sorted(sources)) or "(none)"
 
+    async def linters(a: FileOnly) -> str:
+        lines_of(a.path)
+        assert linter_findings is not None
+        found = await linter_findings(a.path)
+        return "\n".join(f"{f.path}:{f.line}: {f.tool} {f.rule} ({f.checker}): {f.message}"
+                         for f in sorted(found, key=lambda f: (f.line, f.tool))[:MAX_HITS]) \
+            or "(the linters report nothing in this file)"
+
     return [
         Tool("read_lines", "Lines start..end of a changed file at head (at most 200).",
              ReadLines, read_lines),
@@ -92,4 +105,6 @@ def review_tools(sources: Mapping[str, str], diff: DiffMap) -> list[Tool]:
         Tool("enclosing_function", "The whole function or class around a line.", LineOf,
              enclosing_function),
         Tool("changed_files", "The changed files that are reviewed.", NoArgs, changed_files),
+        *([Tool("linter_findings", "What the linters (ruff, pylint, bandit, semgrep) report "
+                "in one changed file.", FileOnly, linters)] if linter_findings else []),
     ]

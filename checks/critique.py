@@ -23,7 +23,7 @@ from bot.errors import ModelError
 from bot.llm.agent import Trace
 from bot.llm.client import AnswerCache, LLMClient
 from bot.llm.prompts import PROMPT_VERSION, critique_prompt
-from checks.agent_tools import review_tools
+from checks.agent_tools import LinterFindings, review_tools
 from checks.change_view import render_change
 from checks.verify import Verified, verify
 
@@ -69,6 +69,8 @@ class Critic:
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
     trace: Trace = field(default_factory=Trace)  # the aggregator's tool steps
+    # The linters' findings in one file, once they have run (a tool for the verifier).
+    linter_findings: LinterFindings | None = None
     _tasks: dict[str, asyncio.Future[list[Finding]]] = field(default_factory=dict)
 
     def model_for(self, checker: str) -> str:
@@ -107,7 +109,8 @@ class Critic:
             return Verified(found, error="the model budget was reached")
         verdict = await verify(found, client=self.client, sources=self.sources,
                                ledger=self.ledger, threshold=threshold, cache=self.cache,
-                               tools=review_tools(self.sources, self.diff))
+                               tools=review_tools(self.sources, self.diff,
+                                                  self.linter_findings))
         self.dropped += verdict.dropped
         self.trace = verdict.trace
         return verdict

@@ -478,3 +478,16 @@ def test_eval_command_needs_an_endpoint_and_prints_a_report(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["cases"] == 2 and result["recall"] == 0.0 and result["missed"] == ["one"]
+
+
+def test_the_verifier_may_ask_what_the_linters_found(demo: ReviewRequest,
+                                                     fake: tuple[FakeLLM, str]) -> None:
+    llm, url = fake
+    llm.script("bug", findings(PLANTED))
+    llm.script("aggregator", Reply(tool_calls=[("linter_findings", {"path": ORDERS})]),
+               Reply({"verdicts": [{"number": 1, "keep": True, "score": 7,
+                                    "reason": "not covered by the linters"}]}))
+    plan = review(demo, client(url))
+    answer = llm.calls("aggregator")[1]["messages"][-1]["content"]
+    assert "shop/orders.py:33: bandit B602 (security)" in answer
+    assert any(f.tool == "llm" for f in plan.findings)

@@ -144,6 +144,8 @@ async def run_review(
             session = ToolSession(ws, dict(runners)) if runners is not None else ToolSession(ws)
             ctx = ReviewContext(diff=request.diff, workspace=ws, config=config, budget=budget,
                                 tools=session, critic=critic)
+            if critic is not None:
+                critic.linter_findings = session.findings_in
             verifying = (asyncio.ensure_future(critic.verified(enabled, verify_threshold))
                          if critic is not None else None)
             try:

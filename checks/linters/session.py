@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.core.findings import Finding
 from bot.errors import ToolError
 from checks.linters.tools import TOOLS
 from checks.linters.workspace import Runner, ToolResult, Workspace
@@ -43,6 +44,11 @@ class ToolSession:
         except OSError as exc:
             log.warning("linter could not start", extra={"tool": name, "error": repr(exc)})
             return ToolResult(name, error=f"{name} could not be started ({type(exc).__name__})")
+
+    async def findings_in(self, path: str) -> list[Finding]:
+        """Every started tool's findings in one file (waits for those still running)."""
+        results = await asyncio.gather(*(self._task(name) for name in list(self._tasks)))
+        return [f for r in results for f in r.findings if f.path == path]
 
     def results(self) -> list[ToolResult]:
         return [t.result() for t in self._tasks.values() if t.done()]
