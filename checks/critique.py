@@ -68,6 +68,7 @@ class Critic:
     budget_hit: bool = False
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
+    _changes: dict[str, tuple[str, bool]] = field(default_factory=dict)
     trace: Trace = field(default_factory=Trace)  # the aggregator's tool steps
     # The linters' findings in one file, once they have run (a tool for the verifier).
     linter_findings: LinterFindings | None = None
@@ -130,12 +131,18 @@ class Critic:
             raise errors[0]
         return [f for r in results if isinstance(r, list) for f in r]
 
+    def _change_of(self, path: str) -> tuple[str, bool]:
+        """A file's change as the model reads it, rendered once for the four checkers."""
+        if path not in self._changes:
+            self._changes[path] = render_change(self.diff, {path: self.sources[path]},
+                                                MAX_CHANGE_CHARS)
+        return self._changes[path]
+
     async def _file(self, checker: str, path: str) -> list[Finding]:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.concurrency)
         async with self._slots:
-            change, complete = render_change(self.diff, {path: self.sources[path]},
-                                             MAX_CHANGE_CHARS)
+            change, complete = self._change_of(path)
             if not complete or not change:
                 self.not_read.add(path)
                 return []

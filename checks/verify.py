@@ -6,19 +6,17 @@ call fails, the deterministic selection stands and the review says so."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import anyio
 from pydantic import BaseModel, Field
 
 from bot.core.findings import Finding
 from bot.core.quote import defused
-from bot.core.usage import CallRecord, Ledger
+from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.agent import Tool, Trace, run_agent
-from bot.llm.client import AnswerCache, LLMClient, cache_key, parse_answer
+from bot.llm.client import AnswerCache, LLMClient, cache_key
 from bot.llm.prompts import load
 
 CONTEXT_LINES = 8
@@ -83,17 +81,15 @@ async def _answer(client: LLMClient, messages: list[dict[str, str]], ledger: Led
     An answer reached without a tool call is cached like any other; one that needed tools
     is not (what it saw is not part of the key)."""
     key = cache_key(client.model, VERIFY_VERSION, Verification, messages)
-    if cache is not None and (hit := await anyio.to_thread.run_sync(cache.get, key)):
-        with contextlib.suppress(ModelError):
-            answer = parse_answer(hit, Verification)
-            ledger.add(CallRecord("aggregate:verify", client.model, 0, 0, 0, 0.0, 0.0,
-                                  ok=True, cache_hit=True))
-            return answer
+    cached = await client.from_cache(cache, key, "aggregate:verify", client.model, Verification,
+                                     ledger)
+    if cached is not None:
+        return cached
     answer = await run_agent(client, purpose="aggregate:verify", model=client.model,
                              messages=messages, tools=tools, schema=Verification,
                              ledger=ledger, trace=trace, max_steps=MAX_STEPS)
-    if cache is not None and not trace.steps:
-        await anyio.to_thread.run_sync(cache.put, key, client.model, answer.model_dump_json())
+    if not trace.steps:
+        await client.to_cache(cache, key, client.model, answer)
     return answer
 
 

@@ -19,6 +19,7 @@ from bot.handlers.table import build_router
 from bot.jobs.context import JobContext
 from bot.jobs.queue import JobQueue
 from bot.jobs.worker import Worker
+from bot.review.gitrepo import commit_tree
 from bot.web.app import WEBHOOK_PATH, create_app
 from bot.web.replay import github_headers
 from checks.linters.workspace import Runner
@@ -133,15 +134,7 @@ def make_world(engine: Engine, mutation_interval: float = 0.0,
 
 def commit_files(repo: Path, files: dict[str, str], message: str) -> str:
     """Write `files` into `repo` (created and initialised if needed), commit, return the SHA."""
-    if not (repo / ".git").exists():
-        repo.mkdir(parents=True, exist_ok=True)
-        git(repo, "init", "-q")
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()
+    return commit_tree(repo, files, message)
 
 
 def demo_world(engine: Engine, tmp_path: Path, draft: bool = False, recorded: bool = True,

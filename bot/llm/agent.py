@@ -17,13 +17,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-import openai
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
-from bot.core.usage import CallRecord, Ledger, cost_of
+from bot.core.usage import Ledger
 from bot.errors import ModelError
-from bot.llm.client import LLMClient, describe, parse_answer
+from bot.llm.client import LLMClient, parse_answer
 
 T = TypeVar("T", bound=BaseModel)
 MAX_RESULT_CHARS = 8000
@@ -123,21 +122,13 @@ async def _run_one(call: Any, tools: dict[str, Tool], seen: set[tuple[str, str]]
 
 async def _call(client: LLMClient, purpose: str, model: str, messages: list[dict[str, Any]],
                 tools: Sequence[Tool], ledger: Ledger) -> ChatCompletion:
-    started = time.perf_counter()
     request: dict[str, Any] = {"model": model, "messages": messages}
     if tools:
         request["tools"] = [t.spec() for t in tools]
     else:
         request["response_format"] = {"type": "json_object"}
-    try:
-        response = cast(ChatCompletion, await client.sdk.chat.completions.create(**request))
-    except openai.OpenAIError as exc:
-        ledger.add(CallRecord(purpose, model, 0, 0, 0, time.perf_counter() - started, 0.0,
-                              ok=False, error=describe(exc)))
-        raise ModelError(f"{model}: {describe(exc)}") from exc
-    usage = response.usage
-    prompt = usage.prompt_tokens if usage else 0
-    completion = usage.completion_tokens if usage else 0
-    ledger.add(CallRecord(purpose, model, prompt, completion, 0, time.perf_counter() - started,
-                          cost_of(model, prompt, completion, client.prices), ok=True))
-    return response
+
+    async def send() -> ChatCompletion:
+        return cast(ChatCompletion, await client.sdk.chat.completions.create(**request))
+
+    return await client.recorded(purpose, model, ledger, send)

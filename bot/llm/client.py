@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -76,20 +76,30 @@ class LLMClient:
         """The model's answer as `schema`, or ModelError saying why not. With a cache, the
         same question (model, prompt version, messages) is answered from it for free."""
         key = cache_key(model, version, schema, messages)
-        if cache is not None and (hit := await anyio.to_thread.run_sync(cache.get, key)):
-            try:
-                answer = parse_answer(hit, schema)
-            except ModelError:
-                log.warning("cached answer no longer valid; asking again")
-            else:
-                ledger.add(CallRecord(purpose, model, 0, 0, 0, 0.0, 0.0, ok=True,
-                                      cache_hit=True))
-                return answer
+        if (hit := await self.from_cache(cache, key, purpose, model, schema, ledger)) is not None:
+            return hit
         result = await self._with_fallback(purpose, model, messages, schema, ledger)
-        if cache is not None:
-            text = result.model_dump_json()
-            await anyio.to_thread.run_sync(cache.put, key, model, text)
+        await self.to_cache(cache, key, model, result)
         return result
+
+    async def from_cache(self, cache: AnswerCache | None, key: str, purpose: str, model: str,
+                         schema: type[T], ledger: Ledger) -> T | None:
+        """A cached answer (recorded as a free call), or None to ask the model."""
+        if cache is None or not (hit := await anyio.to_thread.run_sync(cache.get, key)):
+            return None
+        try:
+            answer = parse_answer(hit, schema)
+        except ModelError:
+            log.warning("cached answer no longer valid; asking again")
+            return None
+        ledger.add(CallRecord(purpose, model, 0, 0, 0, 0.0, 0.0, ok=True, cache_hit=True))
+        return answer
+
+    @staticmethod
+    async def to_cache(cache: AnswerCache | None, key: str, model: str,
+                       answer: BaseModel) -> None:
+        if cache is not None:
+            await anyio.to_thread.run_sync(cache.put, key, model, answer.model_dump_json())
 
     async def _with_fallback(self, purpose: str, model: str, messages: Sequence[Message],
                              schema: type[T], ledger: Ledger) -> T:
@@ -122,9 +132,21 @@ class LLMClient:
 
     async def _call(self, purpose: str, model: str, messages: Sequence[Message],
                     schema: type[BaseModel], ledger: Ledger) -> str:
+        response = await self.recorded(purpose, model, ledger,
+                                       lambda: self._create(model, messages, schema))
+        choice = response.choices[0] if response.choices else None
+        content = choice.message.content if choice is not None else None
+        if not content:
+            raise ModelError(f"{model}: an empty answer")
+        return str(content)
+
+    async def recorded(self, purpose: str, model: str, ledger: Ledger,
+                       send: Callable[[], Awaitable[ChatCompletion]]) -> ChatCompletion:
+        """One model call, entered in the ledger whatever happens (tokens, cached tokens,
+        latency, cost; or the reason it failed), the SDK's errors as ModelError."""
         started = time.perf_counter()
         try:
-            response = await self._create(model, messages, schema)
+            response = await send()
         except openai.OpenAIError as exc:
             reason = describe(exc)
             ledger.add(CallRecord(purpose, model, 0, 0, 0, time.perf_counter() - started,
@@ -138,11 +160,7 @@ class LLMClient:
         ledger.add(CallRecord(purpose, model, prompt, completion, cached,
                               time.perf_counter() - started,
                               cost_of(model, prompt, completion, self.prices), ok=True))
-        choice = response.choices[0] if response.choices else None
-        content = choice.message.content if choice is not None else None
-        if not content:
-            raise ModelError(f"{model}: an empty answer")
-        return str(content)
+        return response
 
     async def _create(self, model: str, messages: Sequence[Message],
                       schema: type[BaseModel]) -> ChatCompletion:

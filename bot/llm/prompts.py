@@ -3,6 +3,7 @@ strictly (a missing variable is an error, never an empty hole in a prompt)."""
 
 from __future__ import annotations
 
+import functools
 import string
 from importlib import resources
 
@@ -11,6 +12,7 @@ from bot.errors import ConfigError
 PROMPT_VERSION = "critique-1"
 
 
+@functools.cache  # package data: read once per process, not once per model call
 def load(name: str) -> str:
     try:
         return resources.files("prompts").joinpath(f"{name}.md").read_text(encoding="utf-8")

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 from bot.errors import ConfigError
+from bot.review.gitrepo import git_runner
 
 DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "fixtures" / "demo"
 
 
 def build_demo_repo(target: Path, source: Path = DEMO_DIR) -> tuple[str, str]:
     """base/ becomes the first commit and head/ the second; returns their SHAs."""
-    git = shutil.which("git")
-    if git is None:
-        raise ConfigError("git is required for the demo")
     if not (source / "head").is_dir():
         raise ConfigError(f"demo fixtures not found at {source} (run from a source checkout)")
-    stamp = "2026-01-01T00:00:00Z"
-    env = {**os.environ, "GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
-           "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.com",
-           "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
-
-    def run(*args: str) -> str:
-        out = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [git, "-C", str(target), "-c", "commit.gpgsign=false", *args],
-            check=True, capture_output=True, env=env, text=True, timeout=60,
-        )
-        return out.stdout.strip()
-
+    run = git_runner(target, author="demo", email="demo@example.com")
     target.mkdir(parents=True, exist_ok=True)
     run("init", "-q")
     shas = []

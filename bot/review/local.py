@@ -18,20 +18,22 @@ from checks.linters.settings import LINTER_CONFIG_FILES
 GIT_TIMEOUT = 120
 
 
-def _run_git(repo: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess[bytes]:
+def _run_git(repo: Path, args: tuple[str, ...],
+             stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     exe = shutil.which("git")
     if exe is None:
         raise ConfigError("git is not installed")
     try:
         return subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [exe, "-C", str(repo), *args], capture_output=True, timeout=GIT_TIMEOUT, check=False
+            [exe, "-C", str(repo), *args], input=stdin, capture_output=True,
+            timeout=GIT_TIMEOUT, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ConfigError(f"git {' '.join(args)} failed: {exc}") from exc
 
 
-def git(repo: Path, *args: str) -> bytes:
-    proc = _run_git(repo, args)
+def git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    proc = _run_git(repo, args, stdin)
     if proc.returncode != 0:
         raise ConfigError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout
@@ -170,18 +172,10 @@ def blob_sizes(repo: Path, blobs: list[str]) -> dict[str, int]:
     wanted = [b for b in dict.fromkeys(blobs) if b.strip("0")]
     if not wanted:
         return {}
-    exe = shutil.which("git")
-    if exe is None:
-        raise ConfigError("git is not installed")
-    try:
-        proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            [exe, "-C", str(repo), "cat-file", "--batch-check=%(objectname) %(objectsize)"],
-            input="\n".join(wanted).encode(), capture_output=True, timeout=GIT_TIMEOUT,
-            check=True)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ConfigError(f"git cat-file failed: {exc}") from exc
+    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objectsize)",
+              stdin="\n".join(wanted).encode())
     sizes = {}
-    for line in proc.stdout.decode().splitlines():
+    for line in out.decode().splitlines():
         name, _, size = line.partition(" ")
         if size.isdigit():
             sizes[name] = int(size)

@@ -88,22 +88,22 @@ async def read_bounded(request: Request, limit: int, budget: BodyBudget,
     if budget.bodies >= budget.max_bodies:
         raise Overloaded("too many requests in flight; try again")
     budget.bodies += 1
-    held = 0
+    held = 0  # bytes of this body taken from the budget, given back at the end
     try:
         async with asyncio.timeout(timeout):
             chunks: list[bytes] = []
             async for chunk in request.stream():
-                held += len(chunk)
-                if held > limit:
+                if held + len(chunk) > limit:
                     raise PayloadTooLarge(f"body exceeds the {limit}-byte limit")
                 budget.take(len(chunk))
+                held += len(chunk)
                 chunks.append(chunk)
             return b"".join(chunks)
     except TimeoutError as exc:
         raise BodyTimeout(f"body not received within {timeout:.0f} s") from exc
     finally:
         budget.bodies -= 1
-        budget.give(min(held, budget.bytes))
+        budget.give(held)
 
 
 async def webhook(request: Request) -> Response:
