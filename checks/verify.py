@@ -7,11 +7,12 @@ call fails, the deterministic selection stands and the review says so."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.core.findings import Finding
+from bot.core.findings import Finding, Severity
 from bot.core.quote import defused
 from bot.core.usage import Ledger
 from bot.errors import ModelError
@@ -20,7 +21,7 @@ from bot.llm.client import AnswerCache, LLMClient, cache_key
 from bot.llm.prompts import load
 
 CONTEXT_LINES = 8
-VERIFY_VERSION = "verify-2"
+VERIFY_VERSION = "verify-3"
 MAX_STEPS = 3  # tool rounds before the verifier must answer
 
 
@@ -28,6 +29,10 @@ class Verdict(BaseModel):
     number: int
     keep: bool
     score: int = Field(ge=0, le=10)
+    # The aggregator can only lower a finding, never raise it: "defect" leaves it as the
+    # checker reported it, "minor" moves an error to the suggestions, "nitpick" drops it.
+    # (A model obeying an injected instruction gains nothing by picking any of them.)
+    impact: Literal["defect", "minor", "nitpick"] = "defect"
     reason: str = Field(max_length=500)
 
 
@@ -61,17 +66,31 @@ async def verify(findings: Sequence[Finding], *, client: LLMClient, sources: Map
     except ModelError as exc:
         return Verified(list(findings), error=str(exc), trace=trace)
     verdicts = {v.number: v for v in answer.verdicts}
-    refuted: dict[int, str] = {}
-    for i, f in enumerate(candidates, 1):
-        verdict = verdicts.get(i)
+    judged = {id(f): verdicts[i] for i, f in enumerate(candidates, 1) if i in verdicts}
+    kept: list[Finding] = []
+    dropped: list[Finding] = []
+    for f in findings:
+        verdict = judged.get(id(f))
         if verdict is None:
-            continue  # no verdict: the finding stands as reported
-        if not verdict.keep or verdict.score < threshold:
-            refuted[id(f)] = f"refuted by the aggregator (score {verdict.score}): " \
-                             f"{defused(verdict.reason)}"
-    kept = [f for f in findings if id(f) not in refuted]
-    dropped = [f.with_status("dropped", refuted[id(f)]) for f in findings if id(f) in refuted]
+            kept.append(f)  # a linter's, or no verdict: the finding stands as reported
+            continue
+        outcome = judge(f, verdict, threshold)
+        (dropped if outcome.status == "dropped" else kept).append(outcome)
     return Verified(kept, dropped, trace=trace)
+
+
+def judge(f: Finding, verdict: Verdict, threshold: int) -> Finding:
+    """One model finding after the aggregator's verdict: dropped, demoted, or as it was."""
+    why = defused(verdict.reason)
+    if not verdict.keep or verdict.score < threshold:
+        return f.with_status("dropped", f"refuted by the aggregator (score {verdict.score}): "
+                                        f"{why}")
+    if verdict.impact == "nitpick":
+        return f.with_status("dropped", f"a nitpick, per the aggregator: {why}")
+    if verdict.impact == "minor" and f.severity is Severity.ERROR:
+        return replace(f, severity=Severity.WARNING).with_status(
+            "demoted", f"error demoted to a suggestion by the aggregator: {why}")
+    return f
 
 
 async def _answer(client: LLMClient, messages: list[dict[str, str]], ledger: Ledger,

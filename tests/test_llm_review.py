@@ -361,6 +361,31 @@ def test_the_aggregator_refutes_weak_model_findings(demo: ReviewRequest,
     assert "   41 | " in verify_call[1]["content"]  # the code around the line is shown
 
 
+def test_the_aggregator_drops_nitpicks_and_demotes_minor_errors(
+        demo: ReviewRequest, fake: tuple[FakeLLM, str]) -> None:
+    llm, url = fake
+    severe = {**PLANTED, "severity": "error"}
+    taste = {**PLANTED, "line": 41, "title": "Prefer a list comprehension.",
+             "scenario": "Reads nicer."}
+    llm.script("bug", findings(severe, taste))
+    llm.script("aggregator", Reply({"verdicts": [
+        {"number": 1, "keep": True, "score": 7, "impact": "minor",
+         "reason": "real, but the error is re-raised"},
+        {"number": 2, "keep": True, "score": 7, "impact": "nitpick", "reason": "taste"}]}))
+    plan = review(demo, client(url))
+    model = [f for f in plan.findings if f.tool == "llm"]
+    assert [(f.line, f.severity.value, f.status) for f in model] == [(36, "warning", "demoted")]
+    data = plan.as_json()
+    demoted = next(f for f in data["findings"] if f["tool"] == "llm")
+    assert demoted["status"] == "demoted" and "re-raised" in demoted["reason"]
+    assert [(d["line"], d["reason"]) for d in data["dropped"]] == [
+        (41, "a nitpick, per the aggregator: taste")]
+    assert plan.trace_json()["demoted"][0]["line"] == 36
+    critical = plan.summary.split("### Critical issues")[1].split("### Suggestions")[0]
+    assert "archive()" not in critical  # the aggregator moved it to the suggestions
+    assert all("status" not in f for f in data["findings"] if f["tool"] != "llm")
+
+
 def test_a_failed_verification_leaves_the_deterministic_selection(
         demo: ReviewRequest, fake: tuple[FakeLLM, str]) -> None:
     llm, url = fake

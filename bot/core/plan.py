@@ -88,6 +88,9 @@ class ReviewPlan:
                        "ok": c.ok, "error": c.error, "cache_hit": c.cache_hit}
                       for c in self.calls],
             "tool_steps": list(self.tool_steps),
+            "demoted": [{"path": f.path, "line": f.line, "checker": f.checker,
+                         "message": f.message, "reason": f.status_reason}
+                        for f in self.findings if f.status == "demoted"],
             "dropped": [{"path": f.path, "line": f.line, "checker": f.checker,
                          "message": f.message, "reason": f.status_reason}
                         for f in self.dropped],
@@ -103,7 +106,10 @@ class ReviewPlan:
             "findings": [
                 {"checker": f.checker, "tool": f.tool, "rule": f.rule,
                  "severity": f.severity.value, "path": f.path, "line": f.line,
-                 "end_line": f.end_line, "message": f.message, "fingerprint": f.fingerprint}
+                 "end_line": f.end_line, "message": f.message, "fingerprint": f.fingerprint,
+                 # Only a model's finding the aggregator demoted carries these.
+                 **({"status": f.status, "reason": f.status_reason}
+                    if f.status != "reported" else {})}
                 for f in self.findings
             ],
             "coverage": {

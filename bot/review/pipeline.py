@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.build import build_plan
 from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
+from bot.core.findings import Finding
 from bot.core.plan import Coverage, ReviewPlan, Usage
 from bot.core.repo_config import LoadedConfig, RepoConfig
 from bot.llm.client import AnswerCache, LLMClient
@@ -158,13 +159,11 @@ async def run_review(
         tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
         settings_notes += [note for r in tool_results for note in r.notes]
         model_errors = {r.checker: r.model_error for r in checker_results if r.model_error}
-    selected = select_findings(findings, request.diff, config, sources)
     if verification is not None:
-        refuted = {(f.path, f.line, f.message) for f in verification.dropped}
-        selected = [f for f in selected
-                    if f.source != "model" or (f.path, f.line, f.message) not in refuted]
+        findings = apply_verdicts(findings, verification)
         if verification.error:
             model_errors["aggregator"] = verification.error
+    selected = select_findings(findings, request.diff, config, sources)
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
@@ -179,6 +178,17 @@ async def run_review(
                     for st in critic.trace.steps] if critic else (),
         already_posted=request.already_posted, sources=sources,
     )
+
+
+def apply_verdicts(findings: Sequence[Finding], verification: Verified) -> list[Finding]:
+    """The checkers' findings as the aggregator judged them: refuted and nitpicked model
+    findings out, demoted ones in their new place (pure)."""
+    def key(f: Finding) -> tuple[str, str, int, str]:
+        return (f.checker, f.path, f.line, f.message)
+    refuted = {key(f) for f in verification.dropped}
+    judged = {key(f): f for f in verification.kept if f.status != "reported"}
+    return [judged.get(key(f), f) for f in findings
+            if f.source != "model" or key(f) not in refuted]
 
 
 def llm_note(critic: Critic | None, *, use_llm: bool, configured: bool,
