@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Model findings below this confidence are not reported.
     llm_min_confidence: float = Field(default=0.6, ge=0, le=1,
                                       validation_alias="REVIEWBOT_LLM_MIN_CONFIDENCE")
+    # Input tokens the critiques of one PR may send (0: no cap); files past it, in priority
+    # order (source before tests and docs, most added lines first), are not read.
+    llm_pr_tokens: int = Field(default=300_000, ge=0, validation_alias="REVIEWBOT_LLM_PR_TOKENS")
     # Model spend caps in USD (0: none): per pull request, and per installation per UTC day.
     budget_pr_usd: float = Field(default=1.0, ge=0, validation_alias="REVIEWBOT_BUDGET_PR_USD")
     budget_day_usd: float = Field(default=20.0, ge=0,

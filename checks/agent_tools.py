@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -40,7 +41,13 @@ class NoArgs(BaseModel):
     pass
 
 
-LinterFindings = Callable[[str], Awaitable[list[Finding]]]
+class LinterOn(BaseModel):
+    path: str
+    linter: Literal["ruff", "pylint", "bandit", "semgrep"] | None = None  # None: all of them
+
+
+# A linter's findings in one file (None: every linter's), from the review's own run of it.
+LinterFindings = Callable[[str, str | None], Awaitable[list[Finding]]]
 
 
 def review_tools(sources: Mapping[str, str], diff: DiffMap,
@@ -88,13 +95,13 @@ def review_tools(sources: Mapping[str, str], diff: DiffMap,
     async def changed_files(_a: NoArgs) -> str:
         return "\n".join(sorted(sources)) or "(none)"
 
-    async def linters(a: FileOnly) -> str:
+    async def linters(a: LinterOn) -> str:
         lines_of(a.path)
         assert linter_findings is not None
-        found = await linter_findings(a.path)
+        found = await linter_findings(a.path, a.linter)
         return "\n".join(f"{f.path}:{f.line}: {f.tool} {f.rule} ({f.checker}): {f.message}"
                          for f in sorted(found, key=lambda f: (f.line, f.tool))[:MAX_HITS]) \
-            or "(the linters report nothing in this file)"
+            or f"({a.linter or 'the linters'} report nothing in this file)"
 
     return [
         Tool("read_lines", "Lines start..end of a changed file at head (at most 200).",
@@ -105,6 +112,7 @@ def review_tools(sources: Mapping[str, str], diff: DiffMap,
         Tool("enclosing_function", "The whole function or class around a line.", LineOf,
              enclosing_function),
         Tool("changed_files", "The changed files that are reviewed.", NoArgs, changed_files),
-        *([Tool("linter_findings", "What the linters (ruff, pylint, bandit, semgrep) report "
-                "in one changed file.", FileOnly, linters)] if linter_findings else []),
+        *([Tool("run_linter", "What one linter (ruff, pylint, bandit or semgrep; all four if "
+                "none is named) reports in one changed file.", LinterOn, linters)]
+          if linter_findings else []),
     ]

@@ -64,8 +64,13 @@ class Critic:
     concurrency: int = 40
     ledger: Ledger = field(default_factory=Ledger)
     dropped: list[Finding] = field(default_factory=list)
-    not_read: set[str] = field(default_factory=set)  # files the model did not read, and why
+    # Input tokens the critiques may send for this PR (the map step; the aggregator reduces).
+    token_budget: int | None = None
+    not_read: dict[str, str] = field(default_factory=dict)  # files the model did not read: why
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (checker, path, why)
+    read: set[str] = field(default_factory=set)  # files at least one critique read
     budget_hit: bool = False
+    _reserved_tokens: int = 0
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
     _changes: dict[str, tuple[str, bool]] = field(default_factory=dict)
@@ -118,7 +123,8 @@ class Critic:
 
     async def _critique(self, checker: str) -> list[Finding]:
         files = self.files()
-        self.not_read |= set(files[self.max_files:])
+        for path in files[self.max_files:]:
+            self.not_read.setdefault(path, f"over the {self.max_files}-file limit")
         results = await asyncio.gather(*(self._file(checker, p)
                                          for p in files[: self.max_files]),
                                        return_exceptions=True)
@@ -130,6 +136,10 @@ class Critic:
         if errors and len(errors) == len(results):
             raise errors[0]
         return [f for r in results if isinstance(r, list) for f in r]
+
+    def _skip(self, checker: str, path: str, why: str) -> None:
+        self.not_read.setdefault(path, why)
+        self.skipped.append((checker, path, why))
 
     def _change_of(self, path: str) -> tuple[str, bool]:
         """A file's change as the model reads it, rendered once for the four checkers."""
@@ -144,20 +154,27 @@ class Critic:
         async with self._slots:
             change, complete = self._change_of(path)
             if not complete or not change:
-                self.not_read.add(path)
+                self.not_read.setdefault(path, "its change is too large to send")
                 return []
             model = self.model_for(checker)
             messages = [{"role": "system", "content": critique_prompt(checker)},
                         {"role": "user", "content": f"{BEGIN}\n{change}\n{END}"}]
-            # Calls run concurrently: each reserves its estimated cost first, so the budget
-            # holds for the calls in flight too, not only for those already answered.
+            # Calls run concurrently: each reserves its cost and tokens first, so the budgets
+            # hold for the calls in flight too, not only for those already answered.
             estimate = self.client.estimate_cost(model, messages)
+            tokens = self.client.count_tokens(model, messages)
             if self.budget_usd is not None and (
                     self.ledger.cost_usd + self._reserved + estimate > self.budget_usd):
                 self.budget_hit = True
-                self.not_read.add(path)
+                self._skip(checker, path, "the model budget was reached")
+                return []
+            if self.token_budget is not None and (
+                    self.ledger.prompt_tokens + self._reserved_tokens + tokens
+                    > self.token_budget):
+                self._skip(checker, path, f"over the PR's {self.token_budget:,}-token budget")
                 return []
             self._reserved += estimate
+            self._reserved_tokens += tokens
             try:
                 answer = await self.client.structured(
                     purpose=f"critique:{checker}", model=model, messages=messages,
@@ -165,6 +182,8 @@ class Critic:
                     version=PROMPT_VERSION)
             finally:
                 self._reserved -= estimate
+                self._reserved_tokens -= tokens
+            self.read.add(path)
         kept = []
         for item in answer.findings:
             finding, reason = to_finding(checker, item, self.diff, self.min_confidence)

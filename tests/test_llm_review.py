@@ -509,10 +509,13 @@ def test_the_verifier_may_ask_what_the_linters_found(demo: ReviewRequest,
                                                      fake: tuple[FakeLLM, str]) -> None:
     llm, url = fake
     llm.script("bug", findings(PLANTED))
-    llm.script("aggregator", Reply(tool_calls=[("linter_findings", {"path": ORDERS})]),
+    llm.script("aggregator", Reply(tool_calls=[("run_linter", {"path": ORDERS}),
+                                               ("run_linter", {"path": ORDERS,
+                                                               "linter": "ruff"})]),
                Reply({"verdicts": [{"number": 1, "keep": True, "score": 7,
                                     "reason": "not covered by the linters"}]}))
     plan = review(demo, client(url))
-    answer = llm.calls("aggregator")[1]["messages"][-1]["content"]
-    assert "shop/orders.py:33: bandit B602 (security)" in answer
+    every, ruff = [m["content"] for m in llm.calls("aggregator")[1]["messages"][-2:]]
+    assert "shop/orders.py:33: bandit B602 (security)" in every
+    assert "ruff B006" in ruff and "bandit" not in ruff
     assert any(f.tool == "llm" for f in plan.findings)

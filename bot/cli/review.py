@@ -51,7 +51,9 @@ async def _review(settings: Settings, request: ReviewRequest, *, use_llm: bool) 
         return await run_review(request, use_llm=use_llm, llm=services.llm,
                                 min_confidence=settings.llm_min_confidence,
                                 llm_concurrency=settings.llm_concurrency,
-                                verify_threshold=settings.llm_verify_threshold)
+                                verify_threshold=settings.llm_verify_threshold,
+                                budget_usd=settings.budget_pr_usd or None,
+                                token_budget=settings.llm_pr_tokens or None)
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -66,12 +66,16 @@ def still_parses(source: str, suggestion: Suggestion) -> bool:
         ast.parse(source)
     except (SyntaxError, ValueError):
         return True
-    lines = source.splitlines(keepends=True)
-    replacement = suggestion.text + "\n" if suggestion.text else ""
-    patched = "".join([*lines[: suggestion.first_line - 1], replacement,
-                       *lines[suggestion.last_line:]])
     try:
-        ast.parse(patched)
+        ast.parse(applied(source, suggestion))
     except (SyntaxError, ValueError):
         return False
     return True
+
+
+def applied(source: str, suggestion: Suggestion) -> str:
+    """The file as it would be after the maintainer commits the suggestion."""
+    lines = source.splitlines(keepends=True)
+    replacement = suggestion.text + "\n" if suggestion.text else ""
+    return "".join([*lines[: suggestion.first_line - 1], replacement,
+                    *lines[suggestion.last_line:]])

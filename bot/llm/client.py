@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.core.usage import DEFAULT_PRICES, CallRecord, Ledger, cost_of
 from bot.errors import ModelError
+from bot.llm.tokens import TokenCounter
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class LLMClient:
     fast_model: str  # cheap: style, performance, triage
     fallback_model: str | None = None
     prices: Mapping[str, tuple[float, float]] = field(default_factory=lambda: DEFAULT_PRICES)
+    tokens: TokenCounter = field(default_factory=TokenCounter)
     # Whether each model accepts a json_schema response_format (else JSON mode), learnt once.
     _json_schema: dict[str, bool] = field(default_factory=dict)
 
@@ -64,11 +66,16 @@ class LLMClient:
         return {self.model, self.fast_model, *([self.fallback_model] if self.fallback_model
                                                else []), *self.prices}
 
+    def count_tokens(self, model: str, messages: Sequence[Message]) -> int:
+        """The prompt's tokens (exact with tiktoken's encoding at hand, else estimated),
+        plus a few per message for the chat format."""
+        return sum(self.tokens.count(model, m.get("content", "")) + 4 for m in messages)
+
     def estimate_cost(self, model: str, messages: Sequence[Message],
                       completion_tokens: int = 400) -> float:
-        """What a call will cost at most, roughly (4 characters a token), for budgets."""
-        prompt_tokens = sum(len(m.get("content", "")) for m in messages) // 4 + 50
-        return cost_of(model, prompt_tokens, completion_tokens, self.prices)
+        """What a call will cost at most, for budgets."""
+        return cost_of(model, self.count_tokens(model, messages), completion_tokens,
+                       self.prices)
 
     async def structured(self, *, purpose: str, model: str, messages: Sequence[Message],
                          schema: type[T], ledger: Ledger, cache: AnswerCache | None = None,

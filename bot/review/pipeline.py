@@ -22,6 +22,7 @@ from checks.critique import Critic
 from checks.linters.session import ToolSession
 from checks.linters.settings import load_linter_settings
 from checks.linters.workspace import Runner, Workspace
+from checks.relint import relinted
 from checks.verify import Verified
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -111,6 +112,7 @@ async def run_review(
     budget_usd: float | None = None,
     llm_concurrency: int = 40,
     verify_threshold: int = 6,
+    token_budget: int | None = None,
 ) -> ReviewPlan:
     config = request.config.config
     reviewable, skipped = triage_files(request.diff, config, request.contents,
@@ -118,14 +120,14 @@ async def run_review(
     coverage = Coverage(files_total=len(request.diff.files), files_reviewed=len(reviewable),
                         skipped=tuple(skipped))
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
-    findings = []
+    findings: list[Finding] = []
     verification: Verified | None = None
     tool_errors: list[str] = []
     model_errors: dict[str, str] = {}
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
     critic = (Critic(llm, request.diff, sources, min_confidence, cache=cache,
                      budget_usd=budget_usd, concurrency=llm_concurrency,
-                     models=config.models)
+                     models=config.models, token_budget=token_budget)
               if llm is not None and use_llm and reviewable else None)
     linter_settings = load_linter_settings(request.linter_configs)
     settings_notes = list(linter_settings.notes)
@@ -151,11 +153,16 @@ async def run_review(
                          if critic is not None else None)
             try:
                 checker_results, tool_results = await run_checkers(ctx, enabled)
+                findings = [f for r in checker_results for f in r.findings
+                            if f.path in reviewable]
+                ruff = next((r for r in tool_results if r.tool == "ruff" and not r.error), None)
+                if ruff is not None:  # while the aggregator is still verifying
+                    findings = await relinted(findings, sources=sources, workspace=ws,
+                                              ruff=session.runners["ruff"], before=ruff)
                 verification = await verifying if verifying is not None else None
             finally:
                 if verifying is not None and not verifying.done():
                     verifying.cancel()
-        findings = [f for r in checker_results for f in r.findings if f.path in reviewable]
         tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
         settings_notes += [note for r in tool_results for note in r.notes]
         model_errors = {r.checker: r.model_error for r in checker_results if r.model_error}
@@ -215,10 +222,19 @@ def llm_note(critic: Critic | None, *, use_llm: bool, configured: bool,
         parts.append(f"**The model part failed** for {failed} ({reason}); their linter "
                      "findings are shown.")
     if critic.not_read:
-        shown = ", ".join(f"`{p}`" for p in sorted(critic.not_read)[:10])
-        more = f" and {len(critic.not_read) - 10} more" if len(critic.not_read) > 10 else ""
-        why = "the model budget was reached" if critic.budget_hit else "too large or too many"
-        parts.append(f"The model did not read {shown}{more} ({why}).")
+        unread = [p for p in sorted(critic.not_read) if p not in critic.read]
+        parts.append(f"The model read {len(critic.read)} of {len(critic.files())} changed "
+                     "file(s).")
+        for why in sorted({critic.not_read[p] for p in unread}):
+            paths = [p for p in unread if critic.not_read[p] == why]
+            shown = ", ".join(f"`{p}`" for p in paths[:10])
+            more = f" and {len(paths) - 10} more" if len(paths) > 10 else ""
+            parts.append(f"It did not read {shown}{more} ({why}).")
+        partly = [(checker, why) for checker, path, why in critic.skipped if path in critic.read]
+        if partly:
+            checkers = ", ".join(sorted({checker for checker, _ in partly}))
+            parts.append(f"Not every checker read every file: {len(partly)} critique(s) "
+                         f"by {checkers} were not asked ({partly[0][1]}).")
     return " ".join(parts)
 
 

@@ -153,7 +153,8 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
                             min_confidence=ctx.settings.llm_min_confidence,
                             cache=StoreCache(ctx.engine), budget_usd=budget,
                             llm_concurrency=ctx.settings.llm_concurrency,
-                            verify_threshold=ctx.settings.llm_verify_threshold)
+                            verify_threshold=ctx.settings.llm_verify_threshold,
+                            token_budget=ctx.settings.llm_pr_tokens or None)
     scope = usage_store.CallScope(repo, number, head, gh.installation_id)
     await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope, plan.calls)
     return plan

@@ -45,9 +45,13 @@ class ToolSession:
             log.warning("linter could not start", extra={"tool": name, "error": repr(exc)})
             return ToolResult(name, error=f"{name} could not be started ({type(exc).__name__})")
 
-    async def findings_in(self, path: str) -> list[Finding]:
-        """Every started tool's findings in one file (waits for those still running)."""
-        results = await asyncio.gather(*(self._task(name) for name in list(self._tasks)))
+    async def findings_in(self, path: str, tool: str | None = None) -> list[Finding]:
+        """One tool's findings in one file (run now if no checker has started it; shared
+        with the checkers if one has), or every started tool's; waits for those running."""
+        if tool is not None and tool not in self.runners:
+            return []
+        names = [tool] if tool is not None else list(self._tasks)
+        results = await asyncio.gather(*(self._task(name) for name in names))
         return [f for r in results for f in r.findings if f.path == path]
 
     def results(self) -> list[ToolResult]:
