@@ -1,52 +1,52 @@
-"""A suggestion is offered only if it re-lints clean: each file with a tool's fix applied is
-linted again by ruff (one run for all of them, with the review's own settings), and a fix
-that makes ruff report anything the file did not already have (beyond the finding it
-fixes) loses its suggestion; the comment stays."""
+"""A suggestion is offered only if it re-lints clean: the file with a tool's fix applied is
+linted again by ruff, as that file of the snapshot (same settings, same neighbours, so import
+sorting and first-party detection judge it as they judged the original), and a fix that
+makes ruff report anything the file did not already have (beyond the finding it fixes)
+loses its suggestion; the comment stays."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.findings import Finding
 from bot.core.suggest import applied, suggestion_for
-from checks.linters.workspace import Runner, ToolResult, Workspace
+from bot.errors import ToolError
+from checks.linters.workspace import ToolResult, Workspace
 
-FOLDER = "relint"
+TextLinter = Callable[[Workspace, str, str], Awaitable[ToolResult]]
+CONCURRENCY = 4
 
 
 async def relinted(findings: Sequence[Finding], *, sources: Mapping[str, str],
-                   workspace: Workspace, ruff: Runner, before: ToolResult) -> list[Finding]:
-    proposals: list[tuple[int, str, str]] = []  # (index in findings, variant path, text)
-    for i, f in enumerate(findings):
+                   workspace: Workspace, ruff: TextLinter, before: ToolResult) -> list[Finding]:
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def clean(f: Finding) -> bool:
         source = sources.get(f.path)
-        if not f.fix or source is None or not f.path.endswith((".py", ".pyi")):
-            continue
-        suggestion = suggestion_for(source, f.fix)
-        if suggestion is not None:
-            proposals.append((i, f"{len(proposals)}/{f.path}", applied(source, suggestion)))
-    if not proposals:
-        return list(findings)
-    root = workspace.home / FOLDER
-    for _i, variant, text in proposals:
-        (root / variant).parent.mkdir(parents=True, exist_ok=True)
-        (root / variant).write_text(text)
-    variants = tuple(v for _i, v, _t in proposals)
-    after = await ruff(replace(workspace, root=root, python_files=variants, all_files=variants))
-    if after.error:
-        # Not verified, so not offered: the comments stay without their suggestions.
-        return [replace(f, fix=()) if any(i == n for n, _v, _t in proposals) else f
-                for i, f in enumerate(findings)]
-    unclean = {n for n, variant, _t in proposals
-               if new_findings(findings[n], before, after, variant)}
+        suggestion = suggestion_for(source, f.fix) if source is not None else None
+        if source is None or suggestion is None:
+            return True  # no suggestion will be offered anyway
+        async with slots:
+            try:
+                after = await ruff(workspace, f.path, applied(source, suggestion))
+            except ToolError:
+                return False  # not verified, so not offered
+        return not after.error and not new_findings(f, before, after)
+
+    candidates = [i for i, f in enumerate(findings)
+                  if f.fix and f.path.endswith((".py", ".pyi"))]
+    verdicts = await asyncio.gather(*(clean(findings[i]) for i in candidates))
+    unclean = {i for i, ok in zip(candidates, verdicts, strict=True) if not ok}
     return [replace(f, fix=()) if i in unclean else f for i, f in enumerate(findings)]
 
 
-def new_findings(fixed: Finding, before: ToolResult, after: ToolResult, variant: str) -> bool:
+def new_findings(fixed: Finding, before: ToolResult, after: ToolResult) -> bool:
     """Whether ruff reports, in the fixed file, a rule more often than before the fix (the
     fixed finding's own rule counted once less)."""
     had = Counter(f.rule for f in before.findings if f.path == fixed.path)
     had[fixed.rule] -= 1
-    has = Counter(f.rule for f in after.findings if f.path == variant)
+    has = Counter(f.rule for f in after.findings if f.path == fixed.path)
     return any(count > had[rule] for rule, count in has.items())

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.core.findings import Edit, Finding
-from checks.linters.tools import run_ruff
+from checks.linters.tools import ruff_on_text, run_ruff
 from checks.linters.workspace import Workspace
 from checks.relint import relinted
 
@@ -33,7 +33,7 @@ def test_a_fix_that_lints_clean_keeps_its_suggestion_and_one_that_does_not_loses
         # The same finding with a "fix" that would add an unused import: not offered.
         harmful = replace(f541, fix=(Edit(2, 5, 2, 5, "import os; "),))
         return await relinted([f541, harmful], sources={"pkg/mod.py": SOURCE},
-                              workspace=ws, ruff=run_ruff, before=before)
+                              workspace=ws, ruff=ruff_on_text, before=before)
 
     good, harmful = asyncio.run(go())
     assert good.fix and not harmful.fix

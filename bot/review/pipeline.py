@@ -20,6 +20,7 @@ from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relp
 from checks.checkers import Budget, ReviewContext, run_checkers
 from checks.critique import Critic
 from checks.linters.session import ToolSession
+from checks.linters.tools import ruff_on_text
 from checks.linters.settings import load_linter_settings
 from checks.linters.workspace import Runner, Workspace
 from checks.relint import relinted
@@ -158,7 +159,7 @@ async def run_review(
                 ruff = next((r for r in tool_results if r.tool == "ruff" and not r.error), None)
                 if ruff is not None:  # while the aggregator is still verifying
                     findings = await relinted(findings, sources=sources, workspace=ws,
-                                              ruff=session.runners["ruff"], before=ruff)
+                                              ruff=ruff_on_text, before=ruff)
                 verification = await verifying if verifying is not None else None
             finally:
                 if verifying is not None and not verifying.done():

@@ -88,6 +88,7 @@ async def run_tool(
     timeout: float,
     ok_codes: Sequence[int],
     reasons: Mapping[int, str] | None = None,
+    stdin: bytes | None = None,
 ) -> ToolOutput:
     name = Path(argv[0]).name
     started = time.perf_counter()
@@ -95,13 +96,13 @@ async def run_tool(
         *argv,
         cwd=cwd,
         env=dict(env),
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
     )
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
     except TimeoutError as exc:
         await kill_group(proc)
         raise ToolError(f"{name} timed out after {timeout:.0f} s") from exc

@@ -30,6 +30,16 @@ SEMGREP_REASONS = {2: "fatal error", 3: "invalid target code", 4: "invalid patte
 async def run_ruff(ws: Workspace) -> ToolResult:
     if not ws.python_files:
         return ToolResult("ruff")
+    return await _ruff(ws, ["--", *ws.python_files])
+
+
+async def ruff_on_text(ws: Workspace, path: str, text: str) -> ToolResult:
+    """ruff on `text` as if it were the snapshot's file `path` (same settings, same
+    neighbours): how a suggestion is re-linted."""
+    return await _ruff(ws, ["--stdin-filename", path, "-"], text.encode())
+
+
+async def _ruff(ws: Workspace, target: list[str], stdin: bytes | None = None) -> ToolResult:
     # The repository's rule settings (default branch, reduced to rule keys) with our rules
     # added; without any, ruff's defaults (which change between releases) are replaced by
     # our selection. Either way ruff reads no configuration file of the snapshot.
@@ -37,22 +47,24 @@ async def run_ruff(ws: Workspace) -> ToolResult:
     if ws.settings.ruff is not None:
         config = ws.config_file("ruff.toml", tomli_w.dumps(dict(ws.settings.ruff)))
         try:
-            return await _ruff_once(ws, ["--config", str(config), "--extend-select"])
+            return await _ruff_once(ws, ["--config", str(config), "--extend-select"], target,
+                                    stdin)
         except ToolError as exc:
             if exc.exit_status != 2:
                 raise
             notes = ("the repository's ruff settings could not be applied (ruff rejected "
                      "them); reviewbot's own ruff rules ran instead",)
-    result = await _ruff_once(ws, ["--isolated", "--select"])
+    result = await _ruff_once(ws, ["--isolated", "--select"], target, stdin)
     return ToolResult(result.tool, result.findings, result.error, result.seconds,
                       result.files, notes)
 
 
-async def _ruff_once(ws: Workspace, selection: list[str]) -> ToolResult:
+async def _ruff_once(ws: Workspace, selection: list[str], target: list[str],
+                     stdin: bytes | None) -> ToolResult:
     argv = [find_executable("ruff"), "check", "--output-format", "json", "--no-cache",
-            "--exit-zero", *selection, ",".join(RUFF_SELECT), "--", *ws.python_files]
+            "--exit-zero", *selection, ",".join(RUFF_SELECT), *target]
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         ok_codes=(0,), reasons=RUFF_REASONS)
+                         ok_codes=(0,), reasons=RUFF_REASONS, stdin=stdin)
     return ToolResult("ruff", tuple(parsers.parse_ruff(out.stdout, str(ws.root))),
                       seconds=out.seconds, files=len(ws.python_files))
 
