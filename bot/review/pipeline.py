@@ -20,8 +20,8 @@ from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relp
 from checks.checkers import Budget, ReviewContext, run_checkers
 from checks.critique import Critic
 from checks.linters.session import ToolSession
-from checks.linters.tools import ruff_on_text
 from checks.linters.settings import load_linter_settings
+from checks.linters.tools import ruff_on_text
 from checks.linters.workspace import Runner, Workspace
 from checks.relint import relinted
 from checks.verify import Verified
