@@ -2,7 +2,8 @@
 linted again by ruff, as that file of the snapshot (same settings, same neighbours, so import
 sorting and first-party detection judge it as they judged the original), and a fix that
 makes ruff report anything the file did not already have (beyond the finding it fixes)
-loses its suggestion; the comment stays."""
+loses its suggestion; the comment stays. Runs as soon as ruff is done (the fixes are
+ruff's), while the slower linters and the model are still at work."""
 
 from __future__ import annotations
 
@@ -17,11 +18,17 @@ from bot.errors import ToolError
 from checks.linters.workspace import ToolResult, Workspace
 
 TextLinter = Callable[[Workspace, str, str], Awaitable[ToolResult]]
+FixKey = tuple[str, int, str, str]  # path, line, rule, message
 CONCURRENCY = 4
 
 
-async def relinted(findings: Sequence[Finding], *, sources: Mapping[str, str],
-                   workspace: Workspace, ruff: TextLinter, before: ToolResult) -> list[Finding]:
+def fix_key(f: Finding) -> FixKey:
+    return (f.path, f.line, f.rule, f.message)
+
+
+async def unclean_fixes(before: ToolResult, *, sources: Mapping[str, str],
+                        workspace: Workspace, ruff: TextLinter) -> set[FixKey]:
+    """The fixes among ruff's findings that do not re-lint clean."""
     slots = asyncio.Semaphore(CONCURRENCY)
 
     async def clean(f: Finding) -> bool:
@@ -36,11 +43,13 @@ async def relinted(findings: Sequence[Finding], *, sources: Mapping[str, str],
                 return False  # not verified, so not offered
         return not after.error and not new_findings(f, before, after)
 
-    candidates = [i for i, f in enumerate(findings)
-                  if f.fix and f.path.endswith((".py", ".pyi"))]
-    verdicts = await asyncio.gather(*(clean(findings[i]) for i in candidates))
-    unclean = {i for i, ok in zip(candidates, verdicts, strict=True) if not ok}
-    return [replace(f, fix=()) if i in unclean else f for i, f in enumerate(findings)]
+    fixed = [f for f in before.findings if f.fix and f.path.endswith((".py", ".pyi"))]
+    verdicts = await asyncio.gather(*(clean(f) for f in fixed))
+    return {fix_key(f) for f, ok in zip(fixed, verdicts, strict=True) if not ok}
+
+
+def without_fixes(findings: Sequence[Finding], unclean: set[FixKey]) -> list[Finding]:
+    return [replace(f, fix=()) if f.fix and fix_key(f) in unclean else f for f in findings]
 
 
 def new_findings(fixed: Finding, before: ToolResult, after: ToolResult) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.core.findings import Edit, Finding
 from checks.linters.tools import ruff_on_text, run_ruff
 from checks.linters.workspace import Workspace
-from checks.relint import relinted
+from checks.relint import unclean_fixes, without_fixes
 
 SOURCE = 'def greet(name):\n    print(f"hello")\n    return name\n'
 
@@ -31,10 +31,12 @@ def test_a_fix_that_lints_clean_keeps_its_suggestion_and_one_that_does_not_loses
         f541 = next(f for f in before.findings if f.rule == "F541")
         assert f541.fix  # ruff's own safe fix: drop the f prefix
         # The same finding with a "fix" that would add an unused import: not offered.
-        harmful = replace(f541, fix=(Edit(2, 5, 2, 5, "import os; "),))
-        return await relinted([f541, harmful], sources={"pkg/mod.py": SOURCE},
-                              workspace=ws, ruff=ruff_on_text, before=before)
+        harmful = replace(f541, message="x", fix=(Edit(2, 5, 2, 5, "import os; "),))
+        with_harmful = replace(before, findings=(*before.findings, harmful))
+        unclean = await unclean_fixes(with_harmful, sources={"pkg/mod.py": SOURCE},
+                                      workspace=ws, ruff=ruff_on_text)
+        return without_fixes([f541, harmful], unclean)
 
     good, harmful = asyncio.run(go())
     assert good.fix and not harmful.fix
-    assert harmful.message == good.message  # the comment stays, only the suggestion goes
+    assert harmful.message == "x"  # the comment stays, only the suggestion goes

@@ -17,13 +17,13 @@ from bot.core.repo_config import LoadedConfig, RepoConfig
 from bot.llm.client import AnswerCache, LLMClient
 from bot.review.select import select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
-from checks.checkers import Budget, ReviewContext, run_checkers
+from checks.checkers import REGISTRY, Budget, ReviewContext, run_checkers
 from checks.critique import Critic
 from checks.linters.session import ToolSession
 from checks.linters.settings import load_linter_settings
 from checks.linters.tools import ruff_on_text
 from checks.linters.workspace import Runner, Workspace
-from checks.relint import relinted
+from checks.relint import FixKey, unclean_fixes, without_fixes
 from checks.verify import Verified
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -152,18 +152,16 @@ async def run_review(
                 critic.linter_findings = session.findings_in
             verifying = (asyncio.ensure_future(critic.verified(enabled, verify_threshold))
                          if critic is not None else None)
+            relinting = asyncio.ensure_future(_relint(session, enabled, sources, ws))
             try:
                 checker_results, tool_results = await run_checkers(ctx, enabled)
-                findings = [f for r in checker_results for f in r.findings
-                            if f.path in reviewable]
-                ruff = next((r for r in tool_results if r.tool == "ruff" and not r.error), None)
-                if ruff is not None:  # while the aggregator is still verifying
-                    findings = await relinted(findings, sources=sources, workspace=ws,
-                                              ruff=ruff_on_text, before=ruff)
+                findings = without_fixes([f for r in checker_results for f in r.findings
+                                          if f.path in reviewable], await relinting)
                 verification = await verifying if verifying is not None else None
             finally:
-                if verifying is not None and not verifying.done():
-                    verifying.cancel()
+                for task in (verifying, relinting):
+                    if task is not None and not task.done():
+                        task.cancel()
         tool_errors = [f"{r.tool}: {r.error}" for r in tool_results if r.error]
         settings_notes += [note for r in tool_results for note in r.notes]
         model_errors = {r.checker: r.model_error for r in checker_results if r.model_error}
@@ -186,6 +184,18 @@ async def run_review(
                     for st in critic.trace.steps] if critic else (),
         already_posted=request.already_posted, sources=sources,
     )
+
+
+async def _relint(session: ToolSession, enabled: Sequence[str], sources: Mapping[str, str],
+                  ws: Workspace) -> set[FixKey]:
+    """Which of ruff's fixes do not re-lint clean, as soon as ruff is done (the same run the
+    checkers share), if an enabled checker runs ruff at all."""
+    if not any("ruff" in REGISTRY[name].tools for name in enabled):
+        return set()
+    ruff = await session.result("ruff")
+    if ruff.error:
+        return set()
+    return await unclean_fixes(ruff, sources=sources, workspace=ws, ruff=ruff_on_text)
 
 
 def apply_verdicts(findings: Sequence[Finding], verification: Verified) -> list[Finding]:
