@@ -69,7 +69,8 @@ def plan_for(findings: list[Finding], **cfg: object) -> object:
 
 
 def test_plan_caps_inline_comments_and_summarises_the_rest() -> None:
-    findings = [f("ruff", f"B{i:03}", 2 + i % 3, checker="bug") for i in range(6)]
+    findings = [f("ruff", f"B{i:03}", 2 + i % 3, Severity.ERROR, checker="bug")
+                for i in range(6)]
     plan = plan_for(findings, max_comments=2)
     assert len(plan.comments) == 2  # type: ignore[attr-defined]
     assert all(c.line in (2, 3, 4) for c in plan.comments)  # type: ignore[attr-defined]
@@ -77,7 +78,7 @@ def test_plan_caps_inline_comments_and_summarises_the_rest() -> None:
     assert "### Critical issues" in body and "### Suggestions" in body
     assert "### What looks good" in body
     assert "Reviewed 1 of 2 files; skipped: logo.png (binary)" in body
-    assert body.count("*(not inline)*") == 4
+    assert body.count("- `app.py:") == 4  # only what is not inline is listed again
     marker = MARKER_RE.search(body)
     assert marker and marker.group(1) == "h" * 40
 
@@ -100,7 +101,7 @@ def test_conclusion_from_fail_level() -> None:
 
 
 def test_already_posted_fingerprints_are_not_posted_again() -> None:
-    findings = [f("ruff", "B006", 2, checker="bug")]
+    findings = [f("ruff", "F821", 2, checker="bug")]
     first = plan_for(findings)
     fp = first.comments[0].fingerprint  # type: ignore[attr-defined]
     config = RepoConfig()
@@ -119,7 +120,7 @@ def test_safe_fix_becomes_a_suggestion_only_on_the_commented_added_lines() -> No
     on_added = replace(f("ruff", "C408", 2, checker="performance"),
                        fix=(Edit(2, 5, 2, 6, "10"),))
     on_context = replace(f("ruff", "F401", 1, checker="bug"), fix=(Edit(1, 1, 2, 1, ""),))
-    plan = plan_for([on_added, on_context], filter_mode="nofilter")
+    plan = plan_for([on_added, on_context], filter_mode="nofilter", inline="all")
     bodies = {c.line: c.body for c in plan.comments}  # type: ignore[attr-defined]
     assert "```suggestion\nx = 10\n```" in bodies[2]
     assert "```suggestion" not in bodies[1]  # line 1 is context: no edit offered there

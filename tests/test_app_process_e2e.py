@@ -51,6 +51,6 @@ def test_serve_reviews_a_replayed_pull_request(served_fake, tmp_path: Path) -> N
         err = stop(server)
     assert len(fake.reviews[(REPO, 7)]) == 1, err
     assert len(fake.check_runs) == 1
-    assert len(fake.review_comments[(REPO, 7)]) == 7
+    assert len(fake.review_comments[(REPO, 7)]) == 4
     assert fake.refused == []
     assert pem.splitlines()[1] not in err  # the App key never reaches the logs

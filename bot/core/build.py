@@ -20,8 +20,11 @@ MAX_ANNOTATIONS = 500
 
 def annotations_for(findings: Sequence[Finding]) -> list[Annotation]:
     level = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+    # Advice never shows as a failure: only a likely defect may fail the check run.
+    advice = {Severity.ERROR: "warning", Severity.WARNING: "notice", Severity.NOTE: "notice"}
     return [
-        Annotation(path=f.path, start_line=f.line, end_line=f.last_line, level=level[f.severity],
+        Annotation(path=f.path, start_line=f.line, end_line=f.last_line,
+                   level=(advice if f.advice else level)[f.severity],
                    title=f"{f.checker}: {f.tool} {f.rule}",
                    message=inline_quote(f.message) if f.source == "model" else f.message)
         for f in findings[:MAX_ANNOTATIONS]
@@ -29,7 +32,8 @@ def annotations_for(findings: Sequence[Finding]) -> list[Annotation]:
 
 
 def conclusion_for(findings: Sequence[Finding], fail_on: Severity | None) -> str:
-    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in findings):
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank and not f.advice
+                                   for f in findings):
         return "failure"
     return "neutral" if findings and fail_on is None else "success"
 
@@ -55,14 +59,15 @@ def build_plan(
     sources: Mapping[str, str] | None = None,
 ) -> ReviewPlan:
     inline, _overflow = place_comments(findings, diff, limit=config.max_comments,
-                                       already_posted=already_posted, sources=sources)
+                                       already_posted=already_posted, sources=sources,
+                                       include_advice=config.inline == "all")
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     summary = write_summary(SummaryInputs(
         head=head, findings=findings, inline=inline, coverage=coverage,
         enabled_checkers=enabled, reviewed_files=reviewed_files, tool_errors=tool_errors,
         config_error=config_error, llm_note=llm_note, settings_notes=settings_notes,
     ))
-    has_error = any(f.severity is Severity.ERROR for f in findings)
+    has_error = any(f.severity is Severity.ERROR and not f.advice for f in findings)
     event = "REQUEST_CHANGES" if config.request_changes and has_error else "COMMENT"
     conclusion = conclusion_for(findings, config.fail_on)
     errors = sum(f.severity is Severity.ERROR for f in findings)

@@ -53,6 +53,10 @@ class Finding:
     rationale: str = ""  # why a model thinks so (shown by /explain)
     status: str = "reported"  # reported | dropped | demoted, set by the aggregator
     status_reason: str = ""
+    # Advice (true, rarely worth a review comment): annotations and the summary's tally,
+    # inline only when the repository opts in. Set by the selection (bot/review/tiers.py).
+    advice: bool = False
+    cwe: str | None = None  # "CWE-89" when the tool says which weakness it is
 
     @property
     def last_line(self) -> int:

@@ -9,8 +9,23 @@ from bot.core.checkers import CHECKER_PRIORITY
 from bot.core.findings import Finding
 
 
-def rank_key(f: Finding) -> tuple[int, int, str, int, str]:
-    return (-f.severity.rank, -CHECKER_PRIORITY.get(f.checker, 0), f.path, f.line, f.rule)
+def rank_key(f: Finding) -> tuple[int, int, int, int, str, int, str]:
+    """Likely defects first (by severity, then by how surely the kind of problem is a
+    defect), advice after; the checker's name only breaks ties."""
+    return (int(f.advice), -f.severity.rank, -defect_weight(f),
+            -CHECKER_PRIORITY.get(f.checker, 0), f.path, f.line, f.rule)
+
+
+# Kinds of problem that are almost always a defect when a tool sees them: they outrank a
+# finding of the same severity that may well be deliberate.
+SURE_DEFECTS = {"pointless-statement": 3, "exception-not-raised": 3, "undefined-name": 3,
+                "syntax-error": 3, "return-in-finally": 2, "duplicate-key": 2,
+                "loop-variable-closure": 2, "is-literal": 2, "invalid-escape": 1,
+                "mutable-default-argument": 1}
+
+
+def defect_weight(f: Finding) -> int:
+    return SURE_DEFECTS.get(f.concern or "", 0) + (2 if f.rule.startswith("taint-") else 0)
 
 
 # When tools agree, the wording of the most specific one is kept: our own semgrep rules say
@@ -18,8 +33,8 @@ def rank_key(f: Finding) -> tuple[int, int, str, int, str]:
 TOOL_PREFERENCE = {"semgrep": 0, "pylint": 1, "bandit": 2, "ruff": 3}
 
 
-def _merge_key(f: Finding) -> tuple[int, int, int, str, int, str]:
-    return (-f.severity.rank, -CHECKER_PRIORITY.get(f.checker, 0),
+def _merge_key(f: Finding) -> tuple[int, int, int, int, str, int, str]:
+    return (int(f.advice), -f.severity.rank, -CHECKER_PRIORITY.get(f.checker, 0),
             TOOL_PREFERENCE.get(f.tool, 9), f.path, f.line, f.rule)
 
 
@@ -54,6 +69,8 @@ def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
                     kept = replace(kept, also_reported_by=(*kept.also_reported_by, label))
                 if not kept.fix and f.fix:
                     kept = replace(kept, fix=f.fix)  # keep the automatic fix of any member
+                if kept.advice and not f.advice:
+                    kept = replace(kept, advice=False)  # a defect if any member says so
                 merged[i] = kept
                 break
         else:

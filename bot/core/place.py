@@ -48,20 +48,26 @@ def _anchor_with_suggestion(
 
 def place_comments(
     findings: Sequence[Finding], diff: DiffMap, *, limit: int, already_posted: frozenset[str],
-    sources: Mapping[str, str] | None = None,
+    sources: Mapping[str, str] | None = None, include_advice: bool = False,
 ) -> tuple[list[InlineComment], list[Finding]]:
-    """Inline comments only where GitHub accepts them, at most `limit`; the rest overflow
-    into the review body. Fingerprints posted on an earlier push are not posted again."""
+    """Inline comments only for likely defects (advice too when the repository asks), only
+    where GitHub accepts them, at most `limit`, never two for one concern on one line; the
+    rest overflow into the review body and the check run. Fingerprints posted on an earlier
+    push are not posted again."""
     inline: list[InlineComment] = []
     overflow: list[Finding] = []
+    said: set[tuple[str, int, str]] = set()
     for f in findings:
         if f.fingerprint in already_posted:
             continue
         anchor, suggestion = _anchor_with_suggestion(f, diff, (sources or {}).get(f.path))
-        if anchor is None or len(inline) >= limit:
+        concern = f.concern or f"{f.tool}:{f.rule}"
+        if (anchor is None or len(inline) >= limit or (f.advice and not include_advice)
+                or (f.path, anchor[0], concern) in said):
             overflow.append(f)
             continue
         line, start = anchor
+        said.add((f.path, line, concern))
         inline.append(InlineComment(path=f.path, line=line, start_line=start,
                                     body=comment_body(f, suggestion), fingerprint=f.fingerprint))
     return inline, overflow

@@ -107,6 +107,8 @@ class ReviewPlan:
                 {"checker": f.checker, "tool": f.tool, "rule": f.rule,
                  "severity": f.severity.value, "path": f.path, "line": f.line,
                  "end_line": f.end_line, "message": f.message, "fingerprint": f.fingerprint,
+                 "tier": "advice" if f.advice else "defect",
+                 **({"cwe": f.cwe} if f.cwe else {}),
                  # Only a model's finding the aggregator demoted carries these.
                  **({"status": f.status, "reason": f.status_reason}
                     if f.status != "reported" else {})}

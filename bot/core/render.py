@@ -29,7 +29,8 @@ def to_text(plan: ReviewPlan) -> str:
              f"{plan.coverage.line()}", ""]
     inline = {(c.path, c.fingerprint) for c in plan.comments}
     for f in plan.findings:
-        where = "inline" if (f.path, f.fingerprint) in inline else "summary"
+        where = ("inline" if (f.path, f.fingerprint) in inline
+                 else "advice, check run" if f.advice else "summary")
         tools = ", ".join([f"{f.tool}:{f.rule}", *f.also_reported_by])
         lines.append(f"{f.path}:{f.line}: {f.severity.value}: [{f.checker}] {f.message} "
                      f"({tools}) [{where}]")
@@ -60,8 +61,9 @@ def to_sarif(plan: ReviewPlan) -> dict[str, Any]:
     results = []
     for f in plan.findings:
         rule_id = f"{f.tool}/{f.rule}"
+        tags = [f"external/cwe/{f.cwe.lower()}"] if f.cwe else []
         rules.setdefault(rule_id, {"id": rule_id, "name": f.rule,
-                                   "properties": {"checker": f.checker}})
+                                   "properties": {"checker": f.checker, "tags": tags}})
         results.append({
             "ruleId": rule_id,
             "level": _SARIF_LEVEL[f.severity],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatch
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -58,6 +59,10 @@ class RepoConfig(BaseModel):
     request_changes: bool = False  # REQUEST_CHANGES only when set and an error exists
     review_drafts: bool = False
     models: ModelChoice = Field(default_factory=ModelChoice)
+    # Inline comments for likely defects only (the default), or for every finding.
+    inline: Literal["defects", "all"] = "defects"
+    # Rules reviewbot leaves out by default (docs/RULES.md) that this repository wants back.
+    enable_rules: list[str] = Field(default_factory=list)
 
     @field_validator("checkers")
     @classmethod

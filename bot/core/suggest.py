@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,7 +57,9 @@ def suggestion_for(source: str, edits: Sequence[Edit]) -> Suggestion | None:
     if text.count("\n") > MAX_SUGGESTION_LINES:
         return None
     suggestion = Suggestion(first_line=first, last_line=last, text=text.removesuffix("\n"))
-    return suggestion if still_parses(source, suggestion) else None
+    if not still_parses(source, suggestion) or drops_fallback_import(source, suggestion):
+        return None
+    return suggestion
 
 
 def still_parses(source: str, suggestion: Suggestion) -> bool:
@@ -79,3 +82,48 @@ def applied(source: str, suggestion: Suggestion) -> str:
     replacement = suggestion.text + "\n" if suggestion.text else ""
     return "".join([*lines[: suggestion.first_line - 1], replacement,
                     *lines[suggestion.last_line:]])
+
+
+def drops_fallback_import(source: str, suggestion: Suggestion) -> bool:
+    """Whether the suggestion removes an import that sits in a try/except ImportError: an
+    optional dependency or a fallback, "unused" on purpose; deleting it breaks the other
+    branch."""
+    lines = source.splitlines()
+    region = lines[suggestion.first_line - 1: suggestion.last_line]
+    imports_before = sum(_IMPORT.match(line) is not None for line in region)
+    imports_after = sum(_IMPORT.match(line) is not None
+                        for line in suggestion.text.splitlines())
+    if imports_after >= imports_before:
+        return False
+    return any(in_fallback_import(source, n)
+               for n in range(suggestion.first_line, suggestion.last_line + 1))
+
+
+_IMPORT = re.compile(r"\s*(from\s+\S+\s+)?import\s")
+
+
+def in_fallback_import(source: str, line: int) -> bool:
+    """Whether the import on `line` sits in a `try` whose handlers catch ImportError (or
+    in such a handler): an optional dependency probe or a fallback, unused on purpose."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try) or not any(_catches_import_error(h.type)
+                                                    for h in node.handlers):
+            continue
+        first = node.lineno
+        last = node.end_lineno or node.lineno
+        if first <= line <= last:
+            return True
+    return False
+
+
+def _catches_import_error(expr: ast.expr | None) -> bool:
+    if expr is None:
+        return True
+    names = [e for e in (expr.elts if isinstance(expr, ast.Tuple) else [expr])]
+    return any(isinstance(n, ast.Name) and n.id in ("ImportError", "ModuleNotFoundError",
+                                                     "Exception", "BaseException")
+               for n in names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,25 +36,33 @@ class SummaryInputs:
 
 def write_summary(s: SummaryInputs) -> str:
     inline_fps = {c.fingerprint for c in s.inline}
-    critical = [f for f in s.findings if f.severity is Severity.ERROR]
-    suggestions = [f for f in s.findings if f.severity is not Severity.ERROR]
-    counts = {sev: sum(f.severity is sev for f in s.findings) for sev in Severity}
+    defects = [f for f in s.findings if not f.advice]
+    advice = [f for f in s.findings if f.advice]
+    # Inline comments speak for themselves: the body lists only what is not inline.
+    elsewhere = [f for f in defects if f.fingerprint not in inline_fps]
+    critical = [f for f in elsewhere if f.severity is Severity.ERROR]
+    suggestions = [f for f in elsewhere if f.severity is not Severity.ERROR]
     parts = ["## reviewbot review", ""]
     if s.findings:
-        parts.append(
-            f"**{len(s.findings)} finding(s)**: {counts[Severity.ERROR]} error, "
-            f"{counts[Severity.WARNING]} warning, {counts[Severity.NOTE]} note; "
-            f"{len(s.inline)} posted inline."
-        )
+        parts.append(f"**{len(defects)} likely defect(s)**, {len(s.inline)} posted inline; "
+                     f"{len(advice)} more finding(s) as advice in the check run.")
     else:
         parts.append("No findings on the changed lines.")
     if s.config_error:
         parts += ["", f"> **Configuration problem**: {s.config_error}. The defaults were used."]
 
+    inline_errors = sum(f.severity is Severity.ERROR for f in defects
+                        if f.fingerprint in inline_fps)
     parts += ["", "### Critical issues"]
-    parts += _listing(critical, inline_fps) or ["None."]
+    parts += _listing(critical) or ([f"- {inline_errors} posted inline."] if inline_errors
+                                    else ["None."])
     parts += ["", "### Suggestions"]
-    parts += _listing(suggestions, inline_fps) or ["None."]
+    parts += _listing(suggestions)
+    if advice:
+        parts.append(f"- Advice, in the check run's annotations (inline with `inline: all` in "
+                     f"`.github/reviewbot.yml`): {_tally(advice)}.")
+    if not suggestions and not advice:
+        parts.append("None.")
 
     parts += ["", "### What looks good"]
     quiet = [c for c in s.enabled_checkers if not any(f.checker == c for f in s.findings)]
@@ -77,16 +86,19 @@ def write_summary(s: SummaryInputs) -> str:
     return "\n".join(parts)
 
 
-def _listing(findings: Sequence[Finding], inline_fps: set[str]) -> list[str]:
-    lines = []
-    for f in findings[:MAX_SUMMARY_ITEMS]:
-        where = "" if f.fingerprint in inline_fps else " *(not inline)*"
-        lines.append(_item(f) + where)
+def _listing(findings: Sequence[Finding]) -> list[str]:
+    lines = [_item(f) for f in findings[:MAX_SUMMARY_ITEMS]]
     if len(findings) > MAX_SUMMARY_ITEMS:
         lines.append(f"- … and {len(findings) - MAX_SUMMARY_ITEMS} more in the check run.")
     return lines
 
 
+def _tally(findings: Sequence[Finding], top: int = 8) -> str:
+    """`ruff B905 x4, pylint W1514 x3, …`: what kinds of advice, not each one again."""
+    counts = Counter(f"{f.tool} {f.rule}" for f in findings)
+    shown = ", ".join(f"{rule} x{n}" if n > 1 else rule for rule, n in counts.most_common(top))
+    rest = len(counts) - top
+    return shown + (f" and {rest} more rule(s)" if rest > 0 else "")
 
 
 def _sentence(text: str) -> str:

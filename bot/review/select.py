@@ -1,6 +1,7 @@
 """Which findings are reported: a small pipeline of named steps (pure).
 
-filter (configuration, severity, filter mode, inline suppressions) → fingerprint → merge
+filter (configuration, severity, filter mode, inline suppressions, rules off by default) →
+tier (a likely defect, or advice) → fingerprint → merge
 duplicates → [steps after merge: the LLM verify/refute step goes here] → rank.
 A finding a step drops is kept in `Selection.dropped` with its reason, never lost silently.
 """
@@ -8,7 +9,7 @@ A finding a step drops is kept in `Selection.dropped` with its reason, never los
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
@@ -16,6 +17,7 @@ from bot.core.fingerprint import fingerprint
 from bot.core.merge import merge_duplicates, rank_key
 from bot.core.repo_config import RepoConfig
 from bot.review.suppress import suppressed
+from bot.review.tiers import classify
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,18 @@ def _suppressed_inline(f: Finding, s: Scope) -> str | None:
     return "suppressed on the line" if suppressed(f, s.sources.get(f.path)) else None
 
 
+def _off_by_default(f: Finding, s: Scope) -> str | None:
+    tier, why = classify(f, s.sources.get(f.path), frozenset(s.config.enable_rules))
+    return f"off by default: {why} (docs/RULES.md)" if tier == "off" else None
+
+
 FILTERS: tuple[Filter, ...] = (_checker_disabled, _rule_disabled, _below_min_severity,
-                               _out_of_scope, _suppressed_inline)
+                               _out_of_scope, _suppressed_inline, _off_by_default)
+
+
+def _tiered(f: Finding, s: Scope) -> Finding:
+    tier, _why = classify(f, s.sources.get(f.path), frozenset(s.config.enable_rules))
+    return replace(f, advice=tier == "advice")
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,7 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
         if reason is not None:
             dropped.append(f.with_status("dropped", reason))
             continue
-        kept.append(f.with_fingerprint(fingerprint(f, sources.get(f.path))))
+        kept.append(_tiered(f, scope).with_fingerprint(fingerprint(f, sources.get(f.path))))
     merged = merge_duplicates(kept)
     for stage in after_merge:
         merged = stage(merged)

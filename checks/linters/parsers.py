@@ -80,8 +80,10 @@ def parse_pylint(text: str, root: str) -> list[Finding]:
     for m in messages:
         mid, symbol = str(m.get("messageId", "")), str(m.get("symbol", ""))
         kind = mid[:1]
-        severity = (Severity.ERROR if kind in ("E", "F")
-                    else Severity.WARNING if kind == "W" else Severity.NOTE)
+        if kind == "F":
+            continue  # pylint failing on a file is not a finding (pylint_errors says so)
+        severity = Severity.ERROR if kind == "E" else (
+            Severity.WARNING if kind == "W" else Severity.NOTE)
         out.append(Finding(
             checker=pylint_checker(mid, symbol), tool="pylint", rule=mid,
             severity=severity, path=relative(str(m.get("path", "")), root),
@@ -91,6 +93,18 @@ def parse_pylint(text: str, root: str) -> list[Finding]:
             concern=concern_of("pylint", mid),
         ))
     return out
+
+
+def _cwe(value: object) -> str | None:
+    """`89`, `"CWE-89"`, `["CWE-89: SQL..."]` -> `"CWE-89"`."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return f"CWE-{int(value)}"
+    if isinstance(value, str) and value.upper().startswith("CWE-"):
+        number = value[4:].split(":", 1)[0].strip()
+        return f"CWE-{number}" if number.isdigit() else None
+    return None
 
 
 _BANDIT_SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
@@ -112,6 +126,7 @@ def parse_bandit(text: str, root: str) -> list[Finding]:
             end_line=int(end) if end else None,
             message=f"{clean(str(r.get('issue_text', '')), root)} ({r.get('test_name', rule)})",
             concern=concern_of("bandit", rule),
+            cwe=_cwe((r.get("issue_cwe") or {}).get("id")),
         ))
     return out
 
@@ -141,6 +156,7 @@ def parse_semgrep(text: str, root: str) -> list[Finding]:
             end_line=int((r.get("end") or {}).get("line") or 0) or None,
             message=clean(str(extra.get("message", "")), root),
             concern=str(meta.get("concern") or concern_of("semgrep", rule)),
+            cwe=_cwe(meta.get("cwe")),
         ))
     return out
 
@@ -175,6 +191,16 @@ def semgrep_errors(text: str, root: str) -> list[str]:
 
 def semgrep_config_failed(error: str) -> bool:
     return any(kind in error for kind in SEMGREP_CONFIG_ERRORS)
+
+
+def pylint_errors(text: str, root: str) -> list[str]:
+    """Files pylint could not analyse (its fatal messages: astroid-error, parse-error,
+    fatal): coverage, never findings. pylint's own text is not shown."""
+    data = _load(text, "pylint")
+    messages = data.get("messages", []) if isinstance(data, Mapping) else data or []
+    return [f"could not analyse `{relative(str(m.get('path', '')), root)}` "
+            f"({m.get('symbol', 'fatal')})"
+            for m in messages if str(m.get("messageId", "")).startswith("F")]
 
 
 def bandit_errors(text: str, root: str) -> list[str]:

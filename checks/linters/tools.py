@@ -78,7 +78,11 @@ async def run_pylint(ws: Workspace) -> ToolResult:
     if not ws.python_files:
         return ToolResult("pylint")
     env_dir = link_pylint_env(ws.home / "pylint-env")
-    rcfile = ws.config_file("pylintrc", "[MAIN]\npersistent=no\n")
+    # -S leaves out `site`, whose builtins (exit, quit...) scripts use: declared here so that
+    # pylint does not call them undefined.
+    rcfile = ws.config_file("pylintrc", "[MAIN]\npersistent=no\n\n[VARIABLES]\n"
+                                        "additional-builtins=exit,quit,copyright,credits,"
+                                        "license\n")
     disabled = [*PYLINT_DISABLE, *ws.settings.pylint_disable]
     argv = [sys.executable, "-I", "-S", str(PYLINT_RUNNER), str(env_dir),
             f"--rcfile={rcfile}", "--output-format=json2", "--score=n", "--jobs=1",
@@ -87,8 +91,10 @@ async def run_pylint(ws: Workspace) -> ToolResult:
     # pylint's exit status is a bit mask of message kinds; 32 means it could not run.
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
                          ok_codes=tuple(range(32)), reasons=PYLINT_REASONS)
+    errors = parsers.pylint_errors(out.stdout, str(ws.root))
     return ToolResult("pylint", tuple(parsers.parse_pylint(out.stdout, str(ws.root))),
-                      seconds=out.seconds, files=len(ws.python_files))
+                      error="; ".join(errors) or None, seconds=out.seconds,
+                      files=len(ws.python_files))
 
 
 async def run_bandit(ws: Workspace) -> ToolResult:
@@ -97,8 +103,10 @@ async def run_bandit(ws: Workspace) -> ToolResult:
     if not ws.python_files:
         return ToolResult("bandit")
     skips = sorted({*BANDIT_SKIP, *ws.settings.bandit_skip})
+    # Every severity: the low ones (a weak random number, a hard-coded password) matter
+    # where they protect something, which the selection judges (bot/review/tiers.py).
     argv = [find_executable("bandit"), "-f", "json", "-q", "--confidence-level", "medium",
-            "--severity-level", "medium", "--skip", ",".join(skips),
+            "--severity-level", "low", "--skip", ",".join(skips),
             "--", *(f"./{p}" for p in ws.python_files)]
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
                          ok_codes=(0, 1), reasons=BANDIT_REASONS)

@@ -1,0 +1,163 @@
+"""Each linter finding's tier: a likely defect (inline), advice (annotations only) or off
+(not reported, with the reason). The rule table is checks/linters/policy.py; this module
+adds what the table alone cannot know, read from the code around the finding (pure)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from bot.core.findings import Finding, Severity
+from bot.core.suggest import in_fallback_import
+from checks.linters.policy import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
+
+MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "setdefault", "pop",
+                    "popitem", "remove", "clear", "discard", "sort", "reverse"}
+# What a weak hash or a non-cryptographic random number protects when it matters.
+PROTECTS = re.compile(r"passw|passwd|pwd|token|secret|session|sign|auth|nonce|salt|otp|"
+                      r"csrf|api_?key|credential|cookie|reset|verif|remember|login",
+                      re.IGNORECASE)
+WEAK_CRYPTO = {"weak-hash", "weak-random"}
+# Concerns the taint rules (checks/rules/python-taint.yml) judge by following the data: in a
+# file that handles requests, a pattern-only finding of one of them is superseded.
+TAINT_CONCERNS = {"sql-injection", "shell-injection", "eval-untrusted", "exec-used",
+                  "unsafe-yaml-load", "pickle-untrusted", "unsafe-deserialization",
+                  "path-traversal", "xss", "ldap-injection", "xpath-injection",
+                  "open-redirect", "xml-untrusted"}
+WEB_FRAMEWORK = re.compile(r"^\s*(from|import)\s+(flask|django|fastapi|starlette|werkzeug)\b",
+                           re.MULTILINE)
+UNUSED_IMPORT = "unused-import"
+MAX_SCOPE_LINES = 200
+
+
+def is_test_path(path: str) -> bool:
+    parts = path.split("/")
+    name = parts[-1]
+    return (any(p in ("test", "tests", "testing") for p in parts[:-1])
+            or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
+
+
+def classify(f: Finding, source: str | None, enabled: frozenset[str] = frozenset()
+             ) -> tuple[Tier, str]:
+    """The finding's tier and why. `enabled`: rules the repository turned back on."""
+    if f.source == "model":
+        return "defect", "a model finding the aggregator kept"
+    forced = {f.rule, f"{f.tool}:{f.rule}"} & enabled
+    tier, why = _tier(f, source)
+    if tier == "off" and forced:
+        return "advice", "turned on by the repository (enable_rules)"
+    return tier, why
+
+
+def _tier(f: Finding, source: str | None) -> tuple[Tier, str]:
+    if f.checker == "security" and f.concern in NOT_IN_TESTS and is_test_path(f.path):
+        return "off", "a security rule not applied to test files"
+    if f.concern == UNUSED_IMPORT and source is not None and in_fallback_import(source, f.line):
+        return "off", "an import guarded by try/except ImportError is a feature probe"
+    listed = rule_tier(f.tool, f.rule)
+    if listed is not None and listed[0] == "off":
+        return listed
+    if (f.checker == "security" and not f.rule.startswith("taint-")
+            and f.concern in TAINT_CONCERNS and source is not None and handles_requests(source)):
+        return "off", ("superseded by the taint rules, which found no request data reaching "
+                       "this line")
+    if f.concern in WEAK_CRYPTO:
+        if source is None or not protects_something(source, f.line):
+            return "off", "a weak hash or random number that protects no secret here"
+        return "defect", "a weak hash or random number protecting a secret"
+    if f.concern == "mutable-default-argument":
+        if source is not None and default_mutated(source, f.line):
+            return "defect", "the function mutates its shared default"
+        return "advice", "a mutable default the function does not mutate"
+    if f.concern in DEFECT_CONCERNS:
+        return "defect", f"{f.concern} is a likely defect"
+    if listed is not None:
+        return listed
+    if f.tool == "semgrep" and f.rule.startswith("taint-"):
+        return "defect", "request data reaches a dangerous sink"
+    if f.severity is Severity.ERROR and f.tool in ("ruff", "pylint", "semgrep", "bandit"):
+        return "defect", "an error-severity finding"
+    return "advice", "not a likely defect by default"
+
+
+def _lines(source: str) -> list[str]:
+    return source.splitlines()
+
+
+@lru_cache(maxsize=64)
+def _tree(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def default_mutated(source: str, line: int) -> bool:
+    """Whether the function whose signature holds `line` mutates a parameter that has a
+    mutable default (list, dict, set literal or call)."""
+    tree = _tree(source)
+    if tree is None:
+        return False
+    for fn in _functions(tree):
+        body_start = fn.body[0].lineno if fn.body else fn.lineno
+        if not fn.lineno <= line < max(body_start, fn.lineno + 1):
+            continue
+        params = _mutable_default_params(fn)
+        return any(_mutates(node, params) for node in ast.walk(fn))
+    return False
+
+
+def _functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def _mutable_default_params(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                     strict=True))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+              if d is not None]
+    mutable = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.Call)
+    return {a.arg for a, d in pairs if isinstance(d, mutable)}
+
+
+def _mutates(node: ast.AST, params: set[str]) -> bool:
+    def named(expr: ast.expr) -> bool:
+        return isinstance(expr, ast.Name) and expr.id in params
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return named(node.func.value) and node.func.attr in MUTATING_METHODS
+    if isinstance(node, ast.Assign | ast.AugAssign | ast.Delete):
+        targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
+        return any(named(t.value) if isinstance(t, ast.Subscript | ast.Attribute)
+                   else isinstance(node, ast.AugAssign) and named(t) for t in targets)
+    return False
+
+
+def handles_requests(source: str) -> bool:
+    """Whether the file imports a web framework: its request data is what the taint rules
+    know as untrusted, so they judge its security findings."""
+    return WEB_FRAMEWORK.search(source) is not None
+
+
+def protects_something(source: str, line: int) -> bool:
+    """Whether the lines around `line`, or the enclosing function (its name or body), say
+    what the hash or random value is for: a password, a token, a session id, a cookie, a
+    signature... A checksum or a cache key protects nothing."""
+    lines = _lines(source)
+    around = "\n".join(lines[max(0, line - 3): line + 2])
+    if PROTECTS.search(around):
+        return True
+    tree = _tree(source)
+    if tree is None:
+        return False
+    enclosing = [fn for fn in _functions(tree) if fn.lineno <= line <= (fn.end_lineno or 0)]
+    if not enclosing:
+        return False
+    fn = min(enclosing, key=lambda node: (node.end_lineno or 0) - node.lineno)
+    body = "\n".join(lines[fn.lineno - 1: (fn.end_lineno or fn.lineno)][:MAX_SCOPE_LINES])
+    return PROTECTS.search(body) is not None
