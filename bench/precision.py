@@ -1,6 +1,6 @@
 """bench/precision: is a linters-only review worth reading? Judged comment by comment.
 
-Real changes of our own choosing: consecutive releases of ten Python libraries, rebuilt
+Real changes of our own choosing: consecutive releases of fourteen Python libraries, rebuilt
 from their PyPI source distributions (one commit per release; base = the older, head = the
 newer). Each is reviewed linters-only (no model), as `make demo` and many users run it, and
 every inline comment is looked up in `fixtures/precision/labels.yml`, where each comment the
@@ -26,16 +26,18 @@ import tarfile
 import tempfile
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.core.plan import ReviewPlan
+from bot.core.repo_config import LoadedConfig, RepoConfig
 from bot.review.gitrepo import git_runner
 from bot.review.local import request_from_git
 from bot.review.pipeline import run_review
+from checks.linters.policy import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "precision"
@@ -53,6 +55,10 @@ CHANGES = [
     ("boltons", "23.1.1", "24.0.0"),
     ("bleach", "6.1.0", "6.2.0"),
     ("python-slugify", "8.0.3", "8.0.4"),
+    ("starlette", "0.37.2", "0.38.0"),
+    ("waitress", "3.0.0", "3.0.1"),
+    ("itsdangerous", "2.1.2", "2.2.0"),
+    ("paramiko", "3.4.0", "3.4.1"),
 ]
 LABEL_KINDS = ("useful", "nitpick", "wrong")
 
@@ -64,13 +70,13 @@ def sdist(project: str, version: str) -> Path:
     for name in names:
         if (CACHE / name).exists():
             return CACHE / name
-    request = urllib.request.Request(INDEX.format(project),  # noqa: S310 - fixed https host
+    request = urllib.request.Request(INDEX.format(project),
                                      headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as answer:
         files = json.load(answer)["files"]
     entry = next(f for f in files if f["filename"] in names)
     target = CACHE / entry["filename"]
-    with urllib.request.urlopen(entry["url"], timeout=120) as answer:  # noqa: S310
+    with urllib.request.urlopen(entry["url"], timeout=120) as answer:
         target.write_bytes(answer.read())
     return target
 
@@ -126,12 +132,25 @@ def inline_comments(change: str, plan: ReviewPlan, repo: Path, head: str) -> lis
     return out
 
 
-async def review_change(project: str, old: str, new: str, workdir: Path) -> list[Comment]:
+# Everything the linters report, inline: the review without the precision-first defaults
+# (every rule on, advice inline), for comparison in the same run.
+EVERYTHING = RepoConfig(inline="all", enable_rules=[f"{tool}:{rule}" for (tool, rule), (tier, _)
+                                                    in RULES.items() if tier == "off"])
+
+
+async def review_change(project: str, old: str, new: str, workdir: Path
+                        ) -> tuple[list[Comment], list[Comment]]:
+    """The inline comments with the defaults, and with everything on."""
     repo = workdir / project
     base = commit_release(repo, sdist(project, old), old)
     head = commit_release(repo, sdist(project, new), new)
-    plan = await run_review(request_from_git(repo, base, head), use_llm=False)
-    return inline_comments(f"{project} {old}..{new}", plan, repo, head)
+    request = request_from_git(repo, base, head)
+    change = f"{project} {old}..{new}"
+    plan = await run_review(request, use_llm=False)
+    everything = await run_review(replace(request, config=LoadedConfig(EVERYTHING)),
+                                  use_llm=False)
+    return (inline_comments(change, plan, repo, head),
+            inline_comments(change, everything, repo, head))
 
 
 def load_labels() -> dict[tuple[str, str, str, str], str]:
@@ -168,19 +187,22 @@ def main() -> None:
     args = parser.parse_args()
     labels = load_labels()
     comments: list[Comment] = []
+    everything: list[Comment] = []
     with tempfile.TemporaryDirectory() as tmp:
         for project, old, new in CHANGES:
             if args.only and project != args.only:
                 continue
-            comments += asyncio.run(review_change(project, old, new, Path(tmp)))
+            defaults, every = asyncio.run(review_change(project, old, new, Path(tmp)))
+            comments += defaults
+            everything += every
     if args.dump:
         entries = [{"change": c.change, "path": c.path, "rule": c.rule, "text": c.text,
                     "label": labels.get(c.key, "?"), "message": c.message[:160]}
-                   for c in comments]
+                   for c in dict.fromkeys([*comments, *everything])]
         print(yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=200))
         return
-    result = report(comments, labels)
-    print(json.dumps(result, indent=2))
+    print(json.dumps({"defaults": report(comments, labels),
+                      "everything inline": report(everything, labels)}, indent=2))
 
 
 if __name__ == "__main__":

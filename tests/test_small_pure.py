@@ -79,7 +79,7 @@ def test_json_output_has_the_public_schema() -> None:
     assert set(data) == {"base", "head", "event", "summary", "comments", "findings",
                          "coverage", "usage"}
     assert set(data["findings"][0]) == {"checker", "tool", "rule", "severity", "path", "line",
-                                        "end_line", "message", "fingerprint"}
+                                        "end_line", "message", "fingerprint", "tier"}
     assert set(data["usage"]) == {"llm_calls", "prompt_tokens", "completion_tokens", "cost_usd"}
 
 

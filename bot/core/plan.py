@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.findings import Finding
+from bot.core.repo_config import is_code
 from bot.core.usage import CallRecord
 
 
@@ -31,6 +32,9 @@ class Coverage:
 
     def line(self) -> str:
         text = f"reviewed {self.files_reviewed} of {self.files_total} files"
+        code_left = sum(1 for p, r in self.skipped if r.startswith("over the ") and is_code(p))
+        if code_left:
+            text += f" ({code_left} code file(s) not reviewed: over the file limit)"
         if self.skipped:
             shown = ", ".join(f"{p} ({r})" for p, r in self.skipped[:10])
             more = f" and {len(self.skipped) - 10} more" if len(self.skipped) > 10 else ""

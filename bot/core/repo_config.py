@@ -24,7 +24,18 @@ DEFAULT_IGNORES = (
     "*.min.js", "**/*.min.js", "*.min.css", "**/*.min.css",
     "*_pb2.py", "**/*_pb2.py", "*_pb2_grpc.py", "**/*_pb2_grpc.py",
     "**/migrations/versions/*.py", "**/generated/**", "generated/**",
+    # translations and packaging metadata: nothing a reviewer reads
+    "*.po", "**/*.po", "*.mo", "**/*.mo", "*.pot", "**/*.pot",
+    "*.egg-info/**", "**/*.egg-info/**", "PKG-INFO", "**/PKG-INFO",
 )
+# File kinds a review reads first when the file budget is short: code before the rest.
+CODE_SUFFIXES = (".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".go", ".rs", ".java", ".kt",
+                 ".rb", ".php", ".c", ".h", ".cc", ".cpp", ".hpp", ".cs", ".swift", ".scala",
+                 ".sh")
+
+
+def is_code(path: str) -> bool:
+    return path.endswith(CODE_SUFFIXES)
 
 
 class CheckerToggle(BaseModel):

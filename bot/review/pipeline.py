@@ -13,14 +13,14 @@ from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
 from bot.core.findings import Finding
 from bot.core.plan import Coverage, ReviewPlan, Usage
-from bot.core.repo_config import LoadedConfig, RepoConfig
+from bot.core.repo_config import LoadedConfig, RepoConfig, is_code
 from bot.llm.client import AnswerCache, LLMClient
 from bot.review.select import select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import REGISTRY, Budget, ReviewContext, run_checkers
 from checks.critique import Critic
 from checks.linters.session import ToolSession
-from checks.linters.settings import load_linter_settings
+from checks.linters.settings import load_linter_settings, ruff_ignores
 from checks.linters.tools import ruff_on_text
 from checks.linters.workspace import Runner, Workspace
 from checks.relint import FixKey, unclean_fixes, without_fixes
@@ -56,11 +56,20 @@ def _diff_problem(path: str, f: FileDiff, config: RepoConfig) -> str | None:
     return None
 
 
+def review_order(diff: DiffMap) -> list[str]:
+    """The order the file budget is spent in: code before other files, then the files
+    with the most added lines, then by path (pure; deterministic)."""
+    def key(path: str) -> tuple[int, int, str]:
+        f = diff.files[path]
+        return (0 if is_code(path) else 1, -len(f.added_lines), path)
+    return sorted(diff.files, key=key)
+
+
 def files_to_fetch(diff: DiffMap, config: RepoConfig) -> list[str]:
     """The changed files whose head content the review needs, at most `max_files` (pure)."""
     return [
-        path for path, f in sorted(diff.files.items())
-        if _diff_problem(path, f, config) is None
+        path for path in review_order(diff)
+        if _diff_problem(path, diff.files[path], config) is None
     ][: config.max_files]
 
 
@@ -72,7 +81,8 @@ def triage_files(
     reviewable: dict[str, bytes] = {}
     skipped: list[tuple[str, str]] = []
     eligible = 0
-    for path, f in sorted(diff.files.items()):
+    for path in review_order(diff):
+        f = diff.files[path]
         content = contents.get(path)
         reason = (unreviewable or {}).get(path) or _diff_problem(path, f, config)
         if reason is None:
@@ -82,7 +92,7 @@ def triage_files(
             reviewable[path] = content
         else:
             skipped.append((path, reason or "unknown"))
-    return reviewable, skipped
+    return reviewable, sorted(skipped)
 
 
 def _content_problem(path: str, content: bytes | None, rank: int, limit: int) -> str | None:
@@ -169,7 +179,8 @@ async def run_review(
         findings = apply_verdicts(findings, verification)
         if verification.error:
             model_errors["aggregator"] = verification.error
-    selected = select_findings(findings, request.diff, config, sources)
+    ignores = {p: ruff_ignores(linter_settings.ruff, p) for p in reviewable}
+    selected = select_findings(findings, request.diff, config, sources, ignores)
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),

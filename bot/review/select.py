@@ -1,6 +1,7 @@
 """Which findings are reported: a small pipeline of named steps (pure).
 
-filter (configuration, severity, filter mode, inline suppressions, rules off by default) →
+filter (configuration, severity, filter mode, inline suppressions across tools, the
+repository's ruff ignores across tools, rules off by default) →
 tier (a likely defect, or advice) → fingerprint → merge
 duplicates → [steps after merge: the LLM verify/refute step goes here] → rank.
 A finding a step drops is kept in `Selection.dropped` with its reason, never lost silently.
@@ -9,7 +10,7 @@ A finding a step drops is kept in `Selection.dropped` with its reason, never los
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
@@ -18,6 +19,7 @@ from bot.core.merge import merge_duplicates, rank_key
 from bot.core.repo_config import RepoConfig
 from bot.review.suppress import suppressed
 from bot.review.tiers import classify
+from checks.linters.catalog import concerns_ignored
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Scope:
     diff: DiffMap
     config: RepoConfig
     sources: Mapping[str, str]
+    # Per path, the ruff codes the repository's own settings ignore there (default branch).
+    repo_ignores: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 # A filter says why a finding is not reported, or None to keep it.
@@ -56,13 +60,28 @@ def _suppressed_inline(f: Finding, s: Scope) -> str | None:
     return "suppressed on the line" if suppressed(f, s.sources.get(f.path)) else None
 
 
+def _ignored_by_repository(f: Finding, s: Scope) -> str | None:
+    """The repository's ruff `ignore`/`per-file-ignores` hold for ruff (whose rules
+    reviewbot adds on top) and for the same concern from pylint, bandit or semgrep. `ALL`
+    is not taken to switch the review off."""
+    codes = {c for c in s.repo_ignores.get(f.path, frozenset()) if c != "ALL"}
+    if not codes:
+        return None
+    if f.tool == "ruff" and (hit := next((c for c in codes if f.rule.startswith(c)), None)):
+        return f"the repository's ruff settings ignore {hit} here"
+    if f.concern is not None and f.concern in concerns_ignored(codes):
+        return f"the repository's ruff settings ignore this concern ({f.concern}) here"
+    return None
+
+
 def _off_by_default(f: Finding, s: Scope) -> str | None:
     tier, why = classify(f, s.sources.get(f.path), frozenset(s.config.enable_rules))
     return f"off by default: {why} (docs/RULES.md)" if tier == "off" else None
 
 
 FILTERS: tuple[Filter, ...] = (_checker_disabled, _rule_disabled, _below_min_severity,
-                               _out_of_scope, _suppressed_inline, _off_by_default)
+                               _out_of_scope, _suppressed_inline, _ignored_by_repository,
+                               _off_by_default)
 
 
 def _tiered(f: Finding, s: Scope) -> Finding:
@@ -77,8 +96,9 @@ class Selection:
 
 
 def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
-           sources: Mapping[str, str], after_merge: Sequence[Stage] = ()) -> Selection:
-    scope = Scope(diff, config, sources)
+           sources: Mapping[str, str], after_merge: Sequence[Stage] = (),
+           repo_ignores: Mapping[str, frozenset[str]] | None = None) -> Selection:
+    scope = Scope(diff, config, sources, repo_ignores or {})
     kept: list[Finding] = []
     dropped: list[Finding] = []
     for f in findings:
@@ -94,5 +114,6 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
 
 
 def select_findings(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
-                    sources: Mapping[str, str]) -> list[Finding]:
-    return select(findings, diff, config, sources).kept
+                    sources: Mapping[str, str],
+                    repo_ignores: Mapping[str, frozenset[str]] | None = None) -> list[Finding]:
+    return select(findings, diff, config, sources, repo_ignores=repo_ignores).kept

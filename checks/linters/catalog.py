@@ -132,6 +132,8 @@ CONCERNS: dict[tuple[str, str], str] = {
     ("bandit", "B308"): "xss",
     ("ruff", "S308"): "xss",
     ("bandit", "B310"): "url-open-scheme",
+    ("bandit", "B701"): "template-autoescape",
+    ("ruff", "S701"): "template-autoescape",
     **{("bandit", f"B{n}"): "xml-untrusted" for n in (*range(313, 321), *range(405, 412))},
     ("ruff", "S104"): "bind-all-interfaces",
 }
@@ -157,10 +159,42 @@ PYLINT_ENABLE = ("consider-using-dict-items", "use-a-generator", "consider-using
 BANDIT_SKIP = ("B101", "B404", "B603")  # assert, importing subprocess, subprocess w/o shell
 
 
-def concerns_of_codes(codes: set[str]) -> set[str]:
-    """The concerns that `# noqa: CODE` suppressions name (codes are ruff's)."""
-    return {concern for (tool, rule), concern in CONCERNS.items()
-            if tool == "ruff" and rule in codes}
+# pylint's names for the messages that share a concern with another tool's rule, so that
+# `# pylint: disable=unused-import` silences ruff's F401 on that line too.
+PYLINT_SYMBOLS = {
+    "C0121": "singleton-comparison", "C0123": "unidiomatic-typecheck",
+    "E0001": "syntax-error", "E0102": "function-redefined", "E0602": "undefined-variable",
+    "E1142": "await-outside-async", "R0123": "literal-comparison",
+    "R1729": "use-a-generator", "R1732": "consider-using-with",
+    "W0102": "dangerous-default-value", "W0104": "pointless-statement",
+    "W0109": "duplicate-key", "W0120": "useless-else-on-loop", "W0122": "exec-used",
+    "W0123": "eval-used", "W0127": "self-assigning-variable", "W0130": "duplicate-value",
+    "W0133": "pointless-exception-statement", "W0150": "lost-exception",
+    "W0602": "global-variable-not-assigned", "W0611": "unused-import",
+    "W0612": "unused-variable", "W0622": "redefined-builtin", "W0640": "cell-var-from-loop",
+    "W0702": "bare-except", "W0705": "duplicate-except", "W0707": "raise-missing-from",
+    "W0711": "binary-op-exception", "W0718": "broad-exception-caught",
+    "W1309": "f-string-without-interpolation", "W1401": "anomalous-backslash-in-string",
+    "W1514": "unspecified-encoding", "W3101": "missing-timeout",
+}
+
+
+def concerns_of_codes(codes: set[str], tool: str = "ruff") -> set[str]:
+    """The concerns a suppression names: `# noqa: F401` (ruff codes), `# nosec B602`
+    (bandit ids), `# pylint: disable=W0611` or `=unused-import` (pylint ids or names)."""
+    if tool == "pylint":
+        names = {code.lower() for code in codes}
+        codes = {c.upper() for c in codes} | {i for i, name in PYLINT_SYMBOLS.items()
+                                                if name in names}
+    return {concern for (t, rule), concern in CONCERNS.items()
+            if t == tool and rule in codes}
+
+
+def concerns_ignored(codes: set[str]) -> set[str]:
+    """The concerns a repository's ruff `ignore` entries (codes or prefixes, or ALL) cover."""
+    def covered(rule: str) -> bool:
+        return any(code == "ALL" or rule.startswith(code) for code in codes)
+    return {concern for (t, rule), concern in CONCERNS.items() if t == "ruff" and covered(rule)}
 
 
 def concern_of(tool: str, rule: str) -> str:

@@ -65,7 +65,9 @@ RULES: dict[tuple[str, str], tuple[Tier, str]] = {
     ("ruff", "B035"): ("defect", "a static key in a dict comprehension keeps one item"),
     ("ruff", "B039"): ("defect", "a mutable ContextVar default is shared"),
     ("pylint", "W0101"): ("defect", "unreachable code: an early return or raise hides it"),
-    ("pylint", "W0143"): ("defect", "comparing a function, not its result: a missing `()`"),
+    ("pylint", "W0143"): ("advice", "comparing a function, not its result: a missing `()`, "
+                                    "but comparing two callables is often deliberate "
+                                    "(measured wrong)"),
     ("pylint", "W0199"): ("defect", "`assert` on a tuple is always true"),
     ("pylint", "W0129"): ("defect", "`assert` on a string literal is always true"),
     ("pylint", "W0711"): ("defect", "`except A or B` catches only A"),
@@ -158,7 +160,7 @@ DEFECT_CONCERNS = {"syntax-error", "undefined-name", "loop-variable-closure",
                    "invalid-escape"}
 
 # Security rules that make no sense in test code (tests are still reviewed for bugs).
-NOT_IN_TESTS = {"requests-without-timeout", "eval-untrusted", "exec-used",
+NOT_IN_TESTS = {"requests-without-timeout", "eval-untrusted", "exec-used", "template-autoescape",
                 "hardcoded-password", "weak-random", "insecure-temp-file", "assert-used",
                 "weak-hash", "tls-verification-disabled", "bind-all-interfaces"}
 

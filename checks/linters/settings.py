@@ -14,6 +14,7 @@ import configparser
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -285,3 +286,27 @@ def semgrep_rules_problem(text: str) -> str | None:
                                        "match", "taint", "pattern-sources", "mode")):
             return f"rule `{_short(rule['id'])}` has no pattern"
     return None
+
+
+def ruff_ignores(ruff: Mapping[str, Any] | None, path: str) -> frozenset[str]:
+    """The rule codes (or prefixes) the repository's ruff settings ignore in `path`:
+    `ignore`, `extend-ignore`, and the `per-file-ignores` whose pattern matches it."""
+    lint = ruff.get("lint") if ruff else None
+    if not isinstance(lint, Mapping):
+        return frozenset()
+    codes: set[str] = set()
+    for key in ("ignore", "extend-ignore"):
+        codes |= {str(c) for c in lint.get(key) or () if isinstance(c, str)}
+    name = path.rsplit("/", 1)[-1]
+    for key in ("per-file-ignores", "extend-per-file-ignores"):
+        table = lint.get(key)
+        if not isinstance(table, Mapping):
+            continue
+        for pattern, ignored in table.items():
+            if not isinstance(ignored, list):
+                continue
+            pattern = str(pattern).removeprefix("./")
+            if fnmatch(path, pattern) or fnmatch(name, pattern) or fnmatch(
+                    path, f"*/{pattern}"):
+                codes |= {str(c) for c in ignored}
+    return frozenset(codes)
