@@ -12,7 +12,8 @@ from bot.core.plan import Coverage
 from bot.core.repo_config import RepoConfig
 from bot.core.suggest import suggestion_for
 from bot.review.select import select
-from bot.review.tiers import classify, is_test_path
+from bot.core.repo_config import is_test_path
+from bot.review.tiers import classify
 from checks.linters.parsers import parse_pylint, pylint_errors
 from checks.linters.policy import table_markdown
 

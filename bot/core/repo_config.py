@@ -38,6 +38,14 @@ def is_code(path: str) -> bool:
     return path.endswith(CODE_SUFFIXES)
 
 
+def is_test_path(path: str) -> bool:
+    parts = path.split("/")
+    name = parts[-1]
+    return (any(p in ("test", "tests", "testing") for p in parts[:-1])
+            or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
+
+
+
 class CheckerToggle(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = True
@@ -65,7 +73,7 @@ class RepoConfig(BaseModel):
     min_severity: Severity = Severity.NOTE
     max_comments: int = Field(default=30, ge=0, le=100)
     # Files reviewed per change; the rest are listed as skipped (bounds time and API calls).
-    max_files: int = Field(default=300, ge=1, le=3000)
+    max_files: int = Field(default=800, ge=1, le=3000)
     fail_on: Severity | None = Severity.ERROR
     request_changes: bool = False  # REQUEST_CHANGES only when set and an error exists
     review_drafts: bool = False

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from bot.core.findings import Finding, Severity
+from bot.core.repo_config import is_test_path
 from bot.core.suggest import in_fallback_import
 from checks.linters.policy import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
 
@@ -30,13 +31,6 @@ WEB_FRAMEWORK = re.compile(r"^\s*(from|import)\s+(flask|django|fastapi|starlette
                            re.MULTILINE)
 UNUSED_IMPORT = "unused-import"
 MAX_SCOPE_LINES = 200
-
-
-def is_test_path(path: str) -> bool:
-    parts = path.split("/")
-    name = parts[-1]
-    return (any(p in ("test", "tests", "testing") for p in parts[:-1])
-            or name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py")
 
 
 def classify(f: Finding, source: str | None, enabled: frozenset[str] = frozenset()

@@ -15,12 +15,31 @@ import sys
 
 if __name__ == "__main__":
     sys.path[:] = [sys.argv[1], *sys.path[1:]]  # drop this script's folder, add LINKDIR
+    import functools
+
     import astroid  # noqa: F401
     import dill  # noqa: F401
     import isort  # noqa: F401
     import mccabe  # noqa: F401
     import platformdirs  # noqa: F401
     import tomlkit  # noqa: F401
+    from astroid.interpreter._import import util as astroid_import_util  # type: ignore[import-untyped]
     from pylint.lint import Run
+
+    # The snapshot holds only the changed files, so a package whose __init__.py did not
+    # change looks like a namespace package; astroid's is_namespace() then reads
+    # sys.modules[parent] unguarded and every later file that imports through it crashes
+    # with astroid-error (which files crash depended on which others were in the run).
+    # Treat that case as "not a namespace"; astroid then resolves the import normally.
+    unguarded = astroid_import_util.is_namespace
+
+    @functools.lru_cache(maxsize=4096)
+    def is_namespace(modname: str) -> bool:
+        try:
+            return bool(unguarded(modname))
+        except KeyError:
+            return False
+
+    astroid_import_util.is_namespace = is_namespace
 
     Run(sys.argv[2:])
