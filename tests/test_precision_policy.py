@@ -178,3 +178,16 @@ def test_inline_suppressions_of_one_tool_silence_the_same_concern_of_another() -
     assert not suppressed(shell, "run(cmd, shell=True)  # nosec B101\n")
     pylint_w0611 = finding("pylint", "W0611", 1, concern="unused-import")
     assert suppressed(pylint_w0611, "import os  # noqa: F401\n")
+
+
+def test_argument_checks_are_defects_on_function_calls_only() -> None:
+    function = Finding(checker="bug", tool="pylint", rule="E1121", severity=Severity.ERROR,
+                       path="m.py", line=1,
+                       message="Too many positional arguments for function call "
+                               "(too-many-function-args)")
+    method = Finding(checker="bug", tool="pylint", rule="E1121", severity=Severity.ERROR,
+                     path="m.py", line=1,
+                     message="Too many positional arguments for method call "
+                             "(too-many-function-args)")
+    assert classify(function, None)[0] == "defect"
+    assert classify(method, None)[0] == "advice"

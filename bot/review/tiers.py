@@ -30,6 +30,9 @@ TAINT_CONCERNS = {"sql-injection", "shell-injection", "eval-untrusted", "exec-us
 WEB_FRAMEWORK = re.compile(r"^\s*(from|import)\s+(flask|django|fastapi|starlette|werkzeug)\b",
                            re.MULTILINE)
 UNUSED_IMPORT = "unused-import"
+# pylint's argument checks: reliable on a plain function call, not on a method call, where
+# the receiver is inferred (descriptors, mixins and metaclasses fool it).
+CALL_CHECKS = {"E1120", "E1121", "E1123", "E1124"}
 MAX_SCOPE_LINES = 200
 
 
@@ -65,6 +68,8 @@ def _tier(f: Finding, source: str | None) -> tuple[Tier, str]:
         if source is not None and default_mutated(source, f.line):
             return "defect", "the function mutates its shared default"
         return "advice", "a mutable default the function does not mutate"
+    if f.tool == "pylint" and f.rule in CALL_CHECKS and "method call" in f.message:
+        return "advice", "argument checks of a method call rest on inference of the receiver"
     if f.concern in DEFECT_CONCERNS:
         return "defect", f"{f.concern} is a likely defect"
     if listed is not None:

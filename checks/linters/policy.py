@@ -109,6 +109,8 @@ RULES: dict[tuple[str, str], tuple[Tier, str]] = {
     ("pylint", "E0110"): ("advice", "abstract class inference fails on registered ABCs"),
     ("pylint", "E1125"): ("advice", "keyword-only inference fails on wrappers"),
     ("pylint", "E0633"): ("advice", "unpacking inference fails on dynamic values"),
+    ("pylint", "E1129"): ("advice", "context-manager inference fails on wrapped and C-level "
+                                    "objects"),
     # --- off: measured as noise in review comments, or repeated by another tool ----------
     ("pylint", "W0622"): ("off", "shadowing a builtin is a deliberate name in most code "
                                  "(`id`, `type`, `input`, shims)"),
@@ -180,7 +182,8 @@ def table_markdown() -> str:
              "`dropped`); `enable_rules: [tool:RULE]` turns one back on.", "",
              "Rules not listed: error-severity findings of ruff (syntax, undefined names, "
              "pylint's errors re-implemented), of pylint (except those below, which rest on "
-             "inference) and of our semgrep rules are defects; security findings follow "
+             "inference, and pylint's argument checks on a *method* call) and of our "
+             "semgrep rules are defects; security findings follow "
              "their severity (high: defect) and the taint rules (a flow from request data to "
              "a sink: defect); everything else is advice.", "",
              "| tool | rule | tier | why |", "|---|---|---|---|"]
