@@ -9,10 +9,9 @@ from bot.core.build import annotations_for, build_plan, conclusion_for
 from bot.core.diffmap import parse_unified_diff
 from bot.core.findings import Edit, Finding, Severity
 from bot.core.plan import Coverage
-from bot.core.repo_config import RepoConfig
+from bot.core.repo_config import RepoConfig, is_test_path
 from bot.core.suggest import suggestion_for
 from bot.review.select import select
-from bot.core.repo_config import is_test_path
 from bot.review.tiers import classify
 from checks.linters.parsers import parse_pylint, pylint_errors
 from checks.linters.policy import table_markdown
