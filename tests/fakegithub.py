@@ -94,6 +94,7 @@ class FakeGitHub:
         self.review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.issue_comments: list[dict[str, Any]] = []
+        self.reactions: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str, int]] = []
         self.mutation_times: list[float] = []
         self.faults: list[Fault] = []
@@ -140,6 +141,7 @@ class FakeGitHub:
             ("PATCH", r"/repos/([^/]+/[^/]+)/check-runs/(\d+)", self.update_check_run),
             ("GET", r"/repos/([^/]+/[^/]+)/commits/([^/]+)/check-runs", self.list_check_runs),
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self.create_issue_comment),
+            ("POST", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)/reactions", self.add_reaction),
         ]
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
@@ -331,6 +333,16 @@ class FakeGitHub:
         run.update({k: v for k, v in body.items() if k in ("status", "conclusion")})
         run.update({k: output[k] for k in ("title", "summary") if k in output})
         return self._json(m.CheckRun, self._check_run(int(run_id), repo))
+
+    async def add_reaction(self, request: Request, repo: str, comment_id: str) -> Response:
+        body = await request.json()
+        if body.get("content") not in ("+1", "-1", "laugh", "confused", "heart", "hooray",
+                                       "rocket", "eyes"):
+            return JSONResponse({"message": "Validation Failed"}, 422)
+        reaction = {"id": next(self._ids), "node_id": "R_1", "user": USER,
+                    "content": body["content"], "created_at": "2026-11-24T00:00:00Z"}
+        self.reactions.append({"repo": repo, "comment_id": int(comment_id), **reaction})
+        return self._json(m.Reaction, reaction, 201)
 
     async def create_issue_comment(self, request: Request, repo: str, number: str) -> Response:
         body = await request.json()

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.commands import from_a_bot
 from bot.core.delivery import Delivery
 from bot.errors import MalformedPayload
 
@@ -89,3 +90,41 @@ def validator(read: Callable[[Mapping[str, Any]], object]) -> Callable[[Delivery
             return str(exc)
         return None
     return problem
+
+
+@dataclass(frozen=True)
+class CommentRef:
+    where: RepoRef
+    number: int  # the issue or pull request
+    comment_id: int
+    body: str
+    author: str
+    association: str
+    on_pull_request: bool
+    from_bot: bool
+
+
+def comment_ref(payload: Mapping[str, Any]) -> CommentRef:
+    """An `issue_comment` delivery: where, who, what (bodies are bounded by GitHub at 65536
+    characters; anything else is malformed)."""
+    issue = _table(payload, "issue")
+    comment = _table(payload, "comment")
+    body = comment.get("body")
+    if not isinstance(body, str) or len(body) > 65536:
+        raise MalformedPayload("`comment.body` is not a comment text")
+    user = _mapping(comment.get("user"))
+    sender = _mapping(payload.get("sender"))
+    return CommentRef(
+        where=repo_ref(payload),
+        number=_int(issue, "number", "issue.number", MAX_NUMBER),
+        comment_id=_int(comment, "id", "comment.id"),
+        body=body,
+        author=str(user.get("login") or ""),
+        association=str(comment.get("author_association") or "NONE"),
+        on_pull_request=isinstance(issue.get("pull_request"), Mapping),
+        from_bot=from_a_bot(user, sender),
+    )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers import bookkeeping, review
+from bot.handlers import bookkeeping, commands, review
 from bot.jobs.routing import Router
 
 
@@ -10,4 +10,5 @@ def build_router() -> Router:
     router = Router()
     bookkeeping.register(router)
     review.register(router)
+    commands.register(router)
     return router
