@@ -104,3 +104,24 @@ async def test_ask_without_a_model_says_so_politely_and_unknown_gets_help(
     first, second = (c["body"] for c in world.fake.issue_comments)
     assert "needs a language model" in first
     assert second.startswith("Unknown command `/frobnicate`.") and "`/help`" in second
+
+
+async def test_a_review_for_a_head_that_moved_meanwhile_does_not_post(
+        sqlite_engine: Engine, tmp_path: Path) -> None:
+    from tests.github_world import pr_event
+
+    w, _repo, _base, head = demo_world(sqlite_engine, tmp_path)
+    ruff = w.worker.context.linters["ruff"]  # type: ignore[index]
+
+    async def push_meanwhile(ws: Any) -> Any:
+        w.fake.pulls[(REPO, 7)].head_sha = "f" * 40  # a push lands during the review
+        return await ruff(ws)
+
+    w.worker.context.linters["ruff"] = push_meanwhile  # type: ignore[index]
+    await w.deliver(pr_event(7, head), "d-1")
+    await w.run_jobs()
+    assert (REPO, 7) not in w.fake.reviews  # nothing posted for the outdated head
+    (run,) = w.fake.check_runs.values()
+    assert run["status"] == "completed" and run["conclusion"] == "neutral"
+    assert run["title"] == "Superseded by a newer push"
+    await w.web.aclose()

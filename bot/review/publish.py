@@ -109,6 +109,19 @@ async def _review_and_post(ctx: JobContext, gh: InstallationClient, repo: str, n
         log.info("dry run: review computed, nothing posted",
                  extra={"repo": repo, "number": number, "plan": plan.as_json()})
         return
+    current = await gh.get_pull(repo, number)
+    if current.head_sha != pull.head_sha:
+        # A push landed while this review ran: its own job reviews the new head; this one
+        # posts nothing, and its check run says why instead of spinning.
+        log.info("head moved during the review; not posted", extra={"repo": repo})
+        if check_run_id is not None:
+            await gh.complete_check_run(
+                repo, check_run_id, conclusion="neutral", title="Superseded by a newer push",
+                summary=f"A newer commit ({current.head_sha[:12]}) was pushed while this "
+                        "review ran; that commit is reviewed instead.", annotations=[])
+            await anyio.to_thread.run_sync(
+                lambda: store.update_run(ctx.engine, run.id, check_completed=True))
+        return
     if loaded.error and await _first_notice(ctx, repo, number, loaded.error):
         await gh.create_issue_comment(repo, number, f"**reviewbot**: {loaded.error}. "
                                       "This review used the default settings.")
