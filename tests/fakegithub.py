@@ -142,6 +142,10 @@ class FakeGitHub:
             ("GET", r"/repos/([^/]+/[^/]+)/commits/([^/]+)/check-runs", self.list_check_runs),
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self.create_issue_comment),
             ("POST", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)/reactions", self.add_reaction),
+            ("POST", r"/repos/([^/]+/[^/]+)/pulls/comments/(\d+)/reactions", self.add_reaction),
+            ("GET", r"/repos/([^/]+/[^/]+)/pulls/comments/(\d+)", self.get_review_comment),
+            ("POST", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/comments/(\d+)/replies",
+             self.reply_in_thread),
         ]
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
@@ -333,6 +337,27 @@ class FakeGitHub:
         run.update({k: v for k, v in body.items() if k in ("status", "conclusion")})
         run.update({k: output[k] for k in ("title", "summary") if k in output})
         return self._json(m.CheckRun, self._check_run(int(run_id), repo))
+
+    def _review_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
+        return next((c for (r, _n), items in self.review_comments.items() if r == repo
+                     for c in items if c["id"] == comment_id), None)
+
+    async def get_review_comment(self, _r: Request, repo: str, comment_id: str) -> Response:
+        comment = self._review_comment(repo, int(comment_id))
+        if comment is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        return self._json(m.PullRequestReviewComment, comment)
+
+    async def reply_in_thread(self, request: Request, repo: str, number: str,
+                              comment_id: str) -> Response:
+        parent = self._review_comment(repo, int(comment_id))
+        if parent is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        body = await request.json()
+        reply = {**copy.deepcopy(parent), "id": next(self._ids), "body": body["body"],
+                 "in_reply_to_id": parent["id"]}
+        self.review_comments[(repo, int(number))].append(reply)
+        return self._json(m.PullRequestReviewComment, reply, 201)
 
     async def add_reaction(self, request: Request, repo: str, comment_id: str) -> Response:
         body = await request.json()

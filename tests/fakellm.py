@@ -100,5 +100,7 @@ def checker_of(body: dict[str, Any]) -> str:
     system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
     if system.startswith("You are the last reviewer"):
         return "aggregator"
+    if system.startswith("You answer a maintainer's question"):
+        return "ask"
     match = re.search(r"You are the (\w+) reviewer", system)
     return match.group(1) if match else "?"

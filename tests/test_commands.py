@@ -125,3 +125,121 @@ async def test_a_review_for_a_head_that_moved_meanwhile_does_not_post(
     assert run["status"] == "completed" and run["conclusion"] == "neutral"
     assert run["title"] == "Superseded by a newer push"
     await w.web.aclose()
+
+
+def thread_reply(body: str, parent: int, *, association: str = "OWNER",
+                 login: str = "maintainer") -> bytes:
+    user = {"login": login, "type": "User", "id": 1}
+    return json.dumps({
+        "action": "created",
+        "comment": {"id": next(COMMENT_IDS), "body": body, "user": user,
+                    "author_association": association, "in_reply_to_id": parent},
+        "pull_request": {"number": 7},
+        "repository": {"full_name": REPO, "default_branch": "main"},
+        "installation": {"id": INSTALLATION}, "sender": user}).encode()
+
+
+async def test_ignore_in_a_thread_silences_that_finding_on_later_reviews(
+        world: World) -> None:
+    from tests.github_world import pr_event
+
+    head = world.fake.pulls[(REPO, 7)].head_sha
+    await world.deliver(pr_event(7, head), "d-1")
+    await world.run_jobs()
+    posted = world.fake.review_comments[(REPO, 7)]
+    b006 = next(c for c in posted if "B006" in c["body"])
+    event = thread_reply("/ignore", b006["id"])
+    assert (await world.deliver(event, "t-1", event="pull_request_review_comment")
+            ).status_code == 202
+    await world.run_jobs()
+    reply = world.fake.review_comments[(REPO, 7)][-1]
+    assert reply["in_reply_to_id"] == b006["id"]
+    assert reply["body"] == ("Ignored this finding on this pull request: reviewbot will not "
+                             "raise it again.")
+    assert world.fake.reactions[-1]["comment_id"] == json.loads(event)["comment"]["id"]
+
+    await say(world, "/review")  # a full re-review: the ignored finding is gone everywhere
+    second = world.fake.reviews[(REPO, 7)][-1]["body"]
+    runs = list(world.fake.check_runs.values())
+    assert len(runs) == 2 and all(a["start_line"] != 14 for a in runs[-1]["annotations"])
+    assert "B006" not in second
+
+
+async def test_ignore_a_rule_repository_wide_is_for_maintainers(world: World) -> None:
+    from bot.store.memory import ignored_on
+
+    await say(world, "/ignore rule ruff:N802 --repo", association="COLLABORATOR")
+    await say(world, "/ignore rule ruff:N802 --repo")
+    first, second = (c["body"] for c in world.fake.issue_comments)
+    assert first.startswith("Only the repository's owners and members")
+    assert second == "Ignored rule `ruff:N802` in this repository: reviewbot will not raise " \
+                     "it again."
+    assert ignored_on(world.engine, REPO, 99).rules == frozenset({"ruff:N802"})  # any PR
+
+
+@pytest.fixture
+async def world_with_model(sqlite_engine: Engine, tmp_path: Path
+                           ) -> AsyncIterator[tuple[World, Any]]:
+    import dataclasses
+
+    from tests.fakellm import FakeLLM
+    from tests.helpers.processes import served
+    from tests.test_llm_review import client
+    from tests.test_serve_e2e import free_port
+
+    llm = FakeLLM()
+    w, _repo, _base, _head = demo_world(sqlite_engine, tmp_path)
+    with served(llm.app, free_port()) as url:
+        model = client(f"{url}/v1", retries=0)
+        w.worker.context = dataclasses.replace(w.worker.context, llm=model)
+        yield w, llm
+        await model.aclose()
+    await w.web.aclose()
+
+
+async def test_ask_answers_from_the_code_quoted_with_its_lines(
+        world_with_model: tuple[World, Any]) -> None:
+    from tests.fakellm import Reply
+
+    world, llm = world_with_model
+    llm.script("ask", Reply(tool_calls=[("read_lines", {"path": "shop/orders.py",
+                                                        "start": 31, "end": 34})]),
+               Reply({"answer": "archive() runs tar through a shell; ping @octocat",
+                      "references": [{"path": "shop/orders.py", "line": 33}]}))
+    await say(world, "/ask what does archive() do?")
+    (answer,) = world.fake.issue_comments
+    assert "> archive() runs tar through a shell; ping @\u200boctocat" in answer["body"]
+    assert "From: `shop/orders.py:33`" in answer["body"]
+    second = llm.calls("ask")[1]["messages"]
+    assert any("tar czf backup.tgz" in str(m.get("content")) for m in second)  # it looked
+    assert "UNTRUSTED-BEGIN" in llm.calls("ask")[0]["messages"][1]["content"]
+
+
+async def test_explain_in_a_thread_reads_the_thread_and_answers_there(
+        world_with_model: tuple[World, Any]) -> None:
+    from tests.fakellm import Reply
+    from tests.github_world import pr_event
+
+    world, llm = world_with_model
+    head = world.fake.pulls[(REPO, 7)].head_sha
+    await world.deliver(pr_event(7, head), "d-1")
+    await world.run_jobs()
+    shell = next(c for c in world.fake.review_comments[(REPO, 7)] if c["line"] == 33)
+    llm.script("ask", Reply({"answer": "The folder name reaches the shell unquoted.",
+                             "references": []}))
+    await world.deliver(thread_reply("/explain", shell["id"]), "t-1",
+                        event="pull_request_review_comment")
+    await world.run_jobs()
+    reply = world.fake.review_comments[(REPO, 7)][-1]
+    assert reply["in_reply_to_id"] == shell["id"]
+    assert "> The folder name reaches the shell unquoted." in reply["body"]
+    asked = llm.calls("ask")[-1]["messages"][1]["content"]
+    assert "Earlier in this thread" in asked and "shell=True" in asked
+
+
+async def test_ask_by_a_user_without_write_access_is_refused(
+        world_with_model: tuple[World, Any]) -> None:
+    world, llm = world_with_model
+    await say(world, "/ask anything?", association="NONE", login="drive-by")
+    assert llm.calls("ask") == []
+    assert "write access" in world.fake.issue_comments[0]["body"]

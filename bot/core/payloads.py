@@ -102,6 +102,10 @@ class CommentRef:
     association: str
     on_pull_request: bool
     from_bot: bool
+    # A reply in a review comment's thread (pull_request_review_comment): the comment it
+    # answers, None for a new thread.
+    in_thread: bool = False
+    in_reply_to: int | None = None
 
 
 def comment_ref(payload: Mapping[str, Any]) -> CommentRef:
@@ -128,3 +132,26 @@ def comment_ref(payload: Mapping[str, Any]) -> CommentRef:
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def review_comment_ref(payload: Mapping[str, Any]) -> CommentRef:
+    """A `pull_request_review_comment` delivery: a comment on a line, maybe a reply."""
+    comment = _table(payload, "comment")
+    body = comment.get("body")
+    if not isinstance(body, str) or len(body) > 65536:
+        raise MalformedPayload("`comment.body` is not a comment text")
+    user = _mapping(comment.get("user"))
+    reply_to = comment.get("in_reply_to_id")
+    return CommentRef(
+        where=repo_ref(payload),
+        number=_int(_table(payload, "pull_request"), "number", "pull_request.number",
+                    MAX_NUMBER),
+        comment_id=_int(comment, "id", "comment.id"),
+        body=body,
+        author=str(user.get("login") or ""),
+        association=str(comment.get("author_association") or "NONE"),
+        on_pull_request=True,
+        from_bot=from_a_bot(user, _mapping(payload.get("sender"))),
+        in_thread=True,
+        in_reply_to=reply_to if isinstance(reply_to, int) and reply_to > 0 else None,
+    )

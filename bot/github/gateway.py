@@ -275,6 +275,16 @@ class InstallationClient:
         return [PostedReview(id=r["id"], body=r.get("body") or "", commit_id=r.get("commit_id"))
                 for r in reviews]
 
+    async def get_review_comment_body(self, repo: str, comment_id: int) -> str:
+        data = await self._request("GET", f"/repos/{repo}/pulls/comments/{comment_id}")
+        return str(data.get("body") or "")
+
+    async def thread_bodies(self, repo: str, number: int, root: int) -> list[str]:
+        """The messages of one review thread, oldest first (its first comment and replies)."""
+        comments = await self._paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
+        return [c.get("body") or "" for c in comments
+                if c.get("id") == root or c.get("in_reply_to_id") == root]
+
     async def list_review_comment_bodies(self, repo: str, number: int) -> list[str]:
         comments = await self._paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
         return [c.get("body") or "" for c in comments]
@@ -316,9 +326,19 @@ class InstallationClient:
                                    json={"body": body})
         return int(data["id"])
 
-    async def add_reaction(self, repo: str, comment_id: int, content: str) -> None:
-        await self._request("POST", f"/repos/{repo}/issues/comments/{comment_id}/reactions",
+    async def add_reaction(self, repo: str, comment_id: int, content: str, *,
+                           review_comment: bool = False) -> None:
+        kind = "pulls" if review_comment else "issues"
+        await self._request("POST", f"/repos/{repo}/{kind}/comments/{comment_id}/reactions",
                             json={"content": content})
+
+    async def reply_in_thread(self, repo: str, number: int, comment_id: int,
+                              body: str) -> int:
+        """A reply in a review comment's thread (the comment it answers opened it)."""
+        data = await self._request(
+            "POST", f"/repos/{repo}/pulls/{number}/comments/{comment_id}/replies",
+            json={"body": body})
+        return int(data["id"])
 
     async def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
         await self._request("POST", f"/repos/{repo}/issues/{number}/labels",

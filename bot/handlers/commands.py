@@ -1,49 +1,76 @@
-"""Slash commands in PR comments: acknowledged with 👀, answered in the same thread.
+"""Slash commands in PR comments and in review threads: acknowledged with 👀, answered in
+the same place.
 
 Thin: the comment's references in; parsing and the rules of who may ask live in
-bot/core/commands.py; a `/review` runs the same pipeline as a push.
+bot/core/commands.py; a `/review` runs the same pipeline as a push; `/ignore` is stored in
+the repository's memory (bot/store/memory.py), which every later review reads.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Awaitable, Callable
 
 import anyio
 
 from bot.core.commands import HELP, PAID, Command, may_spend, parse_command
-from bot.core.payloads import CommentRef, comment_ref, validator
+from bot.core.markers import posted_fingerprints
+from bot.core.payloads import CommentRef, comment_ref, review_comment_ref, validator
 from bot.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from bot.github.gateway import InstallationClient
 from bot.handlers.review import github_of
 from bot.jobs.context import ClaimedJob, JobContext
 from bot.jobs.routing import Router
+from bot.review.ask import answer_question
 from bot.review.publish import review_pull
+from bot.store import memory
 from bot.store import reviews as store
 
 log = logging.getLogger(__name__)
-NOT_YET = ("`/{name}` is not available in this version of reviewbot yet; `/help` lists what "
-           "is.")
+MAINTAINERS = frozenset({"OWNER", "MEMBER"})
+IGNORE_ARGS = re.compile(r"^(?:rule\s+(?P<rule>[\w.:/-]{1,200}))?\s*(?P<repo>--repo)?\s*$")
+Reply = Callable[[str], Awaitable[object]]
 
 
 async def handle_issue_comment(ctx: JobContext, job: ClaimedJob) -> None:
     ref = comment_ref(job.payload)
-    if not ref.on_pull_request or ref.from_bot:
-        return  # issues are triage's; bots (reviewbot too) are never obeyed
+    if ref.on_pull_request:  # issues are triage's
+        await _command(ctx, job, ref)
+
+
+async def handle_review_comment(ctx: JobContext, job: ClaimedJob) -> None:
+    await _command(ctx, job, review_comment_ref(job.payload))
+
+
+async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
+    if ref.from_bot:
+        return  # bots, reviewbot too, are never obeyed: no loops
     command = parse_command(ref.body)
     if command is None:
         return
     gh = github_of(ctx).installation(ref.where.installation_id)
-    await gh.add_reaction(ref.where.repo, ref.comment_id, "eyes")
-    log.info("command received", extra={"repo": ref.where.repo, "command": command.name})
+    repo = ref.where.repo
+    await gh.add_reaction(repo, ref.comment_id, "eyes", review_comment=ref.in_thread)
+    log.info("command received", extra={"repo": repo, "command": command.name})
+
+    async def reply(text: str) -> object:
+        if ref.in_thread:
+            return await gh.reply_in_thread(repo, ref.number, ref.in_reply_to or ref.comment_id,
+                                            text)
+        return await gh.create_issue_comment(repo, ref.number, text)
+
     if command.name in PAID and not may_spend(ref.association):
-        await _refuse_once(ctx, gh, ref, command)
+        await _refuse_once(ctx, ref, command, reply)
         return
     if command.name == "review":
-        await review_pull(ctx, gh, ref.where.repo, ref.number, ref.where.default_branch,
-                          rerun=True, last_attempt=job.attempts >= job.max_attempts)
+        await review_pull(ctx, gh, repo, ref.number, ref.where.default_branch, rerun=True,
+                          last_attempt=job.attempts >= job.max_attempts)
         return
-    await gh.create_issue_comment(ref.where.repo, ref.number,
-                                  await _answer(ctx, gh, ref, command))
+    if command.name == "ignore":
+        await reply(await _ignore(ctx, gh, ref, command))
+        return
+    await reply(await _answer(ctx, gh, ref, command))
 
 
 async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
@@ -58,23 +85,68 @@ async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
         if ctx.llm is None:
             return (f"`/{command.name}` needs a language model, and none is configured for "
                     "this reviewbot installation. The linters' review and `/review`, "
-                    "`/config` and `/help` work without one.")
-        return NOT_YET.format(name=command.name)
-    if command.name == "ignore":
-        return NOT_YET.format(name=command.name)
+                    "`/ignore`, `/config` and `/help` work without one.")
+        return await _ask(ctx, gh, ref, command)
     return f"Unknown command `{command.raw}`.\n\n{HELP}"
 
 
-async def _refuse_once(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
-                       command: Command) -> None:
+async def _ask(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
+               command: Command) -> str:
+    """`/ask QUESTION` anywhere in the PR; `/explain` in a reviewbot comment's thread. In a
+    thread, its earlier messages are the short-term memory."""
+    history: list[str] = []
+    if ref.in_thread and ref.in_reply_to is not None:
+        history = await gh.thread_bodies(ref.where.repo, ref.number, ref.in_reply_to)
+    if command.name == "explain":
+        if not history:
+            return "Reply `/explain` in the thread of the reviewbot comment to explain."
+        question = ("Explain the first message of this thread (a review comment): is it "
+                    "right, and why? Give the evidence from the code.")
+    elif not command.args:
+        return "Ask a question after `/ask`, e.g. `/ask why is this loop needed?`."
+    else:
+        question = command.args
+    return await answer_question(ctx, gh, ref.where.repo, ref.number,
+                                 ref.where.default_branch, question, history)
+
+
+async def _ignore(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
+                  command: Command) -> str:
+    """`/ignore` in a reviewbot comment's thread: that finding; `/ignore rule RULE`: that
+    rule on this PR; `--repo` (maintainers): in the whole repository from now on."""
+    match = IGNORE_ARGS.match(command.args)
+    if match is None:
+        return "Use `/ignore`, `/ignore rule RULE` or either with `--repo`."
+    repo_wide = match.group("repo") is not None
+    if repo_wide and ref.association.upper() not in MAINTAINERS:
+        return "Only the repository's owners and members can ignore something repository-wide."
+    number = memory.WHOLE_REPOSITORY if repo_wide else ref.number
+    where = "in this repository" if repo_wide else "on this pull request"
+    rule = match.group("rule")
+    if rule is not None:
+        kind, value, what = "rule", rule, f"rule `{rule}`"
+    else:
+        parent = (await gh.get_review_comment_body(ref.where.repo, ref.in_reply_to)
+                  if ref.in_reply_to is not None else "")
+        fingerprints = posted_fingerprints(parent)
+        if not fingerprints:
+            return ("Reply `/ignore` in the thread of the reviewbot comment to ignore, or use "
+                    "`/ignore rule RULE`.")
+        kind, value, what = "finding", sorted(fingerprints)[0], "this finding"
+    await anyio.to_thread.run_sync(memory.remember_ignored, ctx.engine, ref.where.repo,
+                                   number, kind, value, ref.author)
+    return f"Ignored {what} {where}: reviewbot will not raise it again."
+
+
+async def _refuse_once(ctx: JobContext, ref: CommentRef, command: Command,
+                       reply: Reply) -> None:
     """One polite refusal per PR, however often someone without write access asks."""
     first = await anyio.to_thread.run_sync(store.claim_notice, ctx.engine, ref.where.repo,
                                            ref.number, "command-refused")
     if first:
-        await gh.create_issue_comment(
-            ref.where.repo, ref.number,
-            f"Sorry @{ref.author}, `/{command.name}` starts paid work, which only users with "
-            "write access to this repository can ask for. A maintainer can run it.")
+        await reply(f"Sorry @{ref.author}, `/{command.name}` starts paid work, which only "
+                    "users with write access to this repository can ask for. A maintainer "
+                    "can run it.")
 
 
 def config_table(config: RepoConfig, error: str | None, *, found: bool) -> str:
@@ -93,3 +165,5 @@ def config_table(config: RepoConfig, error: str | None, *, found: bool) -> str:
 def register(router: Router) -> None:
     router.add("issue_comment", ["created"], "commands.issue_comment", handle_issue_comment,
                validate=validator(comment_ref))
+    router.add("pull_request_review_comment", ["created"], "commands.review_comment",
+               handle_review_comment, validate=validator(review_comment_ref))

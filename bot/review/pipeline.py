@@ -39,6 +39,9 @@ class ReviewRequest:
     # The linters' configuration files from the default branch (never the PR's).
     linter_configs: Mapping[str, bytes] = field(default_factory=dict)
     already_posted: frozenset[str] = frozenset()
+    # What people told reviewbot to stop raising on this PR (/ignore): never reported again.
+    ignored_fingerprints: frozenset[str] = frozenset()
+    ignored_rules: frozenset[str] = frozenset()
     # Paths known not to be reviewable whatever their content (symlinks, submodules).
     unreviewable: Mapping[str, str] = field(default_factory=dict)
 
@@ -180,7 +183,8 @@ async def run_review(
         if verification.error:
             model_errors["aggregator"] = verification.error
     ignores = {p: ruff_ignores(linter_settings.ruff, p) for p in reviewable}
-    selected = select_findings(findings, request.diff, config, sources, ignores)
+    selected = select_findings(findings, request.diff, config, sources, ignores,
+                               request.ignored_fingerprints, request.ignored_rules)
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),

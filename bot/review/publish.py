@@ -4,6 +4,7 @@ body, the run's state in the store, our in-progress check run found again)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -19,6 +20,7 @@ from bot.github.gateway import InstallationClient, PullInfo
 from bot.jobs.context import JobContext
 from bot.review.pipeline import run_review
 from bot.review.remote import request_from_pull
+from bot.store import memory
 from bot.store import reviews as store
 from bot.store import usage as usage_store
 from bot.store.usage import StoreCache
@@ -158,6 +160,9 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     request = await request_from_pull(gh, repo, number, head=head, base=base,
                                       default_branch=default_branch, config=loaded,
                                       posted=posted)
+    ignored = await anyio.to_thread.run_sync(memory.ignored_on, ctx.engine, repo, number)
+    request = dataclasses.replace(request, ignored_fingerprints=ignored.fingerprints,
+                                  ignored_rules=ignored.rules)
     budget = None
     if ctx.llm is not None:
         budget = await anyio.to_thread.run_sync(

@@ -29,6 +29,7 @@ class Scope:
     sources: Mapping[str, str]
     # Per path, the ruff codes the repository's own settings ignore there (default branch).
     repo_ignores: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    ignored_rules: frozenset[str] = frozenset()  # /ignore rule RULE
 
 
 # A filter says why a finding is not reported, or None to keep it.
@@ -74,6 +75,11 @@ def _ignored_by_repository(f: Finding, s: Scope) -> str | None:
     return None
 
 
+def _ignored_by_people(f: Finding, s: Scope) -> str | None:
+    names = {f.rule, f"{f.tool}:{f.rule}"}
+    return "ignored on request (/ignore rule)" if names & s.ignored_rules else None
+
+
 def _off_by_default(f: Finding, s: Scope) -> str | None:
     tier, why = classify(f, s.sources.get(f.path), frozenset(s.config.enable_rules))
     return f"off by default: {why} (docs/RULES.md)" if tier == "off" else None
@@ -81,7 +87,7 @@ def _off_by_default(f: Finding, s: Scope) -> str | None:
 
 FILTERS: tuple[Filter, ...] = (_checker_disabled, _rule_disabled, _below_min_severity,
                                _out_of_scope, _suppressed_inline, _ignored_by_repository,
-                               _off_by_default)
+                               _ignored_by_people, _off_by_default)
 
 
 def _tiered(f: Finding, s: Scope) -> Finding:
@@ -97,8 +103,10 @@ class Selection:
 
 def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
            sources: Mapping[str, str], after_merge: Sequence[Stage] = (),
-           repo_ignores: Mapping[str, frozenset[str]] | None = None) -> Selection:
-    scope = Scope(diff, config, sources, repo_ignores or {})
+           repo_ignores: Mapping[str, frozenset[str]] | None = None,
+           ignored_fingerprints: frozenset[str] = frozenset(),
+           ignored_rules: frozenset[str] = frozenset()) -> Selection:
+    scope = Scope(diff, config, sources, repo_ignores or {}, ignored_rules)
     kept: list[Finding] = []
     dropped: list[Finding] = []
     for f in findings:
@@ -106,7 +114,11 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
         if reason is not None:
             dropped.append(f.with_status("dropped", reason))
             continue
-        kept.append(_tiered(f, scope).with_fingerprint(fingerprint(f, sources.get(f.path))))
+        fp = fingerprint(f, sources.get(f.path))
+        if fp in ignored_fingerprints:  # a finding someone answered with /ignore
+            dropped.append(f.with_fingerprint(fp).with_status("dropped", "ignored on request"))
+            continue
+        kept.append(_tiered(f, scope).with_fingerprint(fp))
     merged = merge_duplicates(kept)
     for stage in after_merge:
         merged = stage(merged)
@@ -115,5 +127,8 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
 
 def select_findings(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
                     sources: Mapping[str, str],
-                    repo_ignores: Mapping[str, frozenset[str]] | None = None) -> list[Finding]:
-    return select(findings, diff, config, sources, repo_ignores=repo_ignores).kept
+                    repo_ignores: Mapping[str, frozenset[str]] | None = None,
+                    ignored_fingerprints: frozenset[str] = frozenset(),
+                    ignored_rules: frozenset[str] = frozenset()) -> list[Finding]:
+    return select(findings, diff, config, sources, repo_ignores=repo_ignores,
+                  ignored_fingerprints=ignored_fingerprints, ignored_rules=ignored_rules).kept

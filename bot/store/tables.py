@@ -119,8 +119,22 @@ class NoticeRow(SQLModel, table=True):
     created_at: float
 
 
+class IgnoredRow(SQLModel, table=True):
+    """A finding (by fingerprint) or a rule people told reviewbot to stop raising."""
+
+    __tablename__ = "ignored"
+
+    repository: str = Field(primary_key=True, max_length=256)
+    number: int = Field(primary_key=True)  # 0: the whole repository
+    kind: str = Field(primary_key=True, max_length=16)  # finding | rule
+    value: str = Field(primary_key=True, max_length=256)
+    author: str = Field(max_length=128)
+    created_at: float
+
+
 review_runs = ReviewRunRow.__table__  # type: ignore[attr-defined]
 notices = NoticeRow.__table__  # type: ignore[attr-defined]
+ignored = IgnoredRow.__table__  # type: ignore[attr-defined]
 
 
 class LLMCallRow(SQLModel, table=True):

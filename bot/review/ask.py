@@ -1,0 +1,76 @@
+"""`/ask` and `/explain`: the agent core with its read-only tools over one PR's changed
+files, answering a maintainer. The answer is the model's words: posted quoted (mentions and
+HTML defused), with the lines it rests on, never as reviewbot's own voice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import anyio
+from pydantic import BaseModel, Field
+
+from bot.core.quote import blockquote, defused
+from bot.core.repo_config import CONFIG_PATH, parse_repo_config
+from bot.core.usage import Ledger
+from bot.errors import ModelError
+from bot.github.gateway import InstallationClient
+from bot.jobs.context import JobContext
+from bot.llm.agent import Trace, run_agent
+from bot.llm.prompts import load
+from bot.review.publish import remaining_budget
+from bot.review.remote import request_from_pull
+from bot.store import usage as usage_store
+from checks.agent_tools import review_tools
+
+MAX_HISTORY = 6
+
+
+class Reference(BaseModel):
+    path: str = Field(max_length=500)
+    line: int = Field(ge=1)
+
+
+class Answer(BaseModel):
+    answer: str = Field(max_length=4000)
+    references: list[Reference] = Field(default_factory=list, max_length=10)
+
+
+async def answer_question(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
+                          default_branch: str, question: str,
+                          history: Sequence[str] = ()) -> str:
+    llm = ctx.llm
+    if llm is None:
+        raise ModelError("no model is configured")
+    budget = await anyio.to_thread.run_sync(
+        lambda: remaining_budget(ctx, repo, number, gh.installation_id))
+    if budget is not None and budget <= 0:
+        return "The model budget for this pull request (or for today) is spent; no answer."
+    pull = await gh.get_pull(repo, number)
+    text = await gh.get_file(repo, CONFIG_PATH, default_branch)
+    loaded = parse_repo_config(text.decode("utf-8", "replace") if text else None)
+    request = await request_from_pull(gh, repo, number, head=pull.head_sha,
+                                      base=pull.base_sha, default_branch=default_branch,
+                                      config=loaded, posted=set())
+    sources = {p: c.decode("utf-8", "replace") for p, c in request.contents.items()
+               if c is not None}
+    earlier = "\n".join(f"- {defused(h)}" for h in history[-MAX_HISTORY:])
+    data = (f"Changed files: {', '.join(sorted(sources)) or '(none)'}\n\n"
+            + (f"Earlier in this thread:\n{earlier}\n\n" if earlier else "")
+            + f"Question: {question}")
+    messages = [{"role": "system", "content": load("ask")},
+                {"role": "user", "content": f"UNTRUSTED-BEGIN\n{data}\nUNTRUSTED-END"}]
+    ledger, trace = Ledger(), Trace()
+    try:
+        answer = await run_agent(llm, purpose="ask", model=llm.model, messages=messages,
+                                 tools=review_tools(sources, request.diff), schema=Answer,
+                                 ledger=ledger, trace=trace)
+    except ModelError as exc:
+        return f"The model could not answer ({defused(str(exc))})."
+    finally:
+        scope = usage_store.CallScope(repo, number, pull.head_sha, gh.installation_id)
+        await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope,
+                                       ledger.calls)
+    cited = [f"`{r.path}:{r.line}`" for r in answer.references if r.path in sources]
+    rests_on = f"\n\nFrom: {', '.join(cited)}" if cited else ""
+    return (f"**reviewbot** (a model's answer, from this PR's code; check it before relying "
+            f"on it):\n\n{blockquote(answer.answer)}{rests_on}")
