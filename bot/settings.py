@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     budget_pr_usd: float = Field(default=1.0, ge=0, validation_alias="REVIEWBOT_BUDGET_PR_USD")
     budget_day_usd: float = Field(default=20.0, ge=0,
                                   validation_alias="REVIEWBOT_BUDGET_DAY_USD")
+    # Paid commands (/review, /ask, /explain) per user and per PR in any hour (0: no limit).
+    commands_per_user_hour: int = Field(default=10, ge=0,
+                                        validation_alias="REVIEWBOT_COMMANDS_PER_USER_HOUR")
+    commands_per_pull_hour: int = Field(default=20, ge=0,
+                                        validation_alias="REVIEWBOT_COMMANDS_PER_PULL_HOUR")
     # USD per million tokens, {"model": [input, output]}; overrides the built-in table.
     model_prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict, validation_alias="REVIEWBOT_MODEL_PRICES")

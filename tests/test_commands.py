@@ -243,3 +243,17 @@ async def test_ask_by_a_user_without_write_access_is_refused(
     await say(world, "/ask anything?", association="NONE", login="drive-by")
     assert llm.calls("ask") == []
     assert "write access" in world.fake.issue_comments[0]["body"]
+
+
+async def test_paid_commands_are_rate_limited_per_user_with_one_notice(
+        sqlite_engine: Engine, tmp_path: Path) -> None:
+    w, _repo, _base, _head = demo_world(sqlite_engine, tmp_path,
+                                       REVIEWBOT_COMMANDS_PER_USER_HOUR="2")
+    for _ in range(4):
+        await say(w, "/review")
+    assert len(w.fake.reviews[(REPO, 7)]) == 1  # posted once per head, run twice
+    limited = [c for c in w.fake.issue_comments if "limit of paid commands" in c["body"]]
+    assert len(limited) == 1 and len(w.fake.reactions) == 4  # all acknowledged
+    await say(w, "/help")  # free commands are not limited
+    assert "`/review`" in w.fake.issue_comments[-1]["body"]
+    await w.web.aclose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 
 import anyio
@@ -62,6 +63,17 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
 
     if command.name in PAID and not may_spend(ref.association):
         await _refuse_once(ctx, ref, command, reply)
+        return
+    if command.name in PAID and not await anyio.to_thread.run_sync(
+            lambda: memory.admit_command(
+                ctx.engine, repo, ref.number, ref.author, command.name,
+                per_user=ctx.settings.commands_per_user_hour,
+                per_pull=ctx.settings.commands_per_pull_hour)):
+        bucket = f"rate-limited:{int(time.time() // memory.HOUR)}"
+        if await anyio.to_thread.run_sync(store.claim_notice, ctx.engine, repo, ref.number,
+                                          bucket):  # said once an hour, not per command
+            await reply(f"@{ref.author}, the limit of paid commands per hour is reached "
+                        f"(`/{command.name}` not run); please try again later.")
         return
     if command.name == "review":
         await review_pull(ctx, gh, repo, ref.number, ref.where.default_branch, rerun=True,

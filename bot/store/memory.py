@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.tables import ignored
+from bot.store.tables import command_log, ignored
 
 WHOLE_REPOSITORY = 0
 
@@ -43,3 +43,26 @@ def ignored_on(engine: Engine, repository: str, number: int) -> Ignored:
         rows = conn.execute(query).all()
     return Ignored(frozenset(v for k, v in rows if k == "finding"),
                    frozenset(v for k, v in rows if k == "rule"))
+
+
+HOUR = 3600.0
+
+
+def admit_command(engine: Engine, repository: str, number: int, author: str, command: str,
+                  *, per_user: int, per_pull: int, now: float | None = None) -> bool:
+    """Record a paid command unless the author asked `per_user` of them in the last hour
+    (anywhere) or the PR got `per_pull` of them: False means over a limit (0: no limit)."""
+    now = time.time() if now is None else now
+    since = now - HOUR
+    with engine.begin() as conn:
+        count = sa.select(sa.func.count()).select_from(command_log).where(
+            command_log.c.created_at >= since)
+        by_user = conn.execute(count.where(command_log.c.author == author)).scalar_one()
+        on_pull = conn.execute(count.where(command_log.c.repository == repository,
+                                           command_log.c.number == number)).scalar_one()
+        if (per_user and by_user >= per_user) or (per_pull and on_pull >= per_pull):
+            return False
+        conn.execute(command_log.insert().values(repository=repository, number=number,
+                                                 author=author[:128], command=command,
+                                                 created_at=now))
+    return True

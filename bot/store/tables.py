@@ -132,7 +132,22 @@ class IgnoredRow(SQLModel, table=True):
     created_at: float
 
 
+class CommandLogRow(SQLModel, table=True):
+    """A paid command asked (rate limits per user and per PR)."""
+
+    __tablename__ = "command_log"
+    __table_args__ = (sa.Index("ix_command_log_time", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository: str = Field(max_length=256)
+    number: int
+    author: str = Field(max_length=128)
+    command: str = Field(max_length=32)
+    created_at: float
+
+
 review_runs = ReviewRunRow.__table__  # type: ignore[attr-defined]
+command_log = CommandLogRow.__table__  # type: ignore[attr-defined]
 notices = NoticeRow.__table__  # type: ignore[attr-defined]
 ignored = IgnoredRow.__table__  # type: ignore[attr-defined]
 
