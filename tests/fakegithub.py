@@ -95,6 +95,7 @@ class FakeGitHub:
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.issue_comments: list[dict[str, Any]] = []
         self.reactions: list[dict[str, Any]] = []
+        self.permissions: dict[tuple[str, str], str] = {}  # (repo, login) -> permission
         self.requests: list[tuple[str, str, int]] = []
         self.mutation_times: list[float] = []
         self.faults: list[Fault] = []
@@ -144,6 +145,8 @@ class FakeGitHub:
             ("POST", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)/reactions", self.add_reaction),
             ("POST", r"/repos/([^/]+/[^/]+)/pulls/comments/(\d+)/reactions", self.add_reaction),
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/comments/(\d+)", self.get_review_comment),
+            ("GET", r"/repos/([^/]+/[^/]+)/collaborators/([^/]+)/permission",
+             self.get_permission),
             ("POST", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/comments/(\d+)/replies",
              self.reply_in_thread),
         ]
@@ -337,6 +340,13 @@ class FakeGitHub:
         run.update({k: v for k, v in body.items() if k in ("status", "conclusion")})
         run.update({k: output[k] for k in ("title", "summary") if k in output})
         return self._json(m.CheckRun, self._check_run(int(run_id), repo))
+
+    async def get_permission(self, _r: Request, repo: str, login: str) -> Response:
+        permission = self.permissions.get((repo, login))
+        if permission is None:
+            return JSONResponse({"message": f"{login} is not a user"}, 404)
+        return JSONResponse({"permission": permission, "role_name": permission,
+                             "user": {**USER, "login": login}})
 
     def _review_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
         return next((c for (r, _n), items in self.review_comments.items() if r == repo

@@ -257,3 +257,15 @@ async def test_paid_commands_are_rate_limited_per_user_with_one_notice(
     await say(w, "/help")  # free commands are not limited
     assert "`/review`" in w.fake.issue_comments[-1]["body"]
     await w.web.aclose()
+
+
+async def test_an_ambiguous_association_is_confirmed_by_the_permission_api(
+        world: World) -> None:
+    world.fake.permissions[(REPO, "team-dev")] = "write"
+    world.fake.permissions[(REPO, "reader")] = "read"
+    await say(world, "/review", association="CONTRIBUTOR", login="team-dev")
+    assert len(world.fake.reviews[(REPO, 7)]) == 1  # write through a team: allowed
+    await say(world, "/review", association="CONTRIBUTOR", login="reader")
+    await say(world, "/review", association="CONTRIBUTOR", login="stranger")  # 404: none
+    refusals = [c for c in world.fake.issue_comments if "write access" in c["body"]]
+    assert len(refusals) == 1 and "@reader" in refusals[0]["body"]

@@ -67,5 +67,11 @@ def from_a_bot(comment: Mapping[str, Any], sender: Mapping[str, Any]) -> bool:
     return False
 
 
+# A contributor may or may not have write access (a team grant does not show in the
+# association): asked of the collaborator permission API.
+AMBIGUOUS_ASSOCIATIONS = frozenset({"CONTRIBUTOR"})
+WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
+
+
 def may_spend(association: str, allowed: frozenset[str] = WRITE_ASSOCIATIONS) -> bool:
     return association.upper() in allowed

@@ -275,6 +275,18 @@ class InstallationClient:
         return [PostedReview(id=r["id"], body=r.get("body") or "", commit_id=r.get("commit_id"))
                 for r in reviews]
 
+    async def permission_of(self, repo: str, login: str) -> str:
+        """A user's permission on the repository: admin, maintain, write, triage, read or
+        none (a user who is not a collaborator at all: none)."""
+        try:
+            data = await self._request("GET",
+                                       f"/repos/{repo}/collaborators/{login}/permission")
+        except GitHubError as exc:
+            if exc.status == 404:
+                return "none"
+            raise
+        return str(data.get("permission") or "none")
+
     async def get_review_comment_body(self, repo: str, comment_id: int) -> str:
         data = await self._request("GET", f"/repos/{repo}/pulls/comments/{comment_id}")
         return str(data.get("body") or "")

@@ -15,7 +15,15 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from bot.core.commands import HELP, PAID, Command, may_spend, parse_command
+from bot.core.commands import (
+    AMBIGUOUS_ASSOCIATIONS,
+    HELP,
+    PAID,
+    WRITE_PERMISSIONS,
+    Command,
+    may_spend,
+    parse_command,
+)
 from bot.core.markers import posted_fingerprints
 from bot.core.payloads import CommentRef, comment_ref, review_comment_ref, validator
 from bot.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
@@ -61,7 +69,7 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
                                             text)
         return await gh.create_issue_comment(repo, ref.number, text)
 
-    if command.name in PAID and not may_spend(ref.association):
+    if command.name in PAID and not await _may_spend(gh, ref):
         await _refuse_once(ctx, ref, command, reply)
         return
     if command.name in PAID and not await anyio.to_thread.run_sync(
@@ -83,6 +91,14 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
         await reply(await _ignore(ctx, gh, ref, command))
         return
     await reply(await _answer(ctx, gh, ref, command))
+
+
+async def _may_spend(gh: InstallationClient, ref: CommentRef) -> bool:
+    if may_spend(ref.association):
+        return True
+    if ref.association.upper() in AMBIGUOUS_ASSOCIATIONS and ref.author:
+        return await gh.permission_of(ref.where.repo, ref.author) in WRITE_PERMISSIONS
+    return False
 
 
 async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
