@@ -154,10 +154,11 @@ async def run_semgrep(ws: Workspace) -> ToolResult:
     """Our pattern rules (plus the repository's) over every file, then our taint rules over
     the Python files that can hold untrusted input at all (one after the other: semgrep
     uses every core already)."""
-    patterns = await _semgrep_patterns(ws)
     sources = tuple(p for p in ws.python_files if may_hold_untrusted_input(ws.root / p))
-    if not sources:
-        return patterns
+    if len(ws.all_files) <= ONE_PASS_FILES or 2 * len(sources) >= len(ws.python_files):
+        # A small change, or most files hold input: one semgrep start-up is cheaper.
+        return await _semgrep_patterns(ws, [TAINT_DIR] if sources else [])
+    patterns = await _semgrep_patterns(ws)
     taint = await _semgrep_once(ws, [], rules=TAINT_DIR, targets=sources)
     errors = [e for e in (patterns.error, taint.error) if e]
     return ToolResult("semgrep", (*patterns.findings, *taint.findings),
@@ -168,6 +169,9 @@ async def run_semgrep(ws: Workspace) -> ToolResult:
 # Taint analysis costs ~10x a pattern rule per file; most files of a large change never
 # read a request, argv, the environment or input(), and those are not analysed for taint
 # (measured on a 584-file framework release: 65 of 277 files hold one of these words).
+# Below ONE_PASS_FILES files, one semgrep run with both rule sets (its start-up, ~1.5 s,
+# costs more than the taint analysis of a few files).
+ONE_PASS_FILES = 60
 UNTRUSTED_HINT = re.compile(rb"\b(request|req)\b|sys\.argv|os\.environ|getenv|\binput\(|"
                             rb"@\w+\.(route|get|post|put|patch|delete|api_route)\(")
 
@@ -179,23 +183,25 @@ def may_hold_untrusted_input(path: Path) -> bool:
         return True  # let semgrep judge (and say why it cannot)
 
 
-async def _semgrep_patterns(ws: Workspace) -> ToolResult:
-    """Our rules, plus the repository's (default branch, validated) when it has some. If
-    semgrep cannot load theirs, ours run again alone: their file never silences ours."""
+async def _semgrep_patterns(ws: Workspace, ours: list[Path] | None = None) -> ToolResult:
+    """Our rules (and `ours`: more of our rule folders), plus the repository's (default
+    branch, validated) when it has some. If semgrep cannot load theirs, ours run again
+    alone: their file never silences ours."""
+    ours = ours or []
     if not ws.all_files:
         return ToolResult("semgrep")
     if ws.settings.semgrep_rules is None:
-        return await _semgrep_once(ws, [])
+        return await _semgrep_once(ws, ours)
     repo_rules = ws.config_file("repository-rules.yml", ws.settings.semgrep_rules)
     try:
-        result = await _semgrep_once(ws, [repo_rules])
+        result = await _semgrep_once(ws, [*ours, repo_rules])
         if result.error is None or not parsers.semgrep_config_failed(result.error):
             return result
         reason = "semgrep could not load them"
     except ToolError as exc:
         reason = f"semgrep could not load them (exit status {exc.exit_status})"
     log.info("repository semgrep rules dropped", extra={"reason": reason})
-    alone = await _semgrep_once(ws, [])
+    alone = await _semgrep_once(ws, ours)
     note = f"the repository's semgrep rules were ignored: {reason}; reviewbot's rules ran"
     return ToolResult(alone.tool, alone.findings, alone.error, alone.seconds, alone.files,
                       (note,))
