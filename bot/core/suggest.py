@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -105,11 +106,7 @@ _IMPORT = re.compile(r"\s*(from\s+\S+\s+)?import\s")
 def in_fallback_import(source: str, line: int) -> bool:
     """Whether the import on `line` sits in a `try` whose handlers catch ImportError (or
     in such a handler): an optional dependency probe or a fallback, unused on purpose."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    for node in ast.walk(tree):
+    for node in _fallback_tries(source):
         if not isinstance(node, ast.Try) or not any(_catches_import_error(h.type)
                                                     for h in node.handlers):
             continue
@@ -118,6 +115,16 @@ def in_fallback_import(source: str, line: int) -> bool:
         if first <= line <= last:
             return True
     return False
+
+
+@functools.lru_cache(maxsize=64)
+def _fallback_tries(source: str) -> tuple[ast.Try, ...]:
+    """The file's `try` statements (parsed once per file, however many findings ask)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ()
+    return tuple(node for node in ast.walk(tree) if isinstance(node, ast.Try))
 
 
 def _catches_import_error(expr: ast.expr | None) -> bool:

@@ -155,9 +155,11 @@ async def run_semgrep(ws: Workspace) -> ToolResult:
     the Python files that can hold untrusted input at all (one after the other: semgrep
     uses every core already)."""
     sources = tuple(p for p in ws.python_files if may_hold_untrusted_input(ws.root / p))
-    if len(ws.all_files) <= ONE_PASS_FILES or 2 * len(sources) >= len(ws.python_files):
+    if not sources:
+        return await _semgrep_patterns(ws)
+    if len(ws.all_files) <= ONE_PASS_FILES or len(sources) == len(ws.python_files):
         # A small change, or most files hold input: one semgrep start-up is cheaper.
-        return await _semgrep_patterns(ws, [TAINT_DIR] if sources else [])
+        return await _semgrep_patterns(ws, [TAINT_DIR])
     patterns = await _semgrep_patterns(ws)
     taint = await _semgrep_once(ws, [], rules=TAINT_DIR, targets=sources)
     errors = [e for e in (patterns.error, taint.error) if e]
@@ -166,14 +168,15 @@ async def run_semgrep(ws: Workspace) -> ToolResult:
                       patterns.files, patterns.notes)
 
 
-# Taint analysis costs ~10x a pattern rule per file; most files of a large change never
-# read a request, argv, the environment or input(), and those are not analysed for taint
-# (measured on a 584-file framework release: 65 of 277 files hold one of these words).
-# Below ONE_PASS_FILES files, one semgrep run with both rule sets (its start-up, ~1.5 s,
-# costs more than the taint analysis of a few files).
-ONE_PASS_FILES = 60
-UNTRUSTED_HINT = re.compile(rb"\b(request|req)\b|sys\.argv|os\.environ|getenv|\binput\(|"
-                            rb"@\w+\.(route|get|post|put|patch|delete|api_route)\(")
+# Taint analysis costs ~10x a pattern rule per file, more in code full of objects named
+# `request` (an HTTP client library: its own requests are not untrusted input). Only files
+# that import a web framework, or read argv, the environment or input(), are analysed for
+# taint. Up to ONE_PASS_FILES files, or when every Python file qualifies, one semgrep run
+# holds both rule sets (a second start-up costs ~1.5 s).
+ONE_PASS_FILES = 10
+UNTRUSTED_HINT = re.compile(
+    rb"^\s*(from|import)\s+(flask|django|fastapi|starlette|werkzeug)\b|sys\.argv|"
+    rb"os\.environ|getenv|\binput\(", re.MULTILINE)
 
 
 def may_hold_untrusted_input(path: Path) -> bool:
