@@ -173,8 +173,9 @@ async def run_semgrep(ws: Workspace) -> ToolResult:
 # that import a web framework's request-facing modules (flask, fastapi, django.http/
 # shortcuts/views, starlette's requests/responses, werkzeug's wrappers), or read argv, the
 # environment or input(), are analysed for taint (a framework's own internals mostly are
-# not: measured on a Django release, 104 s with every file importing django, 80 s without). Up to ONE_PASS_FILES files, or when every Python file qualifies, one semgrep run
-# holds both rule sets (a second start-up costs ~1.5 s).
+# not: measured on a Django release, 104 s with every file importing django, 80 s without).
+# Up to ONE_PASS_FILES files, or when every Python file qualifies, one semgrep run holds
+# both rule sets (a second start-up costs ~1.5 s).
 ONE_PASS_FILES = 10
 UNTRUSTED_HINT = re.compile(
     rb"^\s*(from|import)\s+(flask|fastapi|django\.http|django\.shortcuts|django\.views|"
