@@ -348,6 +348,15 @@ class FakeGitHub:
         return JSONResponse({"permission": permission, "role_name": permission,
                              "user": {**USER, "login": login}})
 
+    @staticmethod
+    def react(comment: dict[str, Any], content: str) -> None:
+        """Count a reaction in the comment's rollup, as GitHub shows it in listings."""
+        rollup = comment.setdefault("reactions", {
+            "url": comment.get("url", ""), "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
+            "confused": 0, "heart": 0, "hooray": 0, "eyes": 0, "rocket": 0})
+        rollup[content] += 1
+        rollup["total_count"] += 1
+
     def _review_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
         return next((c for (r, _n), items in self.review_comments.items() if r == repo
                      for c in items if c["id"] == comment_id), None)
@@ -376,6 +385,10 @@ class FakeGitHub:
             return JSONResponse({"message": "Validation Failed"}, 422)
         reaction = {"id": next(self._ids), "node_id": "R_1", "user": USER,
                     "content": body["content"], "created_at": "2026-11-24T00:00:00Z"}
+        if "/pulls/comments/" in request.url.path:
+            target = self._review_comment(repo, int(comment_id))
+            if target is not None:  # (a human's reply the tests only deliver as a webhook)
+                self.react(target, body["content"])
         self.reactions.append({"repo": repo, "comment_id": int(comment_id), **reaction})
         return self._json(m.Reaction, reaction, 201)
 

@@ -269,3 +269,18 @@ async def test_an_ambiguous_association_is_confirmed_by_the_permission_api(
     await say(world, "/review", association="CONTRIBUTOR", login="stranger")  # 404: none
     refusals = [c for c in world.fake.issue_comments if "write access" in c["body"]]
     assert len(refusals) == 1 and "@reader" in refusals[0]["body"]
+
+
+async def test_a_thumbs_down_on_a_finding_keeps_it_away_on_this_pr(world: World) -> None:
+    from bot.store.memory import ignored_on
+    from tests.github_world import pr_event
+
+    head = world.fake.pulls[(REPO, 7)].head_sha
+    await world.deliver(pr_event(7, head), "d-1")
+    await world.run_jobs()
+    b006 = next(c for c in world.fake.review_comments[(REPO, 7)] if "B006" in c["body"])
+    world.fake.react(b006, "-1")  # a maintainer's 👎 (GitHub sends no webhook for it)
+    await say(world, "/review")
+    runs = list(world.fake.check_runs.values())
+    assert len(runs) == 2 and all(a["start_line"] != 14 for a in runs[-1]["annotations"])
+    assert len(ignored_on(world.engine, REPO, 7).fingerprints) == 1  # remembered

@@ -298,8 +298,14 @@ class InstallationClient:
                 if c.get("id") == root or c.get("in_reply_to_id") == root]
 
     async def list_review_comment_bodies(self, repo: str, number: int) -> list[str]:
+        return [body for body, _down in await self.review_comment_feedback(repo, number)]
+
+    async def review_comment_feedback(self, repo: str, number: int) -> list[tuple[str, int]]:
+        """Each review comment's body and its 👎 count (GitHub sends no webhook for
+        reactions: they are read when the PR is reviewed again)."""
         comments = await self._paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
-        return [c.get("body") or "" for c in comments]
+        return [(c.get("body") or "", int((c.get("reactions") or {}).get("-1") or 0))
+                for c in comments]
 
     # --- writes --------------------------------------------------------------------------
 

@@ -160,9 +160,13 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     request = await request_from_pull(gh, repo, number, head=head, base=base,
                                       default_branch=default_branch, config=loaded,
                                       posted=posted)
+    for fingerprint in request.ignored_fingerprints:  # 👎'd: remembered even if deleted
+        await anyio.to_thread.run_sync(memory.remember_ignored, ctx.engine, repo, number,
+                                       "finding", fingerprint, "(a thumbs-down)")
     ignored = await anyio.to_thread.run_sync(memory.ignored_on, ctx.engine, repo, number)
-    request = dataclasses.replace(request, ignored_fingerprints=ignored.fingerprints,
-                                  ignored_rules=ignored.rules)
+    request = dataclasses.replace(
+        request, ignored_fingerprints=request.ignored_fingerprints | ignored.fingerprints,
+        ignored_rules=ignored.rules)
     budget = None
     if ctx.llm is not None:
         budget = await anyio.to_thread.run_sync(

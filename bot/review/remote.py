@@ -23,11 +23,15 @@ async def request_from_pull(gh: InstallationClient, repo: str, number: int, *, h
     configs = await asyncio.gather(*(gh.get_file(repo, n, default_branch)
                                      for n in LINTER_CONFIG_FILES))
     already = set(posted)
-    for body in await gh.list_review_comment_bodies(repo, number):
+    rejected: set[str] = set()
+    for body, thumbs_down in await gh.review_comment_feedback(repo, number):
         already |= posted_fingerprints(body)
+        if thumbs_down:  # a human said no: not raised again on this PR
+            rejected |= posted_fingerprints(body)
     return ReviewRequest(
         base=base, head=head, diff=diff, contents=dict(zip(wanted, contents, strict=True)),
         config=config,
         linter_configs={n: c for n, c in zip(LINTER_CONFIG_FILES, configs, strict=True) if c},
         already_posted=frozenset(already),
+        ignored_fingerprints=frozenset(rejected),
     )
