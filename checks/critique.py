@@ -69,7 +69,6 @@ class Critic:
     not_read: dict[str, str] = field(default_factory=dict)  # files the model did not read: why
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (checker, path, why)
     read: set[str] = field(default_factory=set)  # files at least one critique read
-    budget_hit: bool = False
     _reserved_tokens: int = 0
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
@@ -111,7 +110,6 @@ class Critic:
         if not found:
             return Verified(found)
         if self.budget_usd is not None and self.ledger.cost_usd >= self.budget_usd:
-            self.budget_hit = True
             return Verified(found, error="the model budget was reached")
         verdict = await verify(found, client=self.client, sources=self.sources,
                                ledger=self.ledger, threshold=threshold, cache=self.cache,
@@ -165,7 +163,6 @@ class Critic:
             tokens = self.client.count_tokens(model, messages)
             if self.budget_usd is not None and (
                     self.ledger.cost_usd + self._reserved + estimate > self.budget_usd):
-                self.budget_hit = True
                 self._skip(checker, path, "the model budget was reached")
                 return []
             if self.token_budget is not None and (

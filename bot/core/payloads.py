@@ -109,49 +109,44 @@ class CommentRef:
 
 
 def comment_ref(payload: Mapping[str, Any]) -> CommentRef:
-    """An `issue_comment` delivery: where, who, what (bodies are bounded by GitHub at 65536
-    characters; anything else is malformed)."""
+    """An `issue_comment` delivery: where, who, what."""
     issue = _table(payload, "issue")
+    return _comment_ref(payload, _int(issue, "number", "issue.number", MAX_NUMBER),
+                        on_pull_request=isinstance(issue.get("pull_request"), Mapping))
+
+
+def review_comment_ref(payload: Mapping[str, Any]) -> CommentRef:
+    """A `pull_request_review_comment` delivery: a comment on a line, maybe a reply."""
+    number = _int(_table(payload, "pull_request"), "number", "pull_request.number",
+                  MAX_NUMBER)
+    reply_to = _table(payload, "comment").get("in_reply_to_id")
+    return _comment_ref(payload, number, on_pull_request=True, in_thread=True,
+                        in_reply_to=reply_to if isinstance(reply_to, int) and reply_to > 0
+                        else None)
+
+
+def _comment_ref(payload: Mapping[str, Any], number: int, *, on_pull_request: bool,
+                 in_thread: bool = False, in_reply_to: int | None = None) -> CommentRef:
+    """The comment's own fields, common to both events (bodies are bounded by GitHub at
+    65536 characters; anything else is malformed)."""
     comment = _table(payload, "comment")
     body = comment.get("body")
     if not isinstance(body, str) or len(body) > 65536:
         raise MalformedPayload("`comment.body` is not a comment text")
     user = _mapping(comment.get("user"))
-    sender = _mapping(payload.get("sender"))
     return CommentRef(
         where=repo_ref(payload),
-        number=_int(issue, "number", "issue.number", MAX_NUMBER),
+        number=number,
         comment_id=_int(comment, "id", "comment.id"),
         body=body,
         author=str(user.get("login") or ""),
         association=str(comment.get("author_association") or "NONE"),
-        on_pull_request=isinstance(issue.get("pull_request"), Mapping),
-        from_bot=from_a_bot(user, sender),
+        on_pull_request=on_pull_request,
+        from_bot=from_a_bot(user, _mapping(payload.get("sender"))),
+        in_thread=in_thread,
+        in_reply_to=in_reply_to,
     )
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def review_comment_ref(payload: Mapping[str, Any]) -> CommentRef:
-    """A `pull_request_review_comment` delivery: a comment on a line, maybe a reply."""
-    comment = _table(payload, "comment")
-    body = comment.get("body")
-    if not isinstance(body, str) or len(body) > 65536:
-        raise MalformedPayload("`comment.body` is not a comment text")
-    user = _mapping(comment.get("user"))
-    reply_to = comment.get("in_reply_to_id")
-    return CommentRef(
-        where=repo_ref(payload),
-        number=_int(_table(payload, "pull_request"), "number", "pull_request.number",
-                    MAX_NUMBER),
-        comment_id=_int(comment, "id", "comment.id"),
-        body=body,
-        author=str(user.get("login") or ""),
-        association=str(comment.get("author_association") or "NONE"),
-        on_pull_request=True,
-        from_bot=from_a_bot(user, _mapping(payload.get("sender"))),
-        in_thread=True,
-        in_reply_to=reply_to if isinstance(reply_to, int) and reply_to > 0 else None,
-    )

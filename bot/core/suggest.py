@@ -118,13 +118,21 @@ def in_fallback_import(source: str, line: int) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _fallback_tries(source: str) -> tuple[ast.Try, ...]:
-    """The file's `try` statements (parsed once per file, however many findings ask)."""
+def parsed(source: str) -> ast.Module | None:
+    """A file's syntax tree, parsed once however many findings in it ask (None: it does
+    not parse). Callers must not change the tree."""
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except (SyntaxError, ValueError):
-        return ()
-    return tuple(node for node in ast.walk(tree) if isinstance(node, ast.Try))
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _fallback_tries(source: str) -> tuple[ast.Try, ...]:
+    """The file's `try` statements (found once per file)."""
+    tree = parsed(source)
+    return () if tree is None else tuple(
+        node for node in ast.walk(tree) if isinstance(node, ast.Try))
 
 
 def _catches_import_error(expr: ast.expr | None) -> bool:

@@ -297,9 +297,6 @@ class InstallationClient:
         return [c.get("body") or "" for c in comments
                 if c.get("id") == root or c.get("in_reply_to_id") == root]
 
-    async def list_review_comment_bodies(self, repo: str, number: int) -> list[str]:
-        return [body for body, _down in await self.review_comment_feedback(repo, number)]
-
     async def review_comment_feedback(self, repo: str, number: int) -> list[tuple[str, int]]:
         """Each review comment's body and its 👎 count (GitHub sends no webhook for
         reactions: they are read when the PR is reviewed again)."""

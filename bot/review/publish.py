@@ -160,10 +160,11 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     request = await request_from_pull(gh, repo, number, head=head, base=base,
                                       default_branch=default_branch, config=loaded,
                                       posted=posted)
-    for fingerprint in request.ignored_fingerprints:  # 👎'd: remembered even if deleted
+    ignored = await anyio.to_thread.run_sync(memory.ignored_on, ctx.engine, repo, number)
+    for fingerprint in request.ignored_fingerprints - ignored.fingerprints:
+        # 👎'd: remembered (once), so that deleting the comment does not bring it back
         await anyio.to_thread.run_sync(memory.remember_ignored, ctx.engine, repo, number,
                                        "finding", fingerprint, "(a thumbs-down)")
-    ignored = await anyio.to_thread.run_sync(memory.ignored_on, ctx.engine, repo, number)
     request = dataclasses.replace(
         request, ignored_fingerprints=request.ignored_fingerprints | ignored.fingerprints,
         ignored_rules=ignored.rules)

@@ -20,6 +20,7 @@ from bot.core.repo_config import RepoConfig
 from bot.review.suppress import suppressed
 from bot.review.tiers import classify
 from checks.linters.catalog import concerns_ignored
+from checks.linters.policy import Tier
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Scope:
     # Per path, the ruff codes the repository's own settings ignore there (default branch).
     repo_ignores: Mapping[str, frozenset[str]] = field(default_factory=dict)
     ignored_rules: frozenset[str] = frozenset()  # /ignore rule RULE
+    enabled_rules: frozenset[str] = frozenset()  # the configuration's enable_rules
 
 
 # A filter says why a finding is not reported, or None to keep it.
@@ -80,19 +82,18 @@ def _ignored_by_people(f: Finding, s: Scope) -> str | None:
     return "ignored on request (/ignore rule)" if names & s.ignored_rules else None
 
 
-def _off_by_default(f: Finding, s: Scope) -> str | None:
-    tier, why = classify(f, s.sources.get(f.path), frozenset(s.config.enable_rules))
-    return f"off by default: {why} (docs/RULES.md)" if tier == "off" else None
-
-
 FILTERS: tuple[Filter, ...] = (_checker_disabled, _rule_disabled, _below_min_severity,
                                _out_of_scope, _suppressed_inline, _ignored_by_repository,
-                               _ignored_by_people, _off_by_default)
+                               _ignored_by_people)
 
 
-def _tiered(f: Finding, s: Scope) -> Finding:
-    tier, _why = classify(f, s.sources.get(f.path), frozenset(s.config.enable_rules))
-    return replace(f, advice=tier == "advice")
+def _judge(f: Finding, s: Scope) -> tuple[str | None, Tier]:
+    """Why a finding is not reported (None: it is), and its tier, judged once."""
+    reason = next((r for step in FILTERS if (r := step(f, s)) is not None), None)
+    if reason is not None:
+        return reason, "off"
+    tier, why = classify(f, s.sources.get(f.path), s.enabled_rules)
+    return (f"off by default: {why} (docs/RULES.md)" if tier == "off" else None), tier
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,12 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
            repo_ignores: Mapping[str, frozenset[str]] | None = None,
            ignored_fingerprints: frozenset[str] = frozenset(),
            ignored_rules: frozenset[str] = frozenset()) -> Selection:
-    scope = Scope(diff, config, sources, repo_ignores or {}, ignored_rules)
+    scope = Scope(diff, config, sources, repo_ignores or {}, ignored_rules,
+                  frozenset(config.enable_rules))
     kept: list[Finding] = []
     dropped: list[Finding] = []
     for f in findings:
-        reason = next((r for step in FILTERS if (r := step(f, scope)) is not None), None)
+        reason, tier = _judge(f, scope)
         if reason is not None:
             dropped.append(f.with_status("dropped", reason))
             continue
@@ -118,7 +120,7 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
         if fp in ignored_fingerprints:  # a finding someone answered with /ignore
             dropped.append(f.with_fingerprint(fp).with_status("dropped", "ignored on request"))
             continue
-        kept.append(_tiered(f, scope).with_fingerprint(fp))
+        kept.append(replace(f, advice=tier == "advice").with_fingerprint(fp))
     merged = merge_duplicates(kept)
     for stage in after_merge:
         merged = stage(merged)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from bot.core.findings import Finding, Severity
 from bot.core.repo_config import is_test_path
-from bot.core.suggest import in_fallback_import
+from bot.core.suggest import in_fallback_import, parsed
 from checks.linters.policy import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
 
 MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "setdefault", "pop",
@@ -21,7 +20,7 @@ PROTECTS = re.compile(r"passw|passwd|pwd|token|secret|session|sign|auth|nonce|sa
                       r"csrf|api_?key|credential|cookie|reset|verif|remember|login",
                       re.IGNORECASE)
 WEAK_CRYPTO = {"weak-hash", "weak-random"}
-# Concerns the taint rules (checks/rules/python-taint.yml) judge by following the data: in a
+# Concerns the taint rules (checks/taint/python-taint.yml) judge by following the data: in a
 # file that handles requests, a pattern-only finding of one of them is superseded.
 TAINT_CONCERNS = {"sql-injection", "shell-injection", "eval-untrusted", "exec-used",
                   "unsafe-yaml-load", "pickle-untrusted", "unsafe-deserialization",
@@ -85,18 +84,10 @@ def _lines(source: str) -> list[str]:
     return source.splitlines()
 
 
-@lru_cache(maxsize=64)
-def _tree(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-
-
 def default_mutated(source: str, line: int) -> bool:
     """Whether the function whose signature holds `line` mutates a parameter that has a
     mutable default (list, dict, set literal or call)."""
-    tree = _tree(source)
+    tree = parsed(source)
     if tree is None:
         return False
     for fn in _functions(tree):
@@ -151,7 +142,7 @@ def protects_something(source: str, line: int) -> bool:
     around = "\n".join(lines[max(0, line - 3): line + 2])
     if PROTECTS.search(around):
         return True
-    tree = _tree(source)
+    tree = parsed(source)
     if tree is None:
         return False
     enclosing = [fn for fn in _functions(tree) if fn.lineno <= line <= (fn.end_lineno or 0)]

@@ -115,14 +115,21 @@ async def run_pylint(ws: Workspace) -> ToolResult:
 LARGE_CHANGE = 200
 
 
-def pylint_files(files: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
-    """The files pylint reads, in path order, and the ones it leaves out (pure)."""
+def large_change_files(files: Sequence[str]) -> list[str]:
+    """The files the slow linters (pylint, bandit) read, in path order: all of them, or
+    above LARGE_CHANGE files the ones that are not tests (pure)."""
     ordered = sorted(files)
     if len(ordered) <= LARGE_CHANGE:
-        return tuple(ordered), []
-    kept = [p for p in ordered if not is_test_path(p)] or ordered
+        return ordered
+    return [p for p in ordered if not is_test_path(p)]
+
+
+def pylint_files(files: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The files pylint reads and the ones it leaves out (a large change of tests only is
+    read whole) (pure)."""
+    kept = large_change_files(files) or sorted(files)
     chosen = set(kept)
-    return tuple(kept), [p for p in ordered if p not in chosen]
+    return tuple(kept), [p for p in sorted(files) if p not in chosen]
 
 
 async def run_bandit(ws: Workspace) -> ToolResult:
@@ -133,8 +140,7 @@ async def run_bandit(ws: Workspace) -> ToolResult:
     skips = sorted({*BANDIT_SKIP, *ws.settings.bandit_skip})
     # In a large change, test files are left out: what bandit says about tests is not
     # reported anyway (checks/linters/policy.py NOT_IN_TESTS), and it costs half the time.
-    targets = [p for p in ws.python_files if not is_test_path(p)] if len(
-        ws.python_files) > LARGE_CHANGE else list(ws.python_files)
+    targets = large_change_files(ws.python_files)
     if not targets:
         return ToolResult("bandit")
     # Every severity: the low ones (a weak random number, a hard-coded password) matter
