@@ -33,7 +33,7 @@ from tests.test_serve_e2e import free_port
 
 
 def module(i: int, extra: str = "") -> str:
-    body = "".join(f"    if item.kind == {k}:\n        total += item.value * {k}\n"
+    body = "".join(f"        if item.kind == {k}:\n            total += item.value * {k}\n"
                    for k in range(12))
     return (f'"""Module {i}: totals of orders."""\n\n\ndef total_{i}(items):\n'
             f"    total = 0\n    for item in items:\n{body}{extra}    return total\n")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+
+AUTHOR_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR",
+                                 "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE"})
 
 
 class Settings(BaseSettings):
@@ -65,6 +68,10 @@ class Settings(BaseSettings):
                                         validation_alias="REVIEWBOT_COMMANDS_PER_USER_HOUR")
     commands_per_pull_hour: int = Field(default=20, ge=0,
                                         validation_alias="REVIEWBOT_COMMANDS_PER_PULL_HOUR")
+    # Who may start paid commands, by GitHub author_association (comma-separated); a
+    # CONTRIBUTOR not listed may still, when the permission API confirms write access.
+    command_associations: str = Field(default="OWNER,MEMBER,COLLABORATOR",
+                                      validation_alias="REVIEWBOT_COMMAND_ASSOCIATIONS")
     # USD per million tokens, {"model": [input, output]}; overrides the built-in table.
     model_prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict, validation_alias="REVIEWBOT_MODEL_PRICES")
@@ -132,6 +139,20 @@ class Settings(BaseSettings):
             except OSError as exc:
                 raise ConfigError(f"cannot read GITHUB_PRIVATE_KEY_PATH: {exc}") from exc
         return None
+
+    @field_validator("command_associations")
+    @classmethod
+    def _known_associations(cls, value: str) -> str:
+        names = [n.strip().upper() for n in value.split(",") if n.strip()]
+        unknown = sorted(set(names) - AUTHOR_ASSOCIATIONS)
+        if unknown:
+            raise ValueError(f"unknown author associations {unknown}; known: "
+                             f"{sorted(AUTHOR_ASSOCIATIONS)}")
+        return ",".join(names)
+
+    @property
+    def allowed_associations(self) -> frozenset[str]:
+        return frozenset(self.command_associations.split(",")) - {""}
 
     def secret_values(self) -> list[str]:
         """Every secret value, so the log redactor can mask them wherever they appear."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import itertools
+import json
 import re
 import secrets
 import time
@@ -96,6 +97,7 @@ class FakeGitHub:
         self.issue_comments: list[dict[str, Any]] = []
         self.reactions: list[dict[str, Any]] = []
         self.permissions: dict[tuple[str, str], str] = {}  # (repo, login) -> permission
+        self.resolved_threads: set[int] = set()  # root comment ids of resolved threads
         self.requests: list[tuple[str, str, int]] = []
         self.mutation_times: list[float] = []
         self.faults: list[Fault] = []
@@ -123,7 +125,9 @@ class FakeGitHub:
             self.peers.add((request.client.host, request.client.port))
         path = "/" + request.path_params["path"]
         method = request.method
-        if method != "GET" and not path.startswith("/app/"):
+        reads = path.startswith("/app/") or (path == "/graphql" and not str(
+            json.loads(await request.body()).get("query", "")).lstrip().startswith("mutation"))
+        if method != "GET" and not reads:
             self.mutation_times.append(time.monotonic())
         for fault in self.faults:
             if fault.times > 0 and fault.method == method and re.fullmatch(fault.path_regex, path):
@@ -149,6 +153,7 @@ class FakeGitHub:
              self.get_permission),
             ("POST", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/comments/(\d+)/replies",
              self.reply_in_thread),
+            ("POST", r"/graphql", self.graphql),
         ]
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
@@ -377,6 +382,66 @@ class FakeGitHub:
                  "in_reply_to_id": parent["id"]}
         self.review_comments[(repo, int(number))].append(reply)
         return self._json(m.PullRequestReviewComment, reply, 201)
+
+    def add_human_reply(self, repo: str, number: int, parent_id: int, body: str,
+                        login: str = "maintainer") -> dict[str, Any]:
+        """A person's reply in a review thread (as GitHub would list it)."""
+        parent = self._review_comment(repo, parent_id)
+        assert parent is not None
+        reply = {**copy.deepcopy(parent), "id": next(self._ids), "body": body,
+                 "in_reply_to_id": parent_id,
+                 "user": {**USER, "login": login, "type": "User"}}
+        reply.pop("reactions", None)
+        self.review_comments[(repo, number)].append(reply)
+        return reply
+
+    def threads(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """The PR's review threads as GraphQL shows them: outdated when the line is no
+        longer in the current diff."""
+        pull = self._pull(repo, str(number))
+        patches = {f["filename"]: f.get("patch") or "" for f in pull.files} if pull else {}
+        comments = self.review_comments.get((repo, number), [])
+        out = []
+        for root in (c for c in comments if not c.get("in_reply_to_id")):
+            members = [root, *(c for c in comments if c.get("in_reply_to_id") == root["id"])]
+            lines = set().union(*commentable(patches.get(root["path"], "")))
+            out.append({
+                "id": f"PRRT_{root['id']}", "isResolved": root["id"] in self.resolved_threads,
+                "isOutdated": root["line"] not in lines, "path": root["path"],
+                "comments": {"nodes": [
+                    {"databaseId": c["id"], "body": c["body"],
+                     "author": {"login": c["user"]["login"],
+                                "__typename": "Bot" if c["user"]["type"] == "Bot"
+                                else "User"}} for c in members]}})
+        return out
+
+    async def graphql(self, request: Request) -> Response:
+        """The two GraphQL operations reviewbot sends: list threads, resolve one."""
+        body = await request.json()
+        query, variables = body.get("query", ""), body.get("variables") or {}
+        if "resolveReviewThread" in query:
+            root = int(str(variables["thread"]).removeprefix("PRRT_"))
+            if self._review_comment_anywhere(root) is None:
+                return JSONResponse({"data": None, "errors": [
+                    {"message": f"Could not resolve to a node with the global id of "
+                                f"'{variables['thread']}'"}]})
+            self.resolved_threads.add(root)
+            return JSONResponse({"data": {"resolveReviewThread": {
+                "thread": {"id": variables["thread"], "isResolved": True}}}})
+        if "reviewThreads" in query:
+            repo = f"{variables['owner']}/{variables['name']}"
+            nodes = self.threads(repo, int(variables["number"]))
+            start = int(variables.get("after") or 0)
+            page = nodes[start: start + 100]
+            more = start + 100 < len(nodes)
+            return JSONResponse({"data": {"repository": {"pullRequest": {"reviewThreads": {
+                "pageInfo": {"hasNextPage": more, "endCursor": str(start + 100)},
+                "nodes": page}}}}})
+        return JSONResponse({"errors": [{"message": "unsupported query"}]})
+
+    def _review_comment_anywhere(self, comment_id: int) -> dict[str, Any] | None:
+        return next((c for items in self.review_comments.values() for c in items
+                     if c["id"] == comment_id), None)
 
     async def add_reaction(self, request: Request, repo: str, comment_id: str) -> Response:
         body = await request.json()

@@ -334,8 +334,9 @@ async def test_dry_run_computes_but_posts_nothing(sqlite_engine: Engine, tmp_pat
     await w.run_jobs()
     assert job_states(w.engine) == ["done"]
     assert not w.fake.check_runs and (REPO, 7) not in w.fake.reviews
-    assert all(method == "GET" or path.startswith("/app/")
+    assert all(method == "GET" or path.startswith("/app/") or path == "/graphql"
                for method, path, _ in w.fake.requests)
+    assert w.fake.mutation_times == []  # the GraphQL requests were reads (thread state)
     await w.web.aclose()
 
 

@@ -57,6 +57,7 @@ def build_plan(
     tool_steps: Sequence[dict[str, Any]] = (),
     llm_note: str = "Linters only (no LLM configured).",
     sources: Mapping[str, str] | None = None,
+    seen: frozenset[str] | None = None,
 ) -> ReviewPlan:
     inline, _overflow = place_comments(findings, diff, limit=config.max_comments,
                                        already_posted=already_posted, sources=sources,
@@ -77,5 +78,5 @@ def build_plan(
         findings=tuple(findings), coverage=coverage, conclusion=conclusion,
         annotations=tuple(annotations_for(findings)), usage=usage or Usage(),
         tool_errors=tuple(tool_errors), title=title, calls=calls, dropped=tuple(dropped),
-        tool_steps=tuple(tool_steps),
+        tool_steps=tuple(tool_steps), seen=seen,
     )

@@ -82,6 +82,9 @@ class ReviewPlan:
     calls: tuple[CallRecord, ...] = ()  # every model call, stored with the review
     dropped: tuple[Finding, ...] = ()  # model findings not reported, each with its reason
     tool_steps: tuple[dict[str, Any], ...] = ()  # the agents' tool calls (tool, args, latency)
+    # The fingerprint of everything any tool or model found in the reviewed files, reported
+    # or not; None when a tool or the model failed (what was not seen is then unknown).
+    seen: frozenset[str] | None = None
 
     def trace_json(self) -> dict[str, Any]:
         """What the agents did, stored with the review run (not posted)."""

@@ -33,6 +33,7 @@ from bot import __version__
 from bot.core.diffmap import PullFile
 from bot.core.redact import SecretMask
 from bot.errors import ConfigError, GitHubError, RetryLater
+from bot.github import threads as gql
 from bot.github.ratelimit import rate_limit_delay
 from bot.settings import Settings
 
@@ -196,8 +197,10 @@ class InstallationClient:
         self._mask = mask or SecretMask()
         self._app_id = app_id
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
-        if method != "GET":
+    async def _request(self, method: str, url: str, *, paced: bool | None = None,
+                       **kwargs: Any) -> Any:
+        """`paced`: spaced out as a write (default: any method but GET)."""
+        if method != "GET" if paced is None else paced:
             await self._pacer.wait()
             if "json" in kwargs:
                 kwargs["json"] = self._mask.json(kwargs["json"])
@@ -297,12 +300,37 @@ class InstallationClient:
         return [c.get("body") or "" for c in comments
                 if c.get("id") == root or c.get("in_reply_to_id") == root]
 
-    async def review_comment_feedback(self, repo: str, number: int) -> list[tuple[str, int]]:
-        """Each review comment's body and its 👎 count (GitHub sends no webhook for
+    async def review_comment_feedback(self, repo: str, number: int) -> list[gql.CommentReactions]:
+        """Each review comment's body and its 👍/👎 counts (GitHub sends no webhook for
         reactions: they are read when the PR is reviewed again)."""
         comments = await self._paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
-        return [(c.get("body") or "", int((c.get("reactions") or {}).get("-1") or 0))
+        return [gql.CommentReactions(body=c.get("body") or "",
+                                     up=int((c.get("reactions") or {}).get("+1") or 0),
+                                     down=int((c.get("reactions") or {}).get("-1") or 0))
                 for c in comments]
+
+    async def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        url = gql.graphql_url(str(self._gh.config.base_url))
+        return gql.data_of(await self._request(
+            "POST", url, paced=query.lstrip().startswith("mutation"),
+            json={"query": query, "variables": variables}))
+
+    async def review_threads(self, repo: str, number: int,
+                             max_pages: int = 10) -> list[gql.ReviewThread]:
+        owner, name = repo.split("/", 1)
+        threads: list[gql.ReviewThread] = []
+        after: str | None = None
+        for _ in range(max_pages):
+            page, after = gql.parse_threads(await self._graphql(
+                gql.THREADS_QUERY, {"owner": owner, "name": name, "number": number,
+                                    "after": after}))
+            threads += page
+            if after is None:
+                return threads
+        return threads
+
+    async def resolve_thread(self, thread_id: str) -> None:
+        await self._graphql(gql.RESOLVE_MUTATION, {"thread": thread_id})
 
     # --- writes --------------------------------------------------------------------------
 

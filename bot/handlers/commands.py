@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import anyio
 
@@ -33,7 +33,7 @@ from bot.jobs.context import ClaimedJob, JobContext
 from bot.jobs.routing import Router
 from bot.review.ask import answer_question
 from bot.review.publish import review_pull
-from bot.store import memory
+from bot.store import feedback, memory
 from bot.store import reviews as store
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
                                             text)
         return await gh.create_issue_comment(repo, ref.number, text)
 
-    if command.name in PAID and not await _may_spend(gh, ref):
+    if command.name in PAID and not await _may_spend(ctx, gh, ref):
         await _refuse_once(ctx, ref, command, reply)
         return
     if command.name in PAID and not await anyio.to_thread.run_sync(
@@ -93,8 +93,10 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
     await reply(await _answer(ctx, gh, ref, command))
 
 
-async def _may_spend(gh: InstallationClient, ref: CommentRef) -> bool:
-    if may_spend(ref.association):
+async def _may_spend(ctx: JobContext, gh: InstallationClient, ref: CommentRef) -> bool:
+    """The configured associations may; a CONTRIBUTOR may when the permission API confirms
+    write access (it may come through a team, which the association does not show)."""
+    if may_spend(ref.association, ctx.settings.allowed_associations):
         return True
     if ref.association.upper() in AMBIGUOUS_ASSOCIATIONS and ref.author:
         return await gh.permission_of(ref.where.repo, ref.author) in WRITE_PERMISSIONS
@@ -108,7 +110,10 @@ async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
     if command.name == "config":
         text = await gh.get_file(ref.where.repo, CONFIG_PATH, ref.where.default_branch)
         loaded = parse_repo_config(text.decode("utf-8", "replace") if text else None)
-        return config_table(loaded.config, loaded.error, found=text is not None)
+        suppressed = await anyio.to_thread.run_sync(feedback.suppressed_rules, ctx.engine,
+                                                    ref.where.repo)
+        return config_table(loaded.config, loaded.error, found=text is not None,
+                            suppressed=suppressed)
     if command.name in ("ask", "explain"):
         if ctx.llm is None:
             return (f"`/{command.name}` needs a language model, and none is configured for "
@@ -163,6 +168,9 @@ async def _ignore(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
         kind, value, what = "finding", sorted(fingerprints)[0], "this finding"
     await anyio.to_thread.run_sync(memory.remember_ignored, ctx.engine, ref.where.repo,
                                    number, kind, value, ref.author)
+    if kind == "finding":  # counted against its rule in the repository's acceptance
+        await anyio.to_thread.run_sync(feedback.mark, ctx.engine, ref.where.repo, ref.number,
+                                       value, "ignored")
     return f"Ignored {what} {where}: reviewbot will not raise it again."
 
 
@@ -177,8 +185,10 @@ async def _refuse_once(ctx: JobContext, ref: CommentRef, command: Command,
                     "can run it.")
 
 
-def config_table(config: RepoConfig, error: str | None, *, found: bool) -> str:
-    """The effective configuration, each value with where it came from (pure)."""
+def config_table(config: RepoConfig, error: str | None, *, found: bool,
+                 suppressed: Mapping[str, str] | None = None) -> str:
+    """The effective configuration, each value with where it came from, and the rules this
+    repository's feedback silenced, with how to undo it (pure)."""
     chosen = config.model_fields_set
     rows = [f"| `{name}` | `{getattr(config, name)!r}` | "
             f"{'`' + CONFIG_PATH + '`' if name in chosen else 'default'} |"
@@ -186,8 +196,15 @@ def config_table(config: RepoConfig, error: str | None, *, found: bool) -> str:
     head = (f"**Effective configuration** (from `{CONFIG_PATH}` on the default branch)"
             if found else f"**Effective configuration** (no `{CONFIG_PATH}`: defaults)")
     problem = f"\n\n> {error}. The defaults are used." if error else ""
-    return "\n".join([head + problem, "", "| setting | value | from |", "|---|---|---|",
-                      *rows])
+    lines = [head + problem, "", "| setting | value | from |", "|---|---|---|", *rows]
+    if suppressed:
+        enabled = set(config.enable_rules)
+        lines += ["", "**Rules suppressed by this repository's feedback** (👎, `/ignore`):", ""]
+        lines += [f"- `{rule}`: {why}" + (" — kept anyway: listed in `enable_rules`"
+                                          if {rule, rule.split(':', 1)[-1]} & enabled else "")
+                  for rule, why in sorted(suppressed.items())]
+        lines += ["", f"To bring one back, list it in `enable_rules` in `{CONFIG_PATH}`."]
+    return "\n".join(lines)
 
 
 def register(router: Router) -> None:

@@ -12,6 +12,7 @@ from bot.core.build import build_plan
 from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
 from bot.core.findings import Finding
+from bot.core.fingerprint import fingerprint
 from bot.core.plan import Coverage, ReviewPlan, Usage
 from bot.core.repo_config import LoadedConfig, RepoConfig, is_code
 from bot.llm.client import AnswerCache, LLMClient
@@ -42,6 +43,8 @@ class ReviewRequest:
     # What people told reviewbot to stop raising on this PR (/ignore): never reported again.
     ignored_fingerprints: frozenset[str] = frozenset()
     ignored_rules: frozenset[str] = frozenset()
+    # Rules this repository keeps rejecting (`tool:rule` -> why), unless it enables them.
+    suppressed_rules: Mapping[str, str] = field(default_factory=dict)
     # Paths known not to be reviewable whatever their content (symlinks, submodules).
     unreviewable: Mapping[str, str] = field(default_factory=dict)
 
@@ -184,7 +187,8 @@ async def run_review(
             model_errors["aggregator"] = verification.error
     ignores = {p: ruff_ignores(linter_settings.ruff, p) for p in reviewable}
     selected = select_findings(findings, request.diff, config, sources, ignores,
-                               request.ignored_fingerprints, request.ignored_rules)
+                               request.ignored_fingerprints, request.ignored_rules,
+                               request.suppressed_rules)
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
@@ -198,6 +202,9 @@ async def run_review(
                      "latency_seconds": round(st.latency_seconds, 3)}
                     for st in critic.trace.steps] if critic else (),
         already_posted=request.already_posted, sources=sources,
+        seen=None if tool_errors or model_errors else frozenset(
+            fingerprint(f, sources.get(f.path))
+            for f in [*findings, *(critic.dropped if critic else ())]),
     )
 
 

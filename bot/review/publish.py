@@ -18,9 +18,9 @@ from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
 from bot.errors import RetryLater, ReviewbotError, is_permanent
 from bot.github.gateway import InstallationClient, PullInfo
 from bot.jobs.context import JobContext
+from bot.review.lifecycle import PullMemory, recall, settle
 from bot.review.pipeline import run_review
 from bot.review.remote import request_from_pull
-from bot.store import memory
 from bot.store import reviews as store
 from bot.store import usage as usage_store
 from bot.store.usage import StoreCache
@@ -105,8 +105,9 @@ async def _review_and_post(ctx: JobContext, gh: InstallationClient, repo: str, n
                            pull: PullInfo, default_branch: str, loaded: LoadedConfig,
                            run: store.ReviewRun, check_run_id: int | None) -> None:
     dry_run = ctx.settings.dry_run
+    remembered = await recall(ctx, gh, repo, number)
     plan = await _plan(ctx, gh, repo, number, pull.head_sha, pull.base_sha, default_branch,
-                       loaded)
+                       loaded, remembered)
     if dry_run:
         log.info("dry run: review computed, nothing posted",
                  extra={"repo": repo, "number": number, "plan": plan.as_json()})
@@ -136,6 +137,7 @@ async def _review_and_post(ctx: JobContext, gh: InstallationClient, repo: str, n
         await anyio.to_thread.run_sync(lambda: store.update_run(
             ctx.engine, run.id, review_id=review_id, fingerprints=fps,
             findings=len(plan.findings), trace=trace))
+        await settle(ctx, gh, repo, number, plan, remembered)
     if check_run_id is not None:
         await gh.complete_check_run(repo, check_run_id, conclusion=plan.conclusion,
                                     title=plan.title, summary=plan.summary,
@@ -155,19 +157,15 @@ async def _first_notice(ctx: JobContext, repo: str, number: int, text: str) -> b
 
 
 async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int, head: str,
-                base: str, default_branch: str, loaded: LoadedConfig) -> ReviewPlan:
+                base: str, default_branch: str, loaded: LoadedConfig,
+                remembered: PullMemory) -> ReviewPlan:
     posted = await anyio.to_thread.run_sync(store.posted_fingerprints, ctx.engine, repo, number)
     request = await request_from_pull(gh, repo, number, head=head, base=base,
                                       default_branch=default_branch, config=loaded,
-                                      posted=posted)
-    ignored = await anyio.to_thread.run_sync(memory.ignored_on, ctx.engine, repo, number)
-    for fingerprint in request.ignored_fingerprints - ignored.fingerprints:
-        # 👎'd: remembered (once), so that deleting the comment does not bring it back
-        await anyio.to_thread.run_sync(memory.remember_ignored, ctx.engine, repo, number,
-                                       "finding", fingerprint, "(a thumbs-down)")
+                                      posted=posted, feedback=remembered.reactions)
     request = dataclasses.replace(
-        request, ignored_fingerprints=request.ignored_fingerprints | ignored.fingerprints,
-        ignored_rules=ignored.rules)
+        request, ignored_fingerprints=request.ignored_fingerprints | remembered.rejected,
+        ignored_rules=remembered.ignored_rules, suppressed_rules=remembered.suppressed_rules)
     budget = None
     if ctx.llm is not None:
         budget = await anyio.to_thread.run_sync(

@@ -4,19 +4,21 @@ default branch's linter settings, what was already posted. The counterpart of lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Set
+from collections.abc import Sequence, Set
 
 from bot.core.diffmap import from_pull_files
 from bot.core.markers import posted_fingerprints
 from bot.core.repo_config import LoadedConfig
 from bot.github.gateway import InstallationClient
+from bot.github.threads import CommentReactions
 from bot.review.pipeline import ReviewRequest, files_to_fetch
 from checks.linters.settings import LINTER_CONFIG_FILES
 
 
 async def request_from_pull(gh: InstallationClient, repo: str, number: int, *, head: str,
                             base: str, default_branch: str, config: LoadedConfig,
-                            posted: Set[str]) -> ReviewRequest:
+                            posted: Set[str],
+                            feedback: Sequence[CommentReactions] = ()) -> ReviewRequest:
     diff = from_pull_files(await gh.list_pull_files(repo, number))
     wanted = files_to_fetch(diff, config.config)
     contents = await asyncio.gather(*(gh.get_file(repo, p, head) for p in wanted))
@@ -24,10 +26,10 @@ async def request_from_pull(gh: InstallationClient, repo: str, number: int, *, h
                                      for n in LINTER_CONFIG_FILES))
     already = set(posted)
     rejected: set[str] = set()
-    for body, thumbs_down in await gh.review_comment_feedback(repo, number):
-        already |= posted_fingerprints(body)
-        if thumbs_down:  # a human said no: not raised again on this PR
-            rejected |= posted_fingerprints(body)
+    for comment in feedback:
+        already |= posted_fingerprints(comment.body)
+        if comment.down:  # a human said no: not raised again on this PR
+            rejected |= posted_fingerprints(comment.body)
     return ReviewRequest(
         base=base, head=head, diff=diff, contents=dict(zip(wanted, contents, strict=True)),
         config=config,

@@ -32,6 +32,8 @@ class Scope:
     repo_ignores: Mapping[str, frozenset[str]] = field(default_factory=dict)
     ignored_rules: frozenset[str] = frozenset()  # /ignore rule RULE
     enabled_rules: frozenset[str] = frozenset()  # the configuration's enable_rules
+    # Rules the repository's feedback rejected (`tool:rule` -> why); enable_rules wins.
+    suppressed_rules: Mapping[str, str] = field(default_factory=dict)
 
 
 # A filter says why a finding is not reported, or None to keep it.
@@ -82,9 +84,17 @@ def _ignored_by_people(f: Finding, s: Scope) -> str | None:
     return "ignored on request (/ignore rule)" if names & s.ignored_rules else None
 
 
+def _rejected_by_feedback(f: Finding, s: Scope) -> str | None:
+    key = f"{f.tool}:{f.rule}"
+    why = s.suppressed_rules.get(key)
+    if why is None or {key, f.rule} & s.enabled_rules:
+        return None
+    return f"suppressed in this repository by feedback ({why}); enable_rules brings it back"
+
+
 FILTERS: tuple[Filter, ...] = (_checker_disabled, _rule_disabled, _below_min_severity,
                                _out_of_scope, _suppressed_inline, _ignored_by_repository,
-                               _ignored_by_people)
+                               _ignored_by_people, _rejected_by_feedback)
 
 
 def _judge(f: Finding, s: Scope) -> tuple[str | None, Tier]:
@@ -106,9 +116,10 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
            sources: Mapping[str, str], after_merge: Sequence[Stage] = (),
            repo_ignores: Mapping[str, frozenset[str]] | None = None,
            ignored_fingerprints: frozenset[str] = frozenset(),
-           ignored_rules: frozenset[str] = frozenset()) -> Selection:
+           ignored_rules: frozenset[str] = frozenset(),
+           suppressed_rules: Mapping[str, str] | None = None) -> Selection:
     scope = Scope(diff, config, sources, repo_ignores or {}, ignored_rules,
-                  frozenset(config.enable_rules))
+                  frozenset(config.enable_rules), suppressed_rules or {})
     kept: list[Finding] = []
     dropped: list[Finding] = []
     for f in findings:
@@ -131,6 +142,8 @@ def select_findings(findings: Sequence[Finding], diff: DiffMap, config: RepoConf
                     sources: Mapping[str, str],
                     repo_ignores: Mapping[str, frozenset[str]] | None = None,
                     ignored_fingerprints: frozenset[str] = frozenset(),
-                    ignored_rules: frozenset[str] = frozenset()) -> list[Finding]:
+                    ignored_rules: frozenset[str] = frozenset(),
+                    suppressed_rules: Mapping[str, str] | None = None) -> list[Finding]:
     return select(findings, diff, config, sources, repo_ignores=repo_ignores,
-                  ignored_fingerprints=ignored_fingerprints, ignored_rules=ignored_rules).kept
+                  ignored_fingerprints=ignored_fingerprints, ignored_rules=ignored_rules,
+                  suppressed_rules=suppressed_rules).kept

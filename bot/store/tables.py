@@ -146,10 +146,32 @@ class CommandLogRow(SQLModel, table=True):
     created_at: float
 
 
+class CommentFeedbackRow(SQLModel, table=True):
+    """One inline comment reviewbot posted, and what people did with it."""
+
+    __tablename__ = "comment_feedback"
+    __table_args__ = (sa.Index("ix_comment_feedback_rule", "repository", "tool", "rule"),)
+
+    repository: str = Field(primary_key=True, max_length=256)
+    number: int = Field(primary_key=True)
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    tool: str = Field(max_length=64)
+    rule: str = Field(max_length=128)
+    checker: str = Field(max_length=32)
+    up: int = 0  # 👍 on the comment (the current count: reactions can be taken back)
+    down: int = 0  # 👎
+    ignored: bool = False  # /ignore in its thread
+    resolved: bool = False  # its thread resolved by a human
+    fixed: bool = False  # the finding is gone from a later head (reviewbot resolved it)
+    posted_at: float
+    updated_at: float
+
+
 review_runs = ReviewRunRow.__table__  # type: ignore[attr-defined]
 command_log = CommandLogRow.__table__  # type: ignore[attr-defined]
 notices = NoticeRow.__table__  # type: ignore[attr-defined]
 ignored = IgnoredRow.__table__  # type: ignore[attr-defined]
+comment_feedback = CommentFeedbackRow.__table__  # type: ignore[attr-defined]
 
 
 class LLMCallRow(SQLModel, table=True):
