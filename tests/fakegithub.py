@@ -98,6 +98,8 @@ class FakeGitHub:
         self.reactions: list[dict[str, Any]] = []
         self.permissions: dict[tuple[str, str], str] = {}  # (repo, login) -> permission
         self.resolved_threads: set[int] = set()  # root comment ids of resolved threads
+        self.issues: dict[tuple[str, int], dict[str, Any]] = {}
+        self.labels: dict[str, list[dict[str, Any]]] = {}  # repo -> its labels
         self.requests: list[tuple[str, str, int]] = []
         self.mutation_times: list[float] = []
         self.faults: list[Fault] = []
@@ -154,6 +156,14 @@ class FakeGitHub:
             ("POST", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/comments/(\d+)/replies",
              self.reply_in_thread),
             ("POST", r"/graphql", self.graphql),
+            ("GET", r"/repos/([^/]+/[^/]+)/issues/(\d+)", self.get_issue),
+            ("GET", r"/repos/([^/]+/[^/]+)/issues", self.list_issues),
+            ("GET", r"/repos/([^/]+/[^/]+)/labels", self.list_labels),
+            ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels", self.add_issue_labels),
+            ("GET", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self.get_issue_comment),
+            ("PATCH", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self.edit_issue_comment),
+            ("GET", r"/repos/([^/]+/[^/]+)/branches/([^/]+)", self.get_branch),
+            ("GET", r"/repos/([^/]+/[^/]+)/git/trees/([^/]+)", self.get_tree),
         ]
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
@@ -382,6 +392,87 @@ class FakeGitHub:
                  "in_reply_to_id": parent["id"]}
         self.review_comments[(repo, int(number))].append(reply)
         return self._json(m.PullRequestReviewComment, reply, 201)
+
+    # --- issues ----------------------------------------------------------------------------
+
+    def add_issue(self, repo: str, number: int, title: str, body: str, *,
+                  author: str = "reporter", labels: tuple[str, ...] = (),
+                  state: str = "open", created_at: str = "2026-11-24T00:00:00Z"
+                  ) -> dict[str, Any]:
+        issue = {"number": number, "title": title, "body": body, "state": state,
+                 "user": {**USER, "login": author, "type": "User"},
+                 "labels": [{"name": n} for n in labels], "created_at": created_at,
+                 "html_url": f"https://github.com/{repo}/issues/{number}"}
+        self.issues[(repo, number)] = issue
+        return issue
+
+    def add_label(self, repo: str, name: str, description: str = "") -> None:
+        self.labels.setdefault(repo, []).append({"name": name, "description": description,
+                                                 "color": "ededed"})
+
+    def issue_labels(self, repo: str, number: int) -> list[str]:
+        return [lb["name"] for lb in self.issues[(repo, number)]["labels"]]
+
+    @staticmethod
+    def _page(request: Request, items: list[Any]) -> list[Any]:
+        per_page = int(request.query_params.get("per_page", 30))
+        page = int(request.query_params.get("page", 1))
+        return items[(page - 1) * per_page: page * per_page]
+
+    async def get_issue(self, _r: Request, repo: str, number: str) -> Response:
+        issue = self.issues.get((repo, int(number)))
+        if issue is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        return JSONResponse(issue)
+
+    async def list_issues(self, request: Request, repo: str) -> Response:
+        state = request.query_params.get("state", "open")
+        items = sorted((i for (r, _n), i in self.issues.items() if r == repo
+                        and (state == "all" or i["state"] == state)),
+                       key=lambda i: -i["number"])
+        return JSONResponse(self._page(request, items))
+
+    async def list_labels(self, request: Request, repo: str) -> Response:
+        return JSONResponse(self._page(request, self.labels.get(repo, [])))
+
+    async def add_issue_labels(self, request: Request, repo: str, number: str) -> Response:
+        issue = self.issues.get((repo, int(number)))
+        if issue is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        for name in (await request.json())["labels"]:
+            if name not in self.issue_labels(repo, int(number)):
+                issue["labels"].append({"name": name})
+            if all(lb["name"] != name for lb in self.labels.get(repo, [])):
+                self.add_label(repo, name)  # GitHub creates a label it does not know
+        return JSONResponse(issue["labels"])
+
+    def _issue_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
+        return next((c for c in self.issue_comments if c["repo"] == repo
+                     and c["id"] == comment_id), None)
+
+    async def get_issue_comment(self, _r: Request, repo: str, comment_id: str) -> Response:
+        comment = self._issue_comment(repo, int(comment_id))
+        if comment is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        return JSONResponse(comment)
+
+    async def edit_issue_comment(self, request: Request, repo: str,
+                                 comment_id: str) -> Response:
+        comment = self._issue_comment(repo, int(comment_id))
+        if comment is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        comment["body"] = (await request.json())["body"]
+        comment["edits"] = comment.get("edits", 0) + 1
+        return JSONResponse(comment)
+
+    async def get_branch(self, _r: Request, repo: str, branch: str) -> Response:
+        """A branch's head is named after the branch here (files are stored by ref)."""
+        return JSONResponse({"name": branch, "commit": {"sha": branch}})
+
+    async def get_tree(self, _r: Request, repo: str, sha: str) -> Response:
+        paths = sorted(p for (r, ref, p) in self.files if r == repo and ref == sha)
+        return JSONResponse({"sha": sha, "truncated": False,
+                             "tree": [{"path": p, "type": "blob"} for p in paths]})
 
     def add_human_reply(self, repo: str, number: int, parent_id: int, body: str,
                         login: str = "maintainer") -> dict[str, Any]:

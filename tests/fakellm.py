@@ -102,5 +102,7 @@ def checker_of(body: dict[str, Any]) -> str:
         return "aggregator"
     if system.startswith("You answer a maintainer's question"):
         return "ask"
+    if system.startswith("You triage a new GitHub issue"):
+        return "triage"
     match = re.search(r"You are the (\w+) reviewer", system)
     return match.group(1) if match else "?"

@@ -237,7 +237,7 @@ async def test_the_fake_refuses_what_github_refuses(world: tuple[World, str]) ->
     too_many = [{"path": "a.py", "start_line": 1, "end_line": 1,
                  "annotation_level": "notice", "message": "m"}] * 51
     with pytest.raises(GitHubError) as annotations:
-        await gh._request("PATCH", f"/repos/{REPO}/check-runs/{run_id}",
+        await gh.request("PATCH", f"/repos/{REPO}/check-runs/{run_id}",
                           json={"output": {"title": "t", "summary": "s",
                                            "annotations": too_many}})
     assert annotations.value.status == 422

@@ -150,3 +150,24 @@ def _comment_ref(payload: Mapping[str, Any], number: int, *, on_pull_request: bo
 
 def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    where: RepoRef
+    number: int
+    is_pull: bool  # GitHub sends some issue events for pull requests too
+    sender: str
+    sender_is_bot: bool
+    label: str | None  # the label of a labeled/unlabeled event
+
+
+def issue_ref(payload: Mapping[str, Any]) -> IssueRef:
+    issue = _table(payload, "issue")
+    number = _int(issue, "number", "issue.number", MAX_NUMBER)
+    sender = _mapping(payload.get("sender"))
+    label = _mapping(payload.get("label")).get("name")
+    return IssueRef(where=repo_ref(payload), number=number,
+                    is_pull="pull_request" in issue, sender=str(sender.get("login") or ""),
+                    sender_is_bot=from_a_bot({"user": sender}, sender),
+                    label=label if isinstance(label, str) and label else None)

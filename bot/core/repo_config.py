@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.core.checkers import CHECKERS
 from bot.core.diffmap import FilterMode
 from bot.core.findings import Severity
+from bot.core.triage_config import TriageConfig
 
 CONFIG_PATH = ".github/reviewbot.yml"
 
@@ -82,6 +83,7 @@ class RepoConfig(BaseModel):
     inline: Literal["defects", "all"] = "defects"
     # Rules reviewbot leaves out by default (docs/RULES.md) that this repository wants back.
     enable_rules: list[str] = Field(default_factory=list)
+    triage: TriageConfig = Field(default_factory=TriageConfig)
 
     @field_validator("checkers")
     @classmethod

@@ -197,7 +197,7 @@ class InstallationClient:
         self._mask = mask or SecretMask()
         self._app_id = app_id
 
-    async def _request(self, method: str, url: str, *, paced: bool | None = None,
+    async def request(self, method: str, url: str, *, paced: bool | None = None,
                        **kwargs: Any) -> Any:
         """`paced`: spaced out as a write (default: any method but GET)."""
         if method != "GET" if paced is None else paced:
@@ -225,22 +225,24 @@ class InstallationClient:
     # --- reads ---------------------------------------------------------------------------
 
     async def get_pull(self, repo: str, number: int) -> PullInfo:
-        data = await self._request("GET", f"/repos/{repo}/pulls/{number}")
+        data = await self.request("GET", f"/repos/{repo}/pulls/{number}")
         return PullInfo(number=number, head_sha=data["head"]["sha"],
                         base_sha=data["base"]["sha"], base_ref=data["base"]["ref"],
                         draft=bool(data.get("draft")), state=str(data.get("state", "open")))
 
-    async def _paginate(self, url: str, max_pages: int) -> list[Any]:
+    async def paginate(self, url: str, max_pages: int,
+                       params: dict[str, str] | None = None) -> list[Any]:
         items: list[Any] = []
         for page in range(1, max_pages + 1):
-            batch = await self._request("GET", url, params={"per_page": 100, "page": page})
+            batch = await self.request("GET", url,
+                                       params={**(params or {}), "per_page": 100, "page": page})
             items += batch
             if len(batch) < 100:
                 break
         return items
 
     async def list_pull_files(self, repo: str, number: int) -> list[PullFile]:
-        files = await self._paginate(f"/repos/{repo}/pulls/{number}/files", MAX_FILES_PAGES)
+        files = await self.paginate(f"/repos/{repo}/pulls/{number}/files", MAX_FILES_PAGES)
         return [PullFile(filename=f["filename"], status=f.get("status", "modified"),
                          patch=f.get("patch"), previous_filename=f.get("previous_filename"),
                          changes=int(f.get("changes", 0))) for f in files]
@@ -248,7 +250,7 @@ class InstallationClient:
     async def get_file(self, repo: str, path: str, ref: str) -> bytes | None:
         """The file's bytes at `ref`, or None when it does not exist there."""
         try:
-            data = await self._request("GET", f"/repos/{repo}/contents/{quote(path)}",
+            data = await self.request("GET", f"/repos/{repo}/contents/{quote(path)}",
                                        params={"ref": ref})
         except GitHubError as exc:
             if exc.status == 404:
@@ -263,7 +265,7 @@ class InstallationClient:
     async def find_open_check_run(self, repo: str, head_sha: str, name: str) -> int | None:
         """Our check run of that name on `head_sha` that is not completed, if any (only the
         App that created a check run can update it, so another App's is never adopted)."""
-        data = await self._request("GET", f"/repos/{repo}/commits/{head_sha}/check-runs",
+        data = await self.request("GET", f"/repos/{repo}/commits/{head_sha}/check-runs",
                                    params={"check_name": name, "filter": "latest"})
         runs = data.get("check_runs", []) if isinstance(data, dict) else []
         for run in runs:
@@ -274,7 +276,7 @@ class InstallationClient:
         return None
 
     async def list_reviews(self, repo: str, number: int) -> list[PostedReview]:
-        reviews = await self._paginate(f"/repos/{repo}/pulls/{number}/reviews", 10)
+        reviews = await self.paginate(f"/repos/{repo}/pulls/{number}/reviews", 10)
         return [PostedReview(id=r["id"], body=r.get("body") or "", commit_id=r.get("commit_id"))
                 for r in reviews]
 
@@ -282,7 +284,7 @@ class InstallationClient:
         """A user's permission on the repository: admin, maintain, write, triage, read or
         none (a user who is not a collaborator at all: none)."""
         try:
-            data = await self._request("GET",
+            data = await self.request("GET",
                                        f"/repos/{repo}/collaborators/{login}/permission")
         except GitHubError as exc:
             if exc.status == 404:
@@ -291,19 +293,19 @@ class InstallationClient:
         return str(data.get("permission") or "none")
 
     async def get_review_comment_body(self, repo: str, comment_id: int) -> str:
-        data = await self._request("GET", f"/repos/{repo}/pulls/comments/{comment_id}")
+        data = await self.request("GET", f"/repos/{repo}/pulls/comments/{comment_id}")
         return str(data.get("body") or "")
 
     async def thread_bodies(self, repo: str, number: int, root: int) -> list[str]:
         """The messages of one review thread, oldest first (its first comment and replies)."""
-        comments = await self._paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
+        comments = await self.paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
         return [c.get("body") or "" for c in comments
                 if c.get("id") == root or c.get("in_reply_to_id") == root]
 
     async def review_comment_feedback(self, repo: str, number: int) -> list[gql.CommentReactions]:
         """Each review comment's body and its 👍/👎 counts (GitHub sends no webhook for
         reactions: they are read when the PR is reviewed again)."""
-        comments = await self._paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
+        comments = await self.paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
         return [gql.CommentReactions(body=c.get("body") or "",
                                      up=int((c.get("reactions") or {}).get("+1") or 0),
                                      down=int((c.get("reactions") or {}).get("-1") or 0))
@@ -311,7 +313,7 @@ class InstallationClient:
 
     async def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         url = gql.graphql_url(str(self._gh.config.base_url))
-        return gql.data_of(await self._request(
+        return gql.data_of(await self.request(
             "POST", url, paced=query.lstrip().startswith("mutation"),
             json={"query": query, "variables": variables}))
 
@@ -338,13 +340,13 @@ class InstallationClient:
                             event: str, comments: Sequence[dict[str, Any]]) -> int:
         if event not in ("COMMENT", "REQUEST_CHANGES"):
             raise ValueError(f"reviewbot never posts a {event} review")
-        data = await self._request("POST", f"/repos/{repo}/pulls/{number}/reviews",
+        data = await self.request("POST", f"/repos/{repo}/pulls/{number}/reviews",
                                    json={"commit_id": commit_id, "body": body, "event": event,
                                          "comments": list(comments)})
         return int(data["id"])
 
     async def create_check_run(self, repo: str, *, name: str, head_sha: str) -> int:
-        data = await self._request("POST", f"/repos/{repo}/check-runs",
+        data = await self.request("POST", f"/repos/{repo}/check-runs",
                                    json={"name": name, "head_sha": head_sha,
                                          "status": "in_progress"})
         return int(data["id"])
@@ -358,33 +360,33 @@ class InstallationClient:
                    for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)] or [[]]
         output = {"title": title[:255], "summary": summary[:65000]}
         for batch in batches[:-1]:
-            await self._request("PATCH", f"/repos/{repo}/check-runs/{check_run_id}",
+            await self.request("PATCH", f"/repos/{repo}/check-runs/{check_run_id}",
                                 json={"output": {**output, "annotations": batch}})
-        await self._request("PATCH", f"/repos/{repo}/check-runs/{check_run_id}",
+        await self.request("PATCH", f"/repos/{repo}/check-runs/{check_run_id}",
                             json={"status": "completed", "conclusion": conclusion,
                                   "output": {**output, "annotations": batches[-1]}})
 
     async def create_issue_comment(self, repo: str, number: int, body: str) -> int:
-        data = await self._request("POST", f"/repos/{repo}/issues/{number}/comments",
+        data = await self.request("POST", f"/repos/{repo}/issues/{number}/comments",
                                    json={"body": body})
         return int(data["id"])
 
     async def add_reaction(self, repo: str, comment_id: int, content: str, *,
                            review_comment: bool = False) -> None:
         kind = "pulls" if review_comment else "issues"
-        await self._request("POST", f"/repos/{repo}/{kind}/comments/{comment_id}/reactions",
+        await self.request("POST", f"/repos/{repo}/{kind}/comments/{comment_id}/reactions",
                             json={"content": content})
 
     async def reply_in_thread(self, repo: str, number: int, comment_id: int,
                               body: str) -> int:
         """A reply in a review comment's thread (the comment it answers opened it)."""
-        data = await self._request(
+        data = await self.request(
             "POST", f"/repos/{repo}/pulls/{number}/comments/{comment_id}/replies",
             json={"body": body})
         return int(data["id"])
 
     async def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:
-        await self._request("POST", f"/repos/{repo}/issues/{number}/labels",
+        await self.request("POST", f"/repos/{repo}/issues/{number}/labels",
                             json={"labels": list(labels)})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers import bookkeeping, commands, review
+from bot.handlers import bookkeeping, commands, review, triage
 from bot.jobs.routing import Router
 
 
@@ -11,4 +11,5 @@ def build_router() -> Router:
     bookkeeping.register(router)
     review.register(router)
     commands.register(router)
+    triage.register(router)
     return router

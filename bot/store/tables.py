@@ -213,3 +213,82 @@ class LLMCacheRow(SQLModel, table=True):
 
 llm_calls = LLMCallRow.__table__  # type: ignore[attr-defined]
 llm_cache = LLMCacheRow.__table__  # type: ignore[attr-defined]
+
+
+class TriageModelRow(SQLModel, table=True):
+    """A repository's issue classifier, one row per training (the newest is used)."""
+
+    __tablename__ = "triage_models"
+    __table_args__ = (sa.UniqueConstraint("repository", "version",
+                                          name="uq_triage_models_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository: str = Field(max_length=256)
+    version: int
+    created_at: float
+    trained_on: int  # labelled issues
+    labels: str = Field(sa_type=sa.Text)  # JSON: label -> examples
+    source: str = Field(max_length=256)  # "api" or the file it was trained from
+    model: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class TriageStateRow(SQLModel, table=True):
+    """One issue's triage: reviewbot's one comment (edited in place) and what it did."""
+
+    __tablename__ = "triage_state"
+
+    repository: str = Field(primary_key=True, max_length=256)
+    number: int = Field(primary_key=True)
+    comment_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    triaged_at: float | None = None
+    labels: str = Field(default="", sa_type=sa.Text)  # space-separated, applied by reviewbot
+    asked: str = Field(default="", sa_type=sa.Text)  # JSON list: information asked for
+    updated_at: float
+
+
+class LabelVetoRow(SQLModel, table=True):
+    """A label a person added or removed on an issue: reviewbot never touches it again."""
+
+    __tablename__ = "label_vetoes"
+
+    repository: str = Field(primary_key=True, max_length=256)
+    number: int = Field(primary_key=True)
+    label: str = Field(primary_key=True, max_length=128)
+    action: str = Field(max_length=16)  # labeled | unlabeled
+    actor: str = Field(max_length=128)
+    created_at: float
+
+
+class IssueIndexRow(SQLModel, table=True):
+    """Issues known for the duplicate search (from deliveries and trainings)."""
+
+    __tablename__ = "issue_index"
+
+    repository: str = Field(primary_key=True, max_length=256)
+    number: int = Field(primary_key=True)
+    title: str = Field(sa_type=sa.Text)
+    body: str = Field(sa_type=sa.Text)
+    state: str = Field(max_length=16)
+    updated_at: float
+
+
+class DocChunkRow(SQLModel, table=True):
+    """A section of the repository's docs (README, docs/) at a commit of its default branch."""
+
+    __tablename__ = "doc_chunks"
+    __table_args__ = (sa.Index("ix_doc_chunks_repository", "repository"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository: str = Field(max_length=256)
+    ref: str = Field(max_length=64)  # the default branch's commit it was read at
+    path: str = Field(max_length=512)
+    heading: str = Field(sa_type=sa.Text)
+    anchor: str = Field(max_length=256)
+    text: str = Field(sa_type=sa.Text)
+
+
+triage_models = TriageModelRow.__table__  # type: ignore[attr-defined]
+triage_state = TriageStateRow.__table__  # type: ignore[attr-defined]
+label_vetoes = LabelVetoRow.__table__  # type: ignore[attr-defined]
+issue_index = IssueIndexRow.__table__  # type: ignore[attr-defined]
+doc_chunks = DocChunkRow.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,101 @@
+"""Issue triage on `issues.opened` (and `edited`: before triage, to triage; after it, to
+update a request for missing information), on `/triage` in an issue comment by someone
+with write access, and the bookkeeping it needs: labels people set or removed (never
+touched again) and issue states for the duplicate search. Thin: bot/support/run.py does
+the work."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+
+from bot.core.commands import AMBIGUOUS_ASSOCIATIONS, WRITE_PERMISSIONS, may_spend, parse_command
+from bot.core.delivery import Delivery
+from bot.core.payloads import comment_ref, issue_ref, validator
+from bot.handlers.review import github_of
+from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.routing import Router
+from bot.store import reviews as review_store
+from bot.store import triage as store
+from bot.support.run import triage_issue
+
+log = logging.getLogger(__name__)
+
+
+def triage_key(delivery: Delivery) -> str | None:
+    """One pending triage per issue: an edit right after opening is one run."""
+    issue = delivery.payload.get("issue")
+    number = issue.get("number") if isinstance(issue, dict) else None
+    if delivery.repository is None or not isinstance(number, int):
+        return None
+    return f"triage:{delivery.repository}#{number}"
+
+
+async def handle_issue(ctx: JobContext, job: ClaimedJob) -> None:
+    ref = issue_ref(job.payload)
+    if ref.is_pull:
+        return
+    if ref.sender_is_bot and job.payload.get("action") == "edited":
+        return  # an edit by a bot (reviewbot's own tools included) is nobody's new input
+    gh = github_of(ctx).installation(ref.where.installation_id)
+    outcome = await triage_issue(ctx, gh, ref.where.repo, ref.number, ref.where.default_branch,
+                                 trigger=str(job.payload.get("action") or "opened"))
+    if outcome.skipped:
+        log.info("issue not triaged: %s", outcome.skipped, extra={"repo": ref.where.repo})
+
+
+async def handle_label_event(ctx: JobContext, job: ClaimedJob) -> None:
+    """A person's label decision on an issue stands: reviewbot never touches that label on
+    that issue again (its own label events are ignored)."""
+    ref = issue_ref(job.payload)
+    if ref.sender_is_bot or ref.label is None or ref.is_pull:
+        return
+    await anyio.to_thread.run_sync(store.record_veto, ctx.engine, ref.where.repo, ref.number,
+                                   ref.label, str(job.payload.get("action")), ref.sender)
+
+
+async def handle_state(ctx: JobContext, job: ClaimedJob) -> None:
+    """Closed or reopened: the duplicate search shows the state."""
+    ref = issue_ref(job.payload)
+    issue = job.payload["issue"]
+    if ref.is_pull:
+        return
+    await anyio.to_thread.run_sync(
+        store.index_issue, ctx.engine, ref.where.repo, ref.number, str(issue.get("title") or ""),
+        str(issue.get("body") or ""), str(issue.get("state") or "open"))
+
+
+async def handle_triage_command(ctx: JobContext, job: ClaimedJob) -> None:
+    ref = comment_ref(job.payload)
+    if ref.on_pull_request or ref.from_bot:
+        return
+    command = parse_command(ref.body)
+    if command is None or command.raw.lower() != "/triage":
+        return  # PR commands are bot/handlers/commands.py's
+    gh = github_of(ctx).installation(ref.where.installation_id)
+    await gh.add_reaction(ref.where.repo, ref.comment_id, "eyes")
+    allowed = may_spend(ref.association, ctx.settings.allowed_associations) or (
+        ref.association.upper() in AMBIGUOUS_ASSOCIATIONS and ref.author
+        and await gh.permission_of(ref.where.repo, ref.author) in WRITE_PERMISSIONS)
+    if not allowed:
+        first = await anyio.to_thread.run_sync(review_store.claim_notice, ctx.engine,
+                                               ref.where.repo, ref.number, "triage-refused")
+        if first:
+            await gh.create_issue_comment(
+                ref.where.repo, ref.number,
+                f"Sorry @{ref.author}, `/triage` is for maintainers (write access).")
+        return
+    await triage_issue(ctx, gh, ref.where.repo, ref.number, ref.where.default_branch,
+                       trigger="command")
+
+
+def register(router: Router) -> None:
+    router.add("issues", ["opened", "edited"], "triage.issue", handle_issue,
+               coalesce=triage_key, validate=validator(issue_ref))
+    router.add("issues", ["labeled", "unlabeled"], "triage.label", handle_label_event,
+               validate=validator(issue_ref))
+    router.add("issues", ["closed", "reopened"], "triage.state", handle_state,
+               validate=validator(issue_ref))
+    router.add("issue_comment", ["created"], "triage.command", handle_triage_command,
+               validate=validator(comment_ref))

@@ -1,0 +1,167 @@
+"""Triage's memory: the classifier per repository (versioned), each issue's triage state,
+labels people set or removed, the issues known for duplicates, and the docs' chunks."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.tables import doc_chunks, issue_index, label_vetoes, triage_models, triage_state
+from bot.triage.docs import Chunk
+from bot.triage.duplicates import Candidate
+
+MAX_INDEXED_BODY = 20_000
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    repository: str
+    version: int
+    created_at: float
+    trained_on: int
+    labels: dict[str, int]
+    source: str
+    model: bytes
+
+
+def save_model(engine: Engine, repository: str, model: bytes, *, trained_on: int,
+               labels: dict[str, int], source: str) -> int:
+    """Store a newly trained model as the repository's next version; its version."""
+    with engine.begin() as conn:
+        latest = conn.execute(sa.select(sa.func.max(triage_models.c.version)).where(
+            triage_models.c.repository == repository)).scalar_one()
+        version = int(latest or 0) + 1
+        conn.execute(triage_models.insert().values(
+            repository=repository, version=version, created_at=time.time(),
+            trained_on=trained_on, labels=json.dumps(labels), source=source[:256],
+            model=model))
+    return version
+
+
+def latest_model(engine: Engine, repository: str) -> StoredModel | None:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(triage_models).where(
+            triage_models.c.repository == repository).order_by(
+            triage_models.c.version.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return StoredModel(row.repository, row.version, row.created_at, row.trained_on,
+                       json.loads(row.labels), row.source, bytes(row.model))
+
+
+def list_models(engine: Engine, repository: str | None = None) -> list[StoredModel]:
+    query = sa.select(triage_models).order_by(triage_models.c.repository,
+                                              triage_models.c.version)
+    if repository is not None:
+        query = query.where(triage_models.c.repository == repository)
+    with engine.connect() as conn:
+        return [StoredModel(r.repository, r.version, r.created_at, r.trained_on,
+                            json.loads(r.labels), r.source, b"")
+                for r in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class TriageState:
+    comment_id: int | None = None
+    triaged: bool = False
+    labels: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
+
+
+def _key(repository: str, number: int) -> sa.ColumnElement[bool]:
+    return sa.and_(triage_state.c.repository == repository, triage_state.c.number == number)
+
+
+def state_of(engine: Engine, repository: str, number: int) -> TriageState:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(triage_state).where(_key(repository, number))).first()
+    if row is None:
+        return TriageState()
+    return TriageState(comment_id=row.comment_id, triaged=row.triaged_at is not None,
+                       labels=tuple(row.labels.split()),
+                       asked=tuple(json.loads(row.asked or "[]")))
+
+
+def save_state(engine: Engine, repository: str, number: int, *, comment_id: int | None,
+               labels: Sequence[str], asked: Sequence[str]) -> None:
+    now = time.time()
+    values = {"comment_id": comment_id, "triaged_at": now, "labels": " ".join(labels),
+              "asked": json.dumps(list(asked)), "updated_at": now}
+    with engine.begin() as conn:
+        if conn.execute(triage_state.update().where(_key(repository, number))
+                        .values(**values)).rowcount == 0:
+            conn.execute(triage_state.insert().values(repository=repository, number=number,
+                                                      **values))
+
+
+def record_veto(engine: Engine, repository: str, number: int, label: str, action: str,
+                actor: str) -> None:
+    try:
+        with engine.begin() as conn:
+            conn.execute(label_vetoes.insert().values(
+                repository=repository, number=number, label=label[:128], action=action,
+                actor=actor[:128], created_at=time.time()))
+    except IntegrityError:
+        pass  # already vetoed: the first human decision stands
+
+
+def vetoed_by_others(engine: Engine, repository: str, number: int,
+                     author: str) -> frozenset[str]:
+    """Labels people other than the issue's author set or removed (the author's own, e.g.
+    from a template, do not mean someone triaged the issue)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(label_vetoes.c.label).where(
+            label_vetoes.c.repository == repository, label_vetoes.c.number == number,
+            label_vetoes.c.actor != author)).all()
+    return frozenset(label for (label,) in rows)
+
+
+def index_issue(engine: Engine, repository: str, number: int, title: str, body: str,
+                state: str) -> None:
+    values = {"title": title[:1000], "body": (body or "")[:MAX_INDEXED_BODY],
+              "state": state[:16], "updated_at": time.time()}
+    with engine.begin() as conn:
+        key = sa.and_(issue_index.c.repository == repository, issue_index.c.number == number)
+        if conn.execute(issue_index.update().where(key).values(**values)).rowcount == 0:
+            conn.execute(issue_index.insert().values(repository=repository, number=number,
+                                                     **values))
+
+
+def indexed_issues(engine: Engine, repository: str, limit: int = 5000) -> list[Candidate]:
+    """The repository's known issues, newest first (open and closed)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(issue_index).where(
+            issue_index.c.repository == repository).order_by(
+            issue_index.c.number.desc()).limit(limit)).all()
+    return [Candidate(number=r.number, title=r.title, body=r.body, state=r.state,
+                      url=f"https://github.com/{repository}/issues/{r.number}") for r in rows]
+
+
+def docs_ref(engine: Engine, repository: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(doc_chunks.c.ref).where(
+            doc_chunks.c.repository == repository).limit(1)).scalar_one_or_none()
+
+
+def replace_docs(engine: Engine, repository: str, ref: str, chunks: Sequence[Chunk]) -> None:
+    with engine.begin() as conn:
+        conn.execute(doc_chunks.delete().where(doc_chunks.c.repository == repository))
+        # No docs at all: one empty row keeps the ref, so they are not fetched every time.
+        rows = list(chunks) or [Chunk("", "", "", "")]
+        conn.execute(doc_chunks.insert(), [
+            {"repository": repository, "ref": ref, "path": c.path, "heading": c.heading,
+             "anchor": c.anchor, "text": c.text} for c in rows])
+
+
+def doc_chunks_of(engine: Engine, repository: str) -> list[Chunk]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(doc_chunks).where(
+            doc_chunks.c.repository == repository).order_by(doc_chunks.c.id)).all()
+    return [Chunk(r.path, r.heading, r.anchor, r.text) for r in rows if r.path]
+

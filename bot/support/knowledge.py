@@ -1,0 +1,55 @@
+"""What triage knows of a repository besides the issue: its issue templates and its docs
+(README and docs/ at the default branch), read through the API. The docs are chunked and
+kept in the store, read again only when the default branch moved."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import anyio
+from sqlalchemy.engine import Engine
+
+from bot.github import issues as api
+from bot.github.gateway import InstallationClient
+from bot.store import triage as store
+from bot.triage.docs import MAX_DOC_FILES, Chunk, chunk_markdown, is_doc
+from bot.triage.missing import Template, parse_template
+
+log = logging.getLogger(__name__)
+TEMPLATE_DIR = ".github/ISSUE_TEMPLATE/"
+MAX_TEMPLATES = 20
+MAX_DOC_BYTES = 200_000
+
+
+async def default_branch_tree(gh: InstallationClient, repo: str,
+                              branch: str) -> tuple[str, list[str]]:
+    head = await api.branch_head(gh, repo, branch)
+    return head, await api.tree_paths(gh, repo, head)
+
+
+async def templates(gh: InstallationClient, repo: str, ref: str,
+                    paths: list[str]) -> list[Template]:
+    wanted = [p for p in paths if p.startswith(TEMPLATE_DIR)
+              and p.endswith((".md", ".yml", ".yaml")) and not p.endswith("config.yml")]
+    wanted = wanted[:MAX_TEMPLATES]
+    contents = await asyncio.gather(*(gh.get_file(repo, p, ref) for p in wanted))
+    found = [parse_template(p, c.decode("utf-8", "replace"))
+             for p, c in zip(wanted, contents, strict=True) if c is not None]
+    return [t for t in found if t is not None]
+
+
+async def docs(engine: Engine, gh: InstallationClient, repo: str, ref: str,
+               paths: list[str]) -> list[Chunk]:
+    """The docs' chunks at `ref`, indexed again when the default branch moved."""
+    known = await anyio.to_thread.run_sync(store.docs_ref, engine, repo)
+    if known != ref:
+        wanted = [p for p in paths if is_doc(p)][:MAX_DOC_FILES]
+        contents = await asyncio.gather(*(gh.get_file(repo, p, ref) for p in wanted))
+        chunks = [c for p, raw in zip(wanted, contents, strict=True)
+                  if raw is not None and len(raw) <= MAX_DOC_BYTES
+                  for c in chunk_markdown(p, raw.decode("utf-8", "replace"))]
+        await anyio.to_thread.run_sync(store.replace_docs, engine, repo, ref, chunks)
+        log.info("docs indexed", extra={"repo": repo, "files": len(wanted),
+                                        "chunks": len(chunks)})
+    return await anyio.to_thread.run_sync(store.doc_chunks_of, engine, repo)

@@ -1,0 +1,205 @@
+"""Triage one issue: read it and what the repository knows, ask the classifier (and the
+model when one is configured), decide, then apply the labels and write reviewbot's one
+comment (edited in place on later runs). An edit by the author after triage only updates
+the request for missing information."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import anyio
+
+from bot.core.repo_config import CONFIG_PATH, parse_repo_config
+from bot.core.triage_config import TriageConfig
+from bot.core.usage import Ledger
+from bot.errors import ModelError, RetryLater
+from bot.github import issues as api
+from bot.github.gateway import InstallationClient
+from bot.jobs.context import JobContext
+from bot.store import triage as store
+from bot.store import usage as usage_store
+from bot.store.usage import StoreCache
+from bot.support import knowledge
+from bot.triage import comment as render
+from bot.triage.classifier import TriageModel, TriageModelError
+from bot.triage.decide import Decision, Opinion, classifier_opinion, decide
+from bot.triage.docs import ANSWER_AT, Passage, closest
+from bot.triage.duplicates import Similar, rank, worth_suggesting
+from bot.triage.llm import ask_model, opinions
+from bot.triage.missing import missing_information
+from bot.triage.text import Issue
+
+log = logging.getLogger(__name__)
+MODEL_ANSWER_AT = 0.7  # the model's own confidence needed to post its answer
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a triage run did (for tests, logs and the CLI)."""
+
+    decision: Decision | None
+    commented: bool
+    skipped: str = ""
+
+
+async def triage_issue(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
+                       default_branch: str, *, trigger: str) -> Outcome:
+    """`trigger`: opened | edited | command."""
+    text = await gh.get_file(repo, CONFIG_PATH, default_branch)
+    config = parse_repo_config(text.decode("utf-8", "replace") if text else None).config.triage
+    if not config.enabled:
+        return Outcome(None, False, "triage is disabled in the configuration")
+    issue = await api.get_issue(gh, repo, number)
+    if issue.is_pull or issue.state != "open":
+        return Outcome(None, False, "not an open issue")
+    engine = ctx.engine
+    await anyio.to_thread.run_sync(store.index_issue, engine, repo, number, issue.title,
+                                   issue.body, issue.state)
+    state = await anyio.to_thread.run_sync(store.state_of, engine, repo, number)
+    if state.triaged and trigger != "command":
+        if trigger == "edited":
+            return await _recheck_missing(ctx, gh, repo, issue, state, default_branch, config)
+        return Outcome(None, False, "already triaged")
+    waited = time.time() - issue.created_at
+    if trigger != "command" and waited < config.delay_minutes * 60:
+        raise RetryLater("triage waits for people to act first",
+                         delay=config.delay_minutes * 60 - waited)
+    return await _triage(ctx, gh, repo, issue, state, default_branch, config)
+
+
+async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api.IssueInfo,
+                  state: store.TriageState, default_branch: str,
+                  config: TriageConfig) -> Outcome:
+    engine = ctx.engine
+    labels = await api.repo_labels(gh, repo)
+    vetoes = await anyio.to_thread.run_sync(store.vetoed_by_others, engine, repo,
+                                            issue.number, "")  # anyone's: never touched
+    by_others = await anyio.to_thread.run_sync(store.vetoed_by_others, engine, repo,
+                                               issue.number, issue.author)
+    classifier = await _classify(ctx, repo, issue, config)
+    candidates = await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
+    duplicates = worth_suggesting(rank(issue.title, issue.body, candidates,
+                                       exclude=issue.number)) if config.duplicates else []
+    ref, paths = await knowledge.default_branch_tree(gh, repo, default_branch)
+    chunks = await knowledge.docs(engine, gh, repo, ref, paths) if config.answers else []
+    question = f"{issue.title}\n{issue.body}"
+    passages = [p for p in closest(question, chunks) if p.score >= ANSWER_AT]
+    model_view: list[Opinion] = []
+    answer_text = ""
+    if ctx.llm is not None:
+        model_view, answer_text = await _ask(ctx, gh, repo, issue, labels, duplicates,
+                                             passages)
+    decision = decide(classifier, model_view, repo_labels=labels,
+                      on_issue=frozenset(issue.labels), vetoed=vetoes, config=config,
+                      people_labelled=bool(by_others))
+    if decision.invented:
+        log.warning("the model named labels that do not exist; ignored",
+                    extra={"repo": repo, "number": issue.number,
+                           "invented": list(decision.invented)})
+    kind = _kind(decision, issue.labels, classifier, config)
+    missing: list[str] = []
+    if kind == "bug" and config.ask_missing:
+        templates = await knowledge.templates(gh, repo, ref, paths)
+        bug_names = frozenset(config.type_labels.get("bug", "bug").split())
+        template = next((t for t in templates if t.is_bug_template(bug_names)), None)
+        missing = missing_information(issue.title, issue.body, template)
+    triage = render.Triage(
+        decision=decision, mode=config.mode, missing=tuple(missing),
+        duplicates=tuple(duplicates),
+        passages=tuple(passages) if kind == "question" else (),
+        answer=answer_text if kind == "question" else "", docs_ref=ref, repository=repo,
+        team=config.team, author=issue.author)
+    applied = list(decision.apply) if config.mode == "apply" else []
+    await api.add_labels(gh, repo, issue.number, applied)
+    comment_id = state.comment_id
+    if triage.worth_a_comment():
+        body = render.render(triage)
+        if comment_id is not None and await api.issue_comment_body(
+                gh, repo, comment_id) is not None:
+            await api.edit_issue_comment(gh, repo, comment_id, body)
+        else:
+            comment_id = await gh.create_issue_comment(repo, issue.number, body)
+    await anyio.to_thread.run_sync(lambda: store.save_state(
+        engine, repo, issue.number, comment_id=comment_id,
+        labels=[*state.labels, *applied], asked=missing))
+    log.info("issue triaged", extra={"repo": repo, "number": issue.number,
+                                     "labels": applied, "escalated": decision.escalate})
+    return Outcome(decision, triage.worth_a_comment())
+
+
+def _kind(decision: Decision, on_issue: tuple[str, ...], classifier: Opinion | None,
+          config: TriageConfig) -> str | None:
+    """The issue's type: from a label applied or already there, else the classifier's
+    guess when it leans clearly one way."""
+    for label in [*decision.apply, *on_issue]:
+        if (kind := config.type_of(label)) is not None:
+            return kind
+    if classifier is not None and classifier.confidence >= 0.5:
+        return config.type_of(classifier.label)
+    return None
+
+
+async def _classify(ctx: JobContext, repo: str, issue: api.IssueInfo,
+                    config: TriageConfig) -> Opinion | None:
+    stored = await anyio.to_thread.run_sync(store.latest_model, ctx.engine, repo)
+    if stored is None:
+        return None
+    try:
+        model = await anyio.to_thread.run_sync(TriageModel.from_bytes, stored.model)
+    except TriageModelError:
+        log.exception("the stored triage model is unusable; triage goes on without it",
+                      extra={"repo": repo, "version": stored.version})
+        return None
+    (prediction,) = await anyio.to_thread.run_sync(
+        model.predict, [Issue(title=issue.title, body=issue.body)])
+    return classifier_opinion(prediction, config)
+
+
+async def _ask(ctx: JobContext, gh: InstallationClient, repo: str, issue: api.IssueInfo,
+               labels: dict[str, str], duplicates: list[Similar],
+               passages: list[Passage]) -> tuple[list[Opinion], str]:
+    llm = ctx.llm
+    assert llm is not None
+    ledger = Ledger()
+    try:
+        answer = await ask_model(llm, ledger, StoreCache(ctx.engine), title=issue.title,
+                                 body=issue.body, labels=labels,
+                                 duplicates=duplicates, passages=passages)
+    except ModelError as exc:
+        log.warning("the model could not triage; the classifier decides alone: %s", exc,
+                    extra={"repo": repo, "number": issue.number})
+        return [], ""
+    finally:
+        scope = usage_store.CallScope(repo, issue.number, None, gh.installation_id)
+        await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope,
+                                       ledger.calls)
+    text = answer.answer if answer.answer_confidence >= MODEL_ANSWER_AT and passages else ""
+    return opinions(answer), text
+
+
+async def _recheck_missing(ctx: JobContext, gh: InstallationClient, repo: str,
+                           issue: api.IssueInfo, state: store.TriageState,
+                           default_branch: str, config: TriageConfig) -> Outcome:
+    """The author edited a report we asked about: update the request in place."""
+    if not state.asked or state.comment_id is None:
+        return Outcome(None, False, "nothing was asked")
+    ref, paths = await knowledge.default_branch_tree(gh, repo, default_branch)
+    templates = await knowledge.templates(gh, repo, ref, paths)
+    bug_names = frozenset(config.type_labels.get("bug", "bug").split())
+    template = next((t for t in templates if t.is_bug_template(bug_names)), None)
+    missing = missing_information(issue.title, issue.body, template)
+    if tuple(missing) == state.asked:
+        return Outcome(None, False, "still missing the same")
+    body = await api.issue_comment_body(gh, repo, state.comment_id)
+    if body is None:
+        return Outcome(None, False, "the comment was deleted")
+    section = (render.missing_section(missing, issue.author) if missing
+               else render.completed_section())
+    await api.edit_issue_comment(gh, repo, state.comment_id,
+                                 render.replace_missing(body, section))
+    await anyio.to_thread.run_sync(lambda: store.save_state(
+        ctx.engine, repo, issue.number, comment_id=state.comment_id, labels=state.labels,
+        asked=missing))
+    return Outcome(None, True)

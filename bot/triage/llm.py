@@ -1,0 +1,61 @@
+"""The LLM half of triage: one structured call with the allowed labels and their
+descriptions, the issue (as untrusted data), likely duplicates and doc passages. The model
+can only name labels; what is applied is decided in bot/triage/decide.py."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel, Field
+
+from bot.core.usage import Ledger
+from bot.llm.client import AnswerCache, LLMClient
+from bot.llm.prompts import load
+from bot.triage.decide import Opinion
+from bot.triage.docs import Passage
+from bot.triage.duplicates import Similar
+
+PROMPT_VERSION = "triage-1"
+MAX_ISSUE_CHARS = 8_000
+
+
+class LabelChoice(BaseModel):
+    name: str = Field(max_length=100)
+    confidence: float = Field(ge=0.0, le=1.0)
+    rationale: str = Field(default="", max_length=300)
+
+
+class TriageAnswer(BaseModel):
+    labels: list[LabelChoice] = Field(default_factory=list, max_length=10)
+    answer: str = Field(default="", max_length=3000)
+    answer_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+def triage_messages(title: str, body: str, labels: Mapping[str, str],
+                    duplicates: Sequence[Similar], passages: Sequence[Passage]
+                    ) -> list[dict[str, str]]:
+    listed = "\n".join(f"- {name}: {desc or '(no description)'}"
+                       for name, desc in sorted(labels.items()))
+    similar = "\n".join(f"- #{s.candidate.number}: {s.candidate.title[:200]}"
+                        for s in duplicates) or "(none)"
+    docs = "\n\n".join(f"[{k}] {p.chunk.path} > {p.chunk.heading}\n{p.chunk.text[:1500]}"
+                       for k, p in enumerate(passages, start=1)) or "(none)"
+    data = (f"Issue title: {title[:300]}\n\nIssue body:\n{body[:MAX_ISSUE_CHARS]}\n\n"
+            f"Similar earlier issues:\n{similar}\n\nDocumentation passages:\n{docs}")
+    return [{"role": "system", "content": load("triage")},
+            {"role": "user", "content": f"Allowed labels:\n{listed}\n\n"
+                                        f"UNTRUSTED-BEGIN\n{data}\nUNTRUSTED-END"}]
+
+
+async def ask_model(llm: LLMClient, ledger: Ledger, cache: AnswerCache | None, *, title: str,
+                    body: str, labels: Mapping[str, str], duplicates: Sequence[Similar],
+                    passages: Sequence[Passage]) -> TriageAnswer:
+    """Raises ModelError when the model cannot answer (triage then goes on without it)."""
+    return await llm.structured(
+        purpose="triage", model=llm.fast_model, schema=TriageAnswer, ledger=ledger,
+        cache=cache, version=PROMPT_VERSION,
+        messages=triage_messages(title, body, labels, duplicates, passages))
+
+
+def opinions(answer: TriageAnswer) -> list[Opinion]:
+    return [Opinion(c.name.strip(), c.confidence, "model", c.rationale) for c in answer.labels]
