@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from bot import __version__
 from bot.cli import eval as evaluation
-from bot.cli import feedback, replay, review, serve, usage
+from bot.cli import feedback, replay, review, serve, triage, usage
 from bot.errors import ReviewbotError
 
 
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_commands(sub)
     usage.add_commands(sub)
     feedback.add_commands(sub)
+    triage.add_commands(sub)
     evaluation.add_commands(sub)
     return parser
 

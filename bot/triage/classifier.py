@@ -35,7 +35,9 @@ class TriageModelError(ReviewbotError):
 
 @dataclass(frozen=True)
 class TrainingOptions:
-    precision_target: float = 0.90  # each label's threshold aims at this precision
+    # The precision each label's threshold aims at on held-out folds; they are a little
+    # optimistic, so the aim is above the 0.90 wanted on new issues (bench/triage).
+    precision_target: float = 0.93
     min_examples: int = 10  # a label with fewer training examples is never predicted
     min_support: int = 5  # held-out predictions a threshold must rest on
     folds: int = 3  # inner folds for the thresholds and the temperature

@@ -87,7 +87,11 @@ def render(t: Triage) -> str:
         if t.answer:
             parts.append(blockquote(t.answer) + "\n\nFrom the docs:\n" + cites)
         else:
-            excerpt = blockquote(t.passages[0].chunk.text[:600])
+            first = t.passages[0].chunk.text
+            lines = first.splitlines()
+            if lines and lines[0].lstrip().startswith("#"):  # its heading is in the link
+                first = "\n".join(lines[1:]).strip()
+            excerpt = blockquote(first[:600])
             parts.append("The docs may answer this:\n\n" + excerpt + "\n\n" + cites)
     if d.escalate:
         who = f"{t.team} " if t.team else ""

@@ -1,6 +1,9 @@
-"""Likely duplicates of an issue among earlier ones: TF-IDF cosine similarity over words
-(the title counted twice) and character n-grams, blended with embedding similarity when an
-embeddings endpoint is configured. Never the issue itself; suggested, never closed (pure)."""
+"""Likely duplicates of an issue among earlier ones: TF-IDF cosine similarity over words,
+dotted identifiers kept whole (`org.apache.hadoop.fs.FileSystem`, `os.path.join`: the class
+or function a report names is the strongest sign two reports are about one problem), the
+title counted twice, code and logs kept (the same stack trace is the same bug); blended with
+embedding similarity when vectors are given. Chosen on the training pairs of the Hadoop
+duplicates (bench/triage). Never the issue itself; suggested, never closed (pure)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.triage.text import issue_text
-
+IDENTIFIER = r"(?u)\b\w[\w.]+\b"
+MAX_TEXT = 20_000
 SUGGEST_AT = 0.35  # similarity from which a candidate is worth a maintainer's look
 MAX_SUGGESTIONS = 3
 
@@ -32,33 +34,46 @@ class Similar:
     score: float
 
 
+def _text(title: str, body: str) -> str:
+    return f"{title} {title}\n{(body or '')[:MAX_TEXT]}"
+
+
+class DuplicateIndex:
+    """Earlier issues, vectorised once; queried for each new issue."""
+
+    def __init__(self, candidates: Sequence[Candidate],
+                 vectors: Sequence[Sequence[float]] | None = None) -> None:
+        self.candidates = list(candidates)
+        self.vectors = np.asarray(vectors, dtype=float) if vectors is not None else None
+        self.words = TfidfVectorizer(sublinear_tf=True, stop_words="english",
+                                     token_pattern=IDENTIFIER)
+        texts = [_text(c.title, c.body) for c in self.candidates]
+        try:
+            self.matrix = self.words.fit_transform(texts) if texts else None
+        except ValueError:  # nothing but stop words anywhere
+            self.matrix = None
+
+    def query(self, title: str, body: str, *, exclude: int | None = None,
+              query_vector: Sequence[float] | None = None, top: int = 5) -> list[Similar]:
+        """The `top` most similar candidates, best first, scores in [0, 1]; never the
+        issue itself (`exclude`)."""
+        if self.matrix is None:
+            return []
+        q = self.words.transform([_text(title, body)])
+        scores = np.asarray((self.matrix @ q.T).todense()).ravel()  # rows are unit vectors
+        if query_vector is not None and self.vectors is not None:
+            v = np.asarray(query_vector, dtype=float)
+            dense = self.vectors @ v / (np.linalg.norm(self.vectors, axis=1)
+                                        * np.linalg.norm(v) + 1e-12)
+            scores = (scores + np.clip(dense, 0.0, 1.0)) / 2
+        order = [k for k in np.argsort(-scores)
+                 if self.candidates[k].number != exclude][:top]
+        return [Similar(self.candidates[k], float(scores[k])) for k in order]
+
+
 def rank(title: str, body: str, candidates: Sequence[Candidate], *, exclude: int | None,
-         query_vector: Sequence[float] | None = None,
-         candidate_vectors: Sequence[Sequence[float]] | None = None,
          top: int = 5) -> list[Similar]:
-    """The `top` most similar candidates, best first, each with a score in [0, 1]."""
-    pool = [c for c in candidates if c.number != exclude]
-    if not pool:
-        return []
-    texts = [issue_text(c.title, c.body) for c in pool] + [issue_text(title, body)]
-    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-    try:
-        matrix = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
-    except ValueError:  # nothing but stop words anywhere
-        return []
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    scores = np.asarray((matrix[:-1] @ matrix[-1].T).todense()).ravel() / (norms[:-1] * norms[-1])
-    if query_vector is not None and candidate_vectors is not None:
-        kept = [k for k, c in enumerate(candidates) if c.number != exclude]
-        vectors = np.asarray([candidate_vectors[k] for k in kept], dtype=float)
-        query = np.asarray(query_vector, dtype=float)
-        dense = vectors @ query / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query)
-                                   + 1e-12)
-        scores = (scores + np.clip(dense, 0.0, 1.0)) / 2
-    order = np.argsort(-scores)[:top]
-    return [Similar(pool[k], float(scores[k])) for k in order]
+    return DuplicateIndex(candidates).query(title, body, exclude=exclude, top=top)
 
 
 def worth_suggesting(similar: Sequence[Similar]) -> list[Similar]:

@@ -1,0 +1,101 @@
+"""bench/triage: the offline issue classifier and the duplicate search, measured.
+
+Classification: `../shared/data/issues/nlbse24/issues_train.csv` (NLBSE'24 training split,
+5 repositories x 300 issues), 5-fold cross-validation per repository, one model per
+repository: mean macro-F1, training time per repository, classification time per issue,
+precision and coverage at the calibrated thresholds; the same without other repositories'
+issues in training, side by side. Duplicates: `../shared/data/issues/duplicates_hadoop/`
+(2,503 Hadoop bug reports, 126 duplicate pairs): recall@1/5/10 of the duplicate search over
+all the other reports.
+
+    python -m bench.triage [--skip-classifier] [--skip-duplicates]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bot.triage.classifier import DEFAULT_OPTIONS
+from bot.triage.dataset import read_issues
+from bot.triage.duplicates import Candidate, DuplicateIndex
+from bot.triage.evaluate import evaluate
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "issues"
+
+
+def classification() -> None:
+    issues = read_issues(SHARED / "nlbse24" / "issues_train.csv")
+    runs: dict[str, dict[str, Any]] = {}
+    for name, weight in (("pooled (default)", DEFAULT_OPTIONS.pool_weight),
+                         ("own issues only", 0.0)):
+        runs[name] = evaluate(issues, folds=5, options=replace(DEFAULT_OPTIONS,
+                                                                pool_weight=weight))
+    print("| repository | macro-F1 pooled | macro-F1 own only | precision at threshold "
+          "| coverage | training s | ms per issue |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    pooled, own = runs["pooled (default)"], runs["own issues only"]
+    for repo, r in pooled["per_repo"].items():
+        print(f"| {repo} | {r['macro_f1']:.3f} | {own['per_repo'][repo]['macro_f1']:.3f} | "
+              f"{r['precision_at_threshold']:.3f} | {r['coverage_at_threshold']:.1%} | "
+              f"{r['train_seconds']:.1f} | {r['classify_ms_per_issue']:.2f} |")
+    print(f"| **mean** | **{pooled['macro_f1']:.3f}** | {own['macro_f1']:.3f} | "
+          f"{pooled['precision_at_threshold']:.3f} | {pooled['coverage_at_threshold']:.1%} "
+          "| | |")
+    print(f"\nprecision target of the thresholds on held-out folds: "
+          f"{DEFAULT_OPTIONS.precision_target}; own-only at the thresholds: precision "
+          f"{own['precision_at_threshold']:.3f}, coverage {own['coverage_at_threshold']:.1%}")
+
+
+def duplicates() -> None:
+    csv.field_size_limit(sys.maxsize)
+    folder = SHARED / "duplicates_hadoop"
+    with (folder / "hadoop_bugs.csv").open(newline="", encoding="utf-8") as handle:
+        reports = {str(r["Issue id"]).strip(): r for r in csv.DictReader(handle)}
+    ids = sorted(reports)
+    number = {i: k for k, i in enumerate(ids, start=1)}
+    candidates = [Candidate(number[i], reports[i]["Summary"] or "",
+                            reports[i]["Description"] or "") for i in ids]
+    started = time.perf_counter()
+    index = DuplicateIndex(candidates)
+    built = time.perf_counter() - started
+    for split in ("combined", "test"):
+        with (folder / f"hadoop_bugs-{split}.csv").open(newline="", encoding="utf-8") as h:
+            pairs = [(str(r["Issue id"]).strip(),
+                      {d.strip() for d in str(r["Duplicate id"]).split(",")})
+                     for r in csv.DictReader(h)]
+        pairs = [(a, dups & reports.keys()) for a, dups in pairs if a in reports]
+        pairs = [(a, dups) for a, dups in pairs if dups]
+        hits = {1: 0, 5: 0, 10: 0}
+        started = time.perf_counter()
+        for query, dups in pairs:
+            r = reports[query]
+            found = index.query(r["Summary"] or "", r["Description"] or "",
+                                exclude=number[query], top=10)
+            ranked = [ids[s.candidate.number - 1] for s in found]
+            for k in hits:
+                hits[k] += bool(set(ranked[:k]) & dups)
+        per_query = (time.perf_counter() - started) / max(1, len(pairs))
+        print(f"duplicates ({split}, {len(pairs)} queries over {len(ids)} reports): "
+              + ", ".join(f"recall@{k} {v / len(pairs):.3f}" for k, v in hits.items())
+              + f"; {per_query * 1000:.0f} ms per query, index built in {built:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-classifier", action="store_true")
+    parser.add_argument("--skip-duplicates", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_duplicates:
+        duplicates()
+    if not args.skip_classifier:
+        classification()
+
+
+if __name__ == "__main__":
+    main()
