@@ -156,6 +156,7 @@ class FakeGitHub:
             ("POST", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/comments/(\d+)/replies",
              self.reply_in_thread),
             ("POST", r"/graphql", self.graphql),
+            ("GET", r"/repos/([^/]+/[^/]+)", self.get_repo),
             ("GET", r"/repos/([^/]+/[^/]+)/issues/(\d+)", self.get_issue),
             ("GET", r"/repos/([^/]+/[^/]+)/issues", self.list_issues),
             ("GET", r"/repos/([^/]+/[^/]+)/labels", self.list_labels),
@@ -418,6 +419,9 @@ class FakeGitHub:
         per_page = int(request.query_params.get("per_page", 30))
         page = int(request.query_params.get("page", 1))
         return items[(page - 1) * per_page: page * per_page]
+
+    async def get_repo(self, _r: Request, repo: str) -> Response:
+        return JSONResponse({"full_name": repo, "default_branch": "main"})
 
     async def get_issue(self, _r: Request, repo: str, number: str) -> Response:
         issue = self.issues.get((repo, int(number)))

@@ -61,6 +61,7 @@ def text_report(result: dict[str, Any]) -> str:
         for label, c in r["per_class"].items():
             lines.append(f"    {label:<14} precision {c['precision']:.3f}  recall "
                          f"{c['recall']:.3f}  F1 {c['f1']:.3f}  ({c['support']} issues)")
+    lines += [f"{repo}: not evaluated ({why})" for repo, why in result["not_evaluated"].items()]
     lines += ["", f"mean macro-F1 over {len(result['per_repo'])} repositories: "
                   f"{result['macro_f1']:.3f}",
               f"at the thresholds (precision target {result['precision_target']:.2f}): "

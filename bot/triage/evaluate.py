@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from bot.triage.classifier import DEFAULT_OPTIONS, TrainingOptions, train
+from bot.triage.classifier import DEFAULT_OPTIONS, TrainingOptions, TriageModelError, train
 from bot.triage.dataset import by_repo
 from bot.triage.text import Issue
 
@@ -53,6 +53,7 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
         raise ValueError("give either a test set or a number of folds")
     train_by, test_by = by_repo(train_issues), by_repo(test_issues or [])
     per_repo: dict[str, Any] = {}
+    not_evaluated: dict[str, str] = {}
     all_truth: list[str] = []
     all_applied: list[str | None] = []
     for repo, own in train_by.items():
@@ -72,9 +73,14 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
         applied: list[str | None] = []
         train_seconds: list[float] = []
         classify_seconds = 0.0
+        skipped = None
         for fit_on, test_on in splits:
             started = time.perf_counter()
-            model = train(fit_on, replace(options), pool=pool, progress=tick)
+            try:
+                model = train(fit_on, replace(options), pool=pool, progress=tick)
+            except TriageModelError as exc:
+                skipped = str(exc)
+                break
             train_seconds.append(time.perf_counter() - started)
             started = time.perf_counter()
             predictions = model.predict(test_on)
@@ -82,6 +88,9 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
             truth += [i.label for i in test_on]
             best += [p.best for p in predictions]
             applied += [p.label for p in predictions]
+        if skipped is not None:
+            not_evaluated[repo] = skipped
+            continue
         per_repo[repo] = _scores(truth, best, applied) | {
             "train_seconds": float(np.mean(train_seconds)),
             "classify_ms_per_issue": 1000 * classify_seconds / max(1, len(truth)),
@@ -89,7 +98,9 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
         all_truth += truth
         all_applied += applied
     if not per_repo:
-        raise ValueError("no repository has both training and test issues")
+        reasons = "; ".join(f"{r}: {why}" for r, why in not_evaluated.items())
+        raise ValueError(f"no repository could be evaluated{': ' + reasons if reasons else ''}"
+                         " (each needs training and test issues)")
     covered = [(t, a) for t, a in zip(all_truth, all_applied, strict=True) if a is not None]
     return {
         "macro_f1": float(np.mean([r["macro_f1"] for r in per_repo.values()])),
@@ -101,4 +112,5 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
                   f"repositories' issues at weight {options.pool_weight}",
         "folds": folds,
         "per_repo": per_repo,
+        "not_evaluated": not_evaluated,
     }
