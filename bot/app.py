@@ -21,6 +21,7 @@ from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.routing import Router
 from bot.jobs.worker import Retention, Worker, WorkerPool
 from bot.llm.client import LLMClient, client_from_settings
+from bot.llm.embeddings import Embedder, embedder_from_settings
 from bot.obs.metrics import Metrics
 from bot.settings import Settings
 from bot.store.engine import create_engine, is_sqlite
@@ -83,6 +84,7 @@ class Services:
     engine: Engine | None = None  # None for a local review, which stores nothing
     github: GitHubApp | None = None
     llm: LLMClient | None = None  # None: no endpoint configured, linters only
+    embedder: Embedder | None = None  # None: no embeddings model configured
 
     def database(self) -> Engine:
         if self.engine is None:
@@ -91,13 +93,15 @@ class Services:
 
     def job_context(self, linters: Mapping[str, Runner] | None = None) -> JobContext:
         return JobContext(settings=self.settings, engine=self.database(), github=self.github,
-                          linters=linters, llm=self.llm)
+                          linters=linters, llm=self.llm, embedder=self.embedder)
 
     async def aclose(self) -> None:
         if self.github is not None:
             await self.github.aclose()
         if self.llm is not None:
             await self.llm.aclose()
+        if self.embedder is not None:
+            await self.embedder.aclose()
 
 
 def github_configured(settings: Settings) -> bool:
@@ -114,7 +118,8 @@ def build_services(settings: Settings, *, engine: Engine | None = None, database
     if database and engine is None:
         engine = ready_engine(settings)
     return Services(settings=settings, engine=engine, github=github,
-                    llm=client_from_settings(settings))
+                    llm=client_from_settings(settings),
+                    embedder=embedder_from_settings(settings))
 
 
 @asynccontextmanager

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
                                         validation_alias="REVIEWBOT_COMMANDS_PER_USER_HOUR")
     commands_per_pull_hour: int = Field(default=20, ge=0,
                                         validation_alias="REVIEWBOT_COMMANDS_PER_PULL_HOUR")
+    # An embeddings model on the same OpenAI-compatible endpoint (e.g. nomic-embed-text):
+    # triage then adds embedding similarity to its classifier and duplicate search.
+    embeddings_model: str | None = Field(default=None,
+                                         validation_alias="REVIEWBOT_EMBEDDINGS_MODEL")
     # Who may start paid commands, by GitHub author_association (comma-separated); a
     # CONTRIBUTOR not listed may still, when the permission API confirms write access.
     command_associations: str = Field(default="OWNER,MEMBER,COLLABORATOR",

@@ -5,6 +5,7 @@ model that obeys any instruction it finds in the change."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import time
@@ -38,7 +39,11 @@ class FakeLLM:
         self.json_schema_supported = json_schema_supported
         self.gullible = gullible  # the injected text a gullible model repeats everywhere
         self.always = always
+        self.embedded: list[str] = []  # every text sent to /v1/embeddings
+        self.embeddings_fail = False
         self.app = Starlette(routes=[Route("/v1/chat/completions", self.complete,
+                                           methods=["POST"]),
+                                     Route("/v1/embeddings", self.embeddings,
                                            methods=["POST"])])
 
     def script(self, checker: str, *replies: Reply) -> None:
@@ -79,6 +84,25 @@ class FakeLLM:
                          else "stop", "message": message}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": len(text) // 4,
                       "total_tokens": prompt + len(text) // 4}})
+
+    async def embeddings(self, request: Request) -> Response:
+        """A bag of words hashed into 64 dimensions: similar texts get similar vectors."""
+        body = await request.json()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        if self.embeddings_fail:
+            return JSONResponse({"error": {"message": "embeddings are down"}}, 503)
+        self.embedded += texts
+        data = []
+        for k, text in enumerate(texts):
+            vector = [0.0] * 64
+            for word in re.findall(r"[a-z]{3,}", text.lower()):
+                vector[int(hashlib.sha256(word.encode()).hexdigest()[:8], 16) % 64] += 1.0
+            norm = sum(v * v for v in vector) ** 0.5 or 1.0
+            data.append({"object": "embedding", "index": k,
+                         "embedding": [v / norm for v in vector]})
+        tokens = sum(len(t) // 4 for t in texts)
+        return JSONResponse({"object": "list", "data": data, "model": body["model"],
+                             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
 
     def _next(self, checker: str) -> Reply:
         queue = self.scripts.get(checker) or []

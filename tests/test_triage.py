@@ -280,3 +280,49 @@ def test_a_stored_model_round_trips_without_pickle(tmp_path: Path) -> None:
     again = TriageModel.from_bytes(model.to_bytes())
     probe = [Issue("How do I configure the cache?", "Is there a way to change it?")]
     assert again.predict(probe)[0].best == model.predict(probe)[0].best == "question"
+
+
+async def test_embeddings_join_the_vote_and_the_duplicate_search(
+        world: World) -> None:
+    import openai
+    import sqlalchemy as sa
+
+    from bot.llm.embeddings import Embedder
+    from bot.store.tables import issue_index, llm_calls
+    from tests.helpers.processes import served
+    from tests.test_serve_e2e import free_port
+
+    fake = FakeLLM()
+    with served(fake.app, free_port()) as url:
+        sdk = openai.AsyncOpenAI(api_key="k", base_url=f"{url}/v1", max_retries=0)
+        embedder = Embedder(sdk=sdk, model="embed-small")
+        world.worker.context = dataclasses.replace(world.worker.context, embedder=embedder)
+        issues = labelled()
+        vectors = await embedder.embed([f"{i.title} . {i.title}\n{i.body}" for i in issues])
+        model = train(issues, TrainingOptions(min_support=3, precision_target=0.8),
+                      vectors=vectors, embeddings_model="embed-small")
+        store.save_model(world.engine, REPO, model.to_bytes(), trained_on=model.trained_on,
+                         labels=model.counts, source="tests")
+        await opened(world, 3, "CSV reader drops the last row of every file",
+                     "Reading a CSV with the CSV reader loses the final row.")
+        await opened(world, 30, "The CSV reader loses the last row",
+                     "When reading a CSV file the final row is dropped by the CSV reader.")
+        fake.embeddings_fail = True  # the endpoint goes down: triage stays lexical
+        await opened(world, 31, "How do I configure the cache?",
+                     "Is there a way to change the default? Thanks!")
+        await embedder.aclose()
+    assert "#3 CSV reader drops the last row" in comments_on(world, 30)[0]["body"]
+    assert world.fake.issue_labels(REPO, 31) == ["question"]
+    with world.engine.connect() as conn:
+        stored = dict(conn.execute(sa.select(issue_index.c.number, issue_index.c.vector)).all())
+        purposes = [r.purpose for r in conn.execute(sa.select(llm_calls))]
+    assert stored[3] is not None and stored[30] is not None and stored[31] is None
+    assert "embed" in purposes
+    assert keeps_its_embedding_head(model)
+
+
+def keeps_its_embedding_head(model: Any) -> bool:
+    from bot.triage.classifier import TriageModel
+
+    again = TriageModel.from_bytes(model.to_bytes())
+    return again.head is not None and again.embeddings_model == "embed-small"

@@ -89,3 +89,26 @@ def test_train_through_the_api_reads_every_page(
     assert "trained on 120 issues (bug 40, feature 40, question 40)" in capsys.readouterr().out
     pages = [p for m, p, _ in world.fake.requests if p == f"/repos/{REPO}/issues"]
     assert len(pages) == 2
+
+
+def test_eval_with_embeddings_from_the_endpoint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.fakellm import FakeLLM
+    from tests.helpers.processes import served
+    from tests.test_serve_e2e import free_port
+
+    fake = FakeLLM()
+    data = write_csv(tmp_path / "train.csv", ("octo/one",))
+    with served(fake.app, free_port()) as url:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"{url}/v1")
+        assert main(["triage", "eval", "--train", str(data), "--folds", "3", "--format",
+                     "json", "--quiet", "--embeddings-model", "embed-small"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "soft vote" in result["method"] and result["macro_f1"] > 0.9
+    distinct = {(i.title, i.body) for i in labelled(20)}
+    assert len(fake.embedded) == len(distinct) == 44  # each distinct text embedded once
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    assert main(["triage", "eval", "--train", str(data), "--quiet",
+                 "--embeddings-model", "embed-small"]) == 2
+    assert "needs an endpoint" in capsys.readouterr().err

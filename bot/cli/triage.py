@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,13 @@ from tqdm import tqdm
 
 from bot.app import ready_engine
 from bot.cli.process import load_settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ModelError
+from bot.llm.embeddings import embedder_from_settings
 from bot.store import triage as store
 from bot.triage.classifier import TrainingOptions, train
 from bot.triage.dataset import read_issues
 from bot.triage.evaluate import evaluate, planned_fits
-from bot.triage.text import Issue
+from bot.triage.text import Issue, issue_text
 
 
 def _options(args: argparse.Namespace) -> TrainingOptions:
@@ -32,11 +34,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     test_issues = read_issues(Path(args.test)) if args.test else None
     folds = None if test_issues is not None else args.folds
     options = _options(args)
+    vector_of = None
+    if args.embeddings_model:
+        vector_of = asyncio.run(_embed_all(args.embeddings_model,
+                                           [*train_issues, *(test_issues or [])]))
     with tqdm(total=planned_fits(train_issues, folds, options), desc="training",
               unit="fit", file=sys.stderr, disable=args.quiet or None) as bar:
         try:
             result = evaluate(train_issues, test_issues, folds=folds, options=options,
-                              tick=lambda: bar.update(1))
+                              tick=lambda: bar.update(1), vector_of=vector_of)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
     if args.format == "json":
@@ -44,6 +50,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         print(text_report(result))
     return 0
+
+
+async def _embed_all(model: str, issues: list[Issue]) -> Callable[[Issue], list[float]]:
+    """Every issue's embedding from the configured endpoint, fetched once."""
+    settings = load_settings().model_copy(update={"embeddings_model": model})
+    embedder = embedder_from_settings(settings)
+    if embedder is None:
+        raise ConfigError("--embeddings-model needs an endpoint: set OPENAI_BASE_URL "
+                          "(and OPENAI_API_KEY if it asks for one)")
+    texts = sorted({issue_text(i.title, i.body) for i in issues})
+    try:
+        found = await embedder.embed(texts)
+    except ModelError as exc:
+        raise ConfigError(str(exc)) from exc
+    finally:
+        await embedder.aclose()
+    table = dict(zip(texts, found, strict=True))
+    return lambda issue: table[issue_text(issue.title, issue.body)]
 
 
 def _pct(value: float | None) -> str:
@@ -73,9 +97,11 @@ def text_report(result: dict[str, Any]) -> str:
 def cmd_train(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = ready_engine(settings)
+    pool: list[Issue] = []
     if args.from_file:
-        issues = [i for i in read_issues(Path(args.from_file))
-                  if args.repo in (i.repo, "")]
+        everything = read_issues(Path(args.from_file))
+        issues = [i for i in everything if i.repo in (args.repo, "")]
+        pool = [i for i in everything if i.repo not in (args.repo, "")]  # a prior, weighted
         source = args.from_file
         if not issues:
             raise ConfigError(f"{args.from_file} has no issues of {args.repo}")
@@ -83,9 +109,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         issues = asyncio.run(_pull(settings, args.repo, args.installation))
         source = "api"
     options = _options(args)
+    vector_of = None
+    if settings.embeddings_model:
+        vector_of = asyncio.run(_embed_all(settings.embeddings_model, [*issues, *pool]))
     with tqdm(total=options.folds + 1, desc=f"training {args.repo}", unit="fit",
               file=sys.stderr, disable=args.quiet or None) as bar:
-        model = train(issues, options, progress=lambda: bar.update(1))
+        model = train(issues, options, pool=pool, progress=lambda: bar.update(1),
+                      vectors=[vector_of(i) for i in [*issues, *pool]] if vector_of else None,
+                      embeddings_model=settings.embeddings_model or "")
     version = store.save_model(engine, args.repo, model.to_bytes(),
                                trained_on=model.trained_on, labels=model.counts,
                                source=source)
@@ -150,6 +181,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ev.add_argument("--test", default=None)
     ev.add_argument("--folds", type=int, default=5)
     ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--embeddings-model", default=None,
+                    help="add embeddings from the configured OpenAI-compatible endpoint "
+                         "(OPENAI_BASE_URL) to the classifier (soft vote)")
     common(ev)
     ev.set_defaults(func=cmd_eval)
 

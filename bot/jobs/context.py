@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.github.gateway import GitHubApp
 from bot.llm.client import LLMClient
+from bot.llm.embeddings import Embedder
 from bot.settings import Settings
 from checks.linters.workspace import Runner
 
@@ -36,3 +37,4 @@ class JobContext:
     # The linters to run; None means the real tools. Tests give recorded output here.
     linters: Mapping[str, Runner] | None = None
     llm: LLMClient | None = None  # None: linters only
+    embedder: Embedder | None = None  # None: triage without embeddings

@@ -269,6 +269,7 @@ class IssueIndexRow(SQLModel, table=True):
     title: str = Field(sa_type=sa.Text)
     body: str = Field(sa_type=sa.Text)
     state: str = Field(max_length=16)
+    vector: str | None = Field(default=None, sa_type=sa.Text)  # JSON embedding, if any
     updated_at: float
 
 

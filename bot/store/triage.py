@@ -123,9 +123,20 @@ def vetoed_by_others(engine: Engine, repository: str, number: int,
 
 
 def index_issue(engine: Engine, repository: str, number: int, title: str, body: str,
-                state: str) -> None:
+                state: str, vector: Sequence[float] | None = None) -> None:
+    """Known (or known again): the text and state; the embedding when given (a changed
+    text without one loses the old one)."""
     values = {"title": title[:1000], "body": (body or "")[:MAX_INDEXED_BODY],
               "state": state[:16], "updated_at": time.time()}
+    if vector is not None:
+        values["vector"] = json.dumps([round(float(x), 6) for x in vector])
+    else:
+        with engine.connect() as conn:
+            old = conn.execute(sa.select(issue_index.c.title, issue_index.c.body).where(
+                issue_index.c.repository == repository,
+                issue_index.c.number == number)).first()
+        if old is not None and (old.title, old.body) != (values["title"], values["body"]):
+            values["vector"] = None
     with engine.begin() as conn:
         key = sa.and_(issue_index.c.repository == repository, issue_index.c.number == number)
         if conn.execute(issue_index.update().where(key).values(**values)).rowcount == 0:
@@ -133,14 +144,17 @@ def index_issue(engine: Engine, repository: str, number: int, title: str, body: 
                                                      **values))
 
 
-def indexed_issues(engine: Engine, repository: str, limit: int = 5000) -> list[Candidate]:
-    """The repository's known issues, newest first (open and closed)."""
+def indexed_issues(engine: Engine, repository: str, limit: int = 5000
+                   ) -> list[tuple[Candidate, list[float] | None]]:
+    """The repository's known issues, newest first (open and closed), with their
+    embeddings where known."""
     with engine.connect() as conn:
         rows = conn.execute(sa.select(issue_index).where(
             issue_index.c.repository == repository).order_by(
             issue_index.c.number.desc()).limit(limit)).all()
-    return [Candidate(number=r.number, title=r.title, body=r.body, state=r.state,
-                      url=f"https://github.com/{repository}/issues/{r.number}") for r in rows]
+    return [(Candidate(number=r.number, title=r.title, body=r.body, state=r.state,
+                       url=f"https://github.com/{repository}/issues/{r.number}"),
+             json.loads(r.vector) if r.vector else None) for r in rows]
 
 
 def docs_ref(engine: Engine, repository: str) -> str | None:

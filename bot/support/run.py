@@ -21,15 +21,15 @@ from bot.jobs.context import JobContext
 from bot.store import triage as store
 from bot.store import usage as usage_store
 from bot.store.usage import StoreCache
-from bot.support import knowledge
+from bot.support import knowledge, vectors
 from bot.triage import comment as render
 from bot.triage.classifier import TriageModel, TriageModelError
 from bot.triage.decide import Decision, Opinion, classifier_opinion, decide
 from bot.triage.docs import ANSWER_AT, Passage, closest
-from bot.triage.duplicates import Similar, rank, worth_suggesting
+from bot.triage.duplicates import DuplicateIndex, Similar, worth_suggesting
 from bot.triage.llm import ask_model, opinions
 from bot.triage.missing import missing_information
-from bot.triage.text import Issue
+from bot.triage.text import Issue, issue_text
 
 log = logging.getLogger(__name__)
 MODEL_ANSWER_AT = 0.7  # the model's own confidence needed to post its answer
@@ -78,10 +78,22 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
                                             issue.number, "")  # anyone's: never touched
     by_others = await anyio.to_thread.run_sync(store.vetoed_by_others, engine, repo,
                                                issue.number, issue.author)
-    classifier = await _classify(ctx, repo, issue, config)
-    candidates = await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
-    duplicates = worth_suggesting(rank(issue.title, issue.body, candidates,
-                                       exclude=issue.number)) if config.duplicates else []
+    found = await vectors.embed(ctx, repo, issue.number, [issue_text(issue.title, issue.body)],
+                                gh.installation_id)
+    vector = found[0] if found else None
+    if vector is not None:
+        await anyio.to_thread.run_sync(lambda: store.index_issue(
+            engine, repo, issue.number, issue.title, issue.body, issue.state, vector))
+    classifier = await _classify(ctx, repo, issue, config, vector)
+    duplicates: list[Similar] = []
+    if config.duplicates:
+        known = await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
+        candidates, known_vectors = await vectors.known_with_vectors(
+            ctx, repo, issue.number, [k for k in known if k[0].number != issue.number],
+            gh.installation_id)
+        index = DuplicateIndex(candidates, known_vectors if vector is not None else None)
+        duplicates = worth_suggesting(index.query(issue.title, issue.body,
+                                                  exclude=issue.number, query_vector=vector))
     ref, paths = await knowledge.default_branch_tree(gh, repo, default_branch)
     chunks = await knowledge.docs(engine, gh, repo, ref, paths) if config.answers else []
     question = f"{issue.title}\n{issue.body}"
@@ -142,7 +154,7 @@ def _kind(decision: Decision, on_issue: tuple[str, ...], classifier: Opinion | N
 
 
 async def _classify(ctx: JobContext, repo: str, issue: api.IssueInfo,
-                    config: TriageConfig) -> Opinion | None:
+                    config: TriageConfig, vector: list[float] | None) -> Opinion | None:
     stored = await anyio.to_thread.run_sync(store.latest_model, ctx.engine, repo)
     if stored is None:
         return None
@@ -153,7 +165,8 @@ async def _classify(ctx: JobContext, repo: str, issue: api.IssueInfo,
                       extra={"repo": repo, "version": stored.version})
         return None
     (prediction,) = await anyio.to_thread.run_sync(
-        model.predict, [Issue(title=issue.title, body=issue.body)])
+        model.predict, [Issue(title=issue.title, body=issue.body)],
+        [vector] if vector is not None and model.head is not None else None)
     return classifier_opinion(prediction, config)
 
 

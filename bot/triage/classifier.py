@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
@@ -97,6 +98,9 @@ def precision_threshold(probs: Sequence[float], correct: Sequence[bool], target:
     return best
 
 
+Vectors = Sequence[Sequence[float]]
+
+
 @dataclass
 class TriageModel:
     labels: list[str]
@@ -105,17 +109,25 @@ class TriageModel:
     temperature: float
     trained_on: int
     counts: dict[str, int]
+    # With embeddings: a logistic regression on them, soft-voting with the SVM.
+    head: LogisticRegression | None = None
+    embeddings_model: str = ""
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
-        """Rows in the order of `labels`."""
+    def probabilities(self, texts: Sequence[str],
+                      vectors: Vectors | None = None) -> np.ndarray[Any, Any]:
+        """Rows in the order of `labels`; the vote of both heads when vectors are given."""
         rows = self.pipeline.named_steps["features"].transform(list(texts))
-        return softmax(_scores(self.pipeline.named_steps["model"], rows, len(self.labels)),
-                       self.temperature)
+        probs = softmax(_scores(self.pipeline.named_steps["model"], rows, len(self.labels)),
+                        self.temperature)
+        if self.head is not None and vectors is not None:
+            probs = (probs + _head_probs(self.head, vectors, len(self.labels))) / 2
+        return probs
 
-    def predict(self, issues: Sequence[Issue]) -> list[Prediction]:
+    def predict(self, issues: Sequence[Issue],
+                vectors: Vectors | None = None) -> list[Prediction]:
         if not issues:
             return []
-        probs = self.probabilities([issue_text(i.title, i.body) for i in issues])
+        probs = self.probabilities([issue_text(i.title, i.body) for i in issues], vectors)
         out = []
         for row in probs:
             k = int(np.argmax(row))
@@ -128,10 +140,11 @@ class TriageModel:
     def to_bytes(self) -> bytes:
         import skops.io as sio
 
+        parts = {"pipeline": self.pipeline, **({"head": self.head} if self.head else {})}
         return json.dumps({"labels": self.labels, "thresholds": self.thresholds,
                            "temperature": self.temperature, "trained_on": self.trained_on,
-                           "counts": self.counts}).encode() + b"\n" + bytes(
-                               sio.dumps(self.pipeline))
+                           "counts": self.counts, "embeddings_model": self.embeddings_model}
+                          ).encode() + b"\n" + bytes(sio.dumps(parts))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TriageModel:
@@ -144,23 +157,29 @@ class TriageModel:
             meta = json.loads(head)
             untrusted = sio.get_untrusted_types(data=blob)
             allowed = [t for t in untrusted if t.startswith(("sklearn.", "numpy.", "scipy."))]
-            pipeline = sio.loads(blob, trusted=allowed)
+            parts = sio.loads(blob, trusted=allowed)
         except (ValueError, TypeError, KeyError) as exc:
             raise TriageModelError(f"the stored triage model cannot be read: {exc}") from exc
-        if not isinstance(pipeline, Pipeline):
-            raise TriageModelError("the stored triage model is not a scikit-learn pipeline")
+        pipeline = parts.get("pipeline") if isinstance(parts, dict) else None
+        vote = parts.get("head") if isinstance(parts, dict) else None
+        if not isinstance(pipeline, Pipeline) or not (
+                vote is None or isinstance(vote, LogisticRegression)):
+            raise TriageModelError("the stored triage model is not what reviewbot stores")
         return cls(labels=list(meta["labels"]), thresholds=dict(meta["thresholds"]),
                    pipeline=pipeline, temperature=float(meta["temperature"]),
-                   trained_on=int(meta["trained_on"]), counts=dict(meta["counts"]))
+                   trained_on=int(meta["trained_on"]), counts=dict(meta["counts"]),
+                   head=vote, embeddings_model=str(meta.get("embeddings_model") or ""))
 
 
 Progress = Callable[[], None]
 
 
 def train(issues: Sequence[Issue], options: TrainingOptions = DEFAULT_OPTIONS,
-          pool: Sequence[Issue] = (), progress: Progress | None = None) -> TriageModel:
+          pool: Sequence[Issue] = (), progress: Progress | None = None,
+          vectors: Vectors | None = None, embeddings_model: str = "") -> TriageModel:
     """A model for one repository's labelled `issues`; `pool`: other repositories' issues,
-    weighted `options.pool_weight`, restricted to this repository's labels.
+    weighted `options.pool_weight`, restricted to this repository's labels. `vectors`: an
+    embedding per issue of `issues` then `pool`, for a second head that votes.
 
     The vocabulary and IDF are learnt once from all the training text (no labels involved);
     the SVM is fitted per inner fold for the held-out scores that set the temperature and
@@ -171,41 +190,67 @@ def train(issues: Sequence[Issue], options: TrainingOptions = DEFAULT_OPTIONS,
         raise TriageModelError(
             f"too few labelled issues to train: at least 2 labels with {options.min_examples} "
             f"examples each are needed (have {dict(counts)})")
-    own = [i for i in issues if i.label in labels]
-    extra = [i for i in pool if i.label in labels] if options.pool_weight > 0 else []
-    texts = [issue_text(i.title, i.body) for i in own + extra]
-    y = np.asarray([labels.index(i.label) for i in own + extra])
-    weights = np.asarray([1.0] * len(own) + [options.pool_weight] * len(extra))
+    everyone = [*issues, *pool] if options.pool_weight > 0 else list(issues)
+    own_at = [k for k, i in enumerate(issues) if i.label in labels]
+    extra_at = [len(issues) + k for k, i in enumerate(pool) if i.label in labels] \
+        if options.pool_weight > 0 else []
+    chosen = [everyone[k] for k in own_at + extra_at]
+    texts = [issue_text(i.title, i.body) for i in chosen]
+    y = np.asarray([labels.index(i.label) for i in chosen])
+    weights = np.asarray([1.0] * len(own_at) + [options.pool_weight] * len(extra_at))
+    dense = np.asarray([vectors[k] for k in own_at + extra_at], dtype=float) \
+        if vectors is not None else None
     vectoriser = features()
     matrix = vectoriser.fit_transform(texts)
-    n_own = len(own)
+    n_own = len(own_at)
     extra_rows = np.arange(n_own, len(texts))
 
-    def fit(rows: np.ndarray[Any, Any]) -> LinearSVC:
+    def fit(rows: np.ndarray[Any, Any]) -> tuple[LinearSVC, LogisticRegression | None]:
         rows = np.concatenate([rows, extra_rows])
         svm = LinearSVC(C=options.c)
         svm.fit(matrix[rows], y[rows], sample_weight=weights[rows])
+        vote = None
+        if dense is not None:
+            vote = LogisticRegression(C=1.0, max_iter=2000)
+            vote.fit(dense[rows], y[rows], sample_weight=weights[rows])
         if progress is not None:
             progress()
-        return svm
+        return svm, vote
 
     held_out = np.zeros((n_own, len(labels)))
+    held_vote = np.zeros((n_own, len(labels)))
     folds = StratifiedKFold(options.folds, shuffle=True, random_state=options.seed)
     for tr, te in folds.split(np.zeros(n_own), y[:n_own]):
-        held_out[te] = _scores(fit(tr), matrix[te], len(labels))
+        svm, vote = fit(tr)
+        held_out[te] = _scores(svm, matrix[te], len(labels))
+        if vote is not None and dense is not None:
+            held_vote[te] = _head_probs(vote, dense[te], len(labels))
     truth = y[:n_own]
     temperature = fit_temperature(held_out, truth)
     probs = softmax(held_out, temperature)
+    if dense is not None:
+        probs = (probs + held_vote) / 2
     best = probs.argmax(axis=1)
     thresholds = {}
     for k, label in enumerate(labels):
         mine = best == k
         thresholds[label] = precision_threshold(probs[mine, k], (truth[mine] == k).tolist(),
                                                 options.precision_target, options.min_support)
-    final = fit(np.arange(n_own))
+    svm, vote = fit(np.arange(n_own))
     return TriageModel(labels=labels, thresholds=thresholds,
-                       pipeline=Pipeline([("features", vectoriser), ("model", final)]),
-                       temperature=temperature, trained_on=n_own, counts=dict(counts))
+                       pipeline=Pipeline([("features", vectoriser), ("model", svm)]),
+                       temperature=temperature, trained_on=n_own, counts=dict(counts),
+                       head=vote, embeddings_model=embeddings_model if vote else "")
+
+
+def _head_probs(head: LogisticRegression, vectors: Vectors | np.ndarray[Any, Any],
+                n_labels: int) -> np.ndarray[Any, Any]:
+    """The embedding head's probabilities with one column per label (a label missing from
+    a fold's training rows gets 0)."""
+    out = np.zeros((len(vectors), n_labels))
+    out[:, [int(c) for c in head.classes_]] = head.predict_proba(np.asarray(vectors,
+                                                                            dtype=float))
+    return out
 
 
 def _scores(svm: LinearSVC, rows: Any, n_labels: int) -> np.ndarray[Any, Any]:

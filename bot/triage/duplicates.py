@@ -71,10 +71,5 @@ class DuplicateIndex:
         return [Similar(self.candidates[k], float(scores[k])) for k in order]
 
 
-def rank(title: str, body: str, candidates: Sequence[Candidate], *, exclude: int | None,
-         top: int = 5) -> list[Similar]:
-    return DuplicateIndex(candidates).query(title, body, exclude=exclude, top=top)
-
-
 def worth_suggesting(similar: Sequence[Similar]) -> list[Similar]:
     return [s for s in similar if s.score >= SUGGEST_AT][:MAX_SUGGESTIONS]

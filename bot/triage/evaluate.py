@@ -6,7 +6,7 @@ the precision and coverage of the labels applied at the calibrated thresholds.""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot.triage.dataset import by_repo
 from bot.triage.text import Issue
 
 Tick = Callable[[], None]
+VectorOf = Callable[[Issue], Sequence[float]]
 
 
 def planned_fits(train_issues: list[Issue], folds: int | None,
@@ -48,7 +49,8 @@ def _scores(truth: list[str], best: list[str], applied: list[str | None]) -> dic
 
 def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, *,
              folds: int | None = None, options: TrainingOptions = DEFAULT_OPTIONS,
-             tick: Tick | None = None) -> dict[str, Any]:
+             tick: Tick | None = None, vector_of: VectorOf | None = None) -> dict[str, Any]:
+    """`vector_of`: an embedding per issue, for the soft vote (None: TF-IDF alone)."""
     if (test_issues is None) == (folds is None):
         raise ValueError("give either a test set or a number of folds")
     train_by, test_by = by_repo(train_issues), by_repo(test_issues or [])
@@ -77,13 +79,16 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
         for fit_on, test_on in splits:
             started = time.perf_counter()
             try:
-                model = train(fit_on, replace(options), pool=pool, progress=tick)
+                model = train(fit_on, replace(options), pool=pool, progress=tick,
+                              vectors=[vector_of(i) for i in [*fit_on, *pool]]
+                              if vector_of else None)
             except TriageModelError as exc:
                 skipped = str(exc)
                 break
             train_seconds.append(time.perf_counter() - started)
             started = time.perf_counter()
-            predictions = model.predict(test_on)
+            predictions = model.predict(test_on, [vector_of(i) for i in test_on]
+                                        if vector_of else None)
             classify_seconds += time.perf_counter() - started
             truth += [i.label for i in test_on]
             best += [p.best for p in predictions]
@@ -108,8 +113,10 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
                                    if covered else None),
         "coverage_at_threshold": len(covered) / len(all_truth) if all_truth else 0.0,
         "precision_target": options.precision_target,
-        "method": "word 1-2 + char 2-5 TF-IDF, linear SVM, temperature-scaled; other "
-                  f"repositories' issues at weight {options.pool_weight}",
+        "method": "word 1-2 + char 2-5 TF-IDF, linear SVM, temperature-scaled"
+                  + (", soft vote with a logistic regression on embeddings" if vector_of
+                     else "")
+                  + f"; other repositories' issues at weight {options.pool_weight}",
         "folds": folds,
         "per_repo": per_repo,
         "not_evaluated": not_evaluated,

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("vector", sa.Text, nullable=True),
         sa.Column("updated_at", sa.Float, nullable=False),
     )
     op.create_table(
