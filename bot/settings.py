@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # triage then adds embedding similarity to its classifier and duplicate search.
     embeddings_model: str | None = Field(default=None,
                                          validation_alias="REVIEWBOT_EMBEDDINGS_MODEL")
+    # A repository's stored triage model older than this is retrained from its labelled
+    # issues at the next triage (0: only `reviewbot triage train` trains).
+    triage_retrain_days: int = Field(default=30, ge=0,
+                                     validation_alias="REVIEWBOT_TRIAGE_RETRAIN_DAYS")
     # Who may start paid commands, by GitHub author_association (comma-separated); a
     # CONTRIBUTOR not listed may still, when the permission API confirms write access.
     command_associations: str = Field(default="OWNER,MEMBER,COLLABORATOR",

@@ -326,3 +326,21 @@ def keeps_its_embedding_head(model: Any) -> bool:
 
     again = TriageModel.from_bytes(model.to_bytes())
     return again.head is not None and again.embeddings_model == "embed-small"
+
+
+async def test_a_stale_model_is_retrained_from_the_labelled_issues(world: World) -> None:
+    import sqlalchemy as sa
+
+    from bot.store.tables import triage_models
+
+    with_classifier(world)
+    with world.engine.begin() as conn:  # trained 40 days ago
+        conn.execute(sa.update(triage_models).values(created_at=0.0))
+    kinds = {"bug": "bug", "feature": "enhancement", "question": "question"}
+    for n, issue in enumerate(labelled(12), start=100):
+        world.fake.add_issue(REPO, n, issue.title, issue.body, labels=(kinds[issue.label],),
+                             state="closed")
+    await opened(world, 40, "How do I configure the exporter?", "Is there a way? Thanks!")
+    latest = store.latest_model(world.engine, REPO)
+    assert latest is not None and latest.version == 2 and latest.source == "api (retrained)"
+    assert latest.trained_on == 36

@@ -106,7 +106,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not issues:
             raise ConfigError(f"{args.from_file} has no issues of {args.repo}")
     else:
-        issues = asyncio.run(_pull(settings, args.repo, args.installation))
+        ours = store.labels_applied(engine, args.repo)
+        issues = asyncio.run(_pull(settings, args.repo, args.installation, ours))
         source = "api"
     options = _options(args)
     vector_of = None
@@ -127,12 +128,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _pull(settings: Any, repo: str, installation: int | None) -> list[Issue]:
+async def _pull(settings: Any, repo: str, installation: int | None,
+                ours: dict[int, frozenset[str]]) -> list[Issue]:
     """The repository's labelled issues through the API (paginated), mapped to the issue
-    types of its `.github/reviewbot.yml`, and indexed for the duplicate search."""
+    types of its `.github/reviewbot.yml`."""
     from bot.core.repo_config import CONFIG_PATH, parse_repo_config
-    from bot.github import issues as api
     from bot.github.gateway import app_from_settings
+    from bot.support.training import labelled_issues
 
     if installation is None:
         raise ConfigError("--installation ID is needed to read issues through the API")
@@ -142,16 +144,9 @@ async def _pull(settings: Any, repo: str, installation: int | None) -> list[Issu
         info = await gh.request("GET", f"/repos/{repo}")
         text = await gh.get_file(repo, CONFIG_PATH, str(info.get("default_branch") or "main"))
         config = parse_repo_config(text.decode("utf-8", "replace") if text else None)
-        types = config.config.triage
-        found = await api.list_issues(gh, repo)
+        return await labelled_issues(gh, repo, config.config.triage, ours)
     finally:
         await app.aclose()
-    out = []
-    for issue in found:
-        kinds = {k for label in issue.labels if (k := types.type_of(label)) is not None}
-        if len(kinds) == 1:  # an issue with two types teaches nothing clear
-            out.append(Issue(issue.title, issue.body, kinds.pop(), issue.number, repo))
-    return out
 
 
 def cmd_models(args: argparse.Namespace) -> int:

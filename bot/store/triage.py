@@ -100,6 +100,15 @@ def save_state(engine: Engine, repository: str, number: int, *, comment_id: int 
                                                       **values))
 
 
+def labels_applied(engine: Engine, repository: str) -> dict[int, frozenset[str]]:
+    """Per issue, the labels reviewbot applied (never training data: a model must not
+    learn from its own guesses)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(triage_state.c.number, triage_state.c.labels).where(
+            triage_state.c.repository == repository)).all()
+    return {n: frozenset(labels.split()) for n, labels in rows if labels}
+
+
 def record_veto(engine: Engine, repository: str, number: int, label: str, action: str,
                 actor: str) -> None:
     try:

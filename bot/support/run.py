@@ -21,7 +21,7 @@ from bot.jobs.context import JobContext
 from bot.store import triage as store
 from bot.store import usage as usage_store
 from bot.store.usage import StoreCache
-from bot.support import knowledge, vectors
+from bot.support import knowledge, training, vectors
 from bot.triage import comment as render
 from bot.triage.classifier import TriageModel, TriageModelError
 from bot.triage.decide import Decision, Opinion, classifier_opinion, decide
@@ -138,6 +138,7 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
         labels=[*state.labels, *applied], asked=missing))
     log.info("issue triaged", extra={"repo": repo, "number": issue.number,
                                      "labels": applied, "escalated": decision.escalate})
+    await training.retrain_if_stale(ctx, gh, repo, config)
     return Outcome(decision, triage.worth_a_comment())
 
 

@@ -1,0 +1,71 @@
+"""A repository's classifier trained from its own labelled issues through the API (each
+issue's type read off its labels with the repository's `type_labels`), and retrained when
+the stored one is older than `REVIEWBOT_TRIAGE_RETRAIN_DAYS`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+import anyio
+from sqlalchemy.engine import Engine
+
+from bot.core.triage_config import TriageConfig
+from bot.errors import ReviewbotError
+from bot.github import issues as api
+from bot.github.gateway import InstallationClient
+from bot.jobs.context import JobContext
+from bot.store import triage as store
+from bot.support import vectors
+from bot.triage.classifier import DEFAULT_OPTIONS, TrainingOptions, TriageModel, train
+from bot.triage.text import Issue, issue_text
+
+log = logging.getLogger(__name__)
+DAY = 86_400.0
+
+
+async def labelled_issues(gh: InstallationClient, repo: str, config: TriageConfig,
+                          ours: Mapping[int, frozenset[str]]) -> list[Issue]:
+    """Issues with exactly one type label (two types teach nothing clear), paginated;
+    pull requests and the labels reviewbot applied (`ours`) left out."""
+    out = []
+    for issue in await api.list_issues(gh, repo):
+        mine = ours.get(issue.number, frozenset())
+        kinds = {k for label in issue.labels
+                 if label not in mine and (k := config.type_of(label)) is not None}
+        if len(kinds) == 1:
+            out.append(Issue(issue.title, issue.body, kinds.pop(), issue.number, repo))
+    return out
+
+
+def train_and_store(engine: Engine, repo: str, issues: list[Issue], source: str,
+                    vectors: list[list[float]] | None = None, embeddings_model: str = "",
+                    options: TrainingOptions = DEFAULT_OPTIONS) -> TriageModel:
+    model = train(issues, options, vectors=vectors, embeddings_model=embeddings_model)
+    store.save_model(engine, repo, model.to_bytes(), trained_on=model.trained_on,
+                     labels=model.counts, source=source)
+    return model
+
+
+async def retrain_if_stale(ctx: JobContext, gh: InstallationClient, repo: str,
+                           config: TriageConfig) -> bool:
+    """Retrain a stored model past its age (never creates the first one: training is the
+    operator's decision, `reviewbot triage train`). True when a new version was stored."""
+    days = ctx.settings.triage_retrain_days
+    stored = await anyio.to_thread.run_sync(store.latest_model, ctx.engine, repo)
+    if days <= 0 or stored is None or time.time() - stored.created_at < days * DAY:
+        return False
+    ours = await anyio.to_thread.run_sync(store.labels_applied, ctx.engine, repo)
+    issues = await labelled_issues(gh, repo, config, ours)
+    found = await vectors.embed(ctx, repo, 0, [issue_text(i.title, i.body) for i in issues],
+                                gh.installation_id)
+    name = ctx.embedder.model if found is not None and ctx.embedder is not None else ""
+    try:
+        await anyio.to_thread.run_sync(lambda: train_and_store(
+            ctx.engine, repo, issues, "api (retrained)", found, name))
+    except ReviewbotError as exc:  # too few labelled issues now: keep the old model
+        log.warning("triage model not retrained: %s", exc, extra={"repo": repo})
+        return False
+    log.info("triage model retrained", extra={"repo": repo, "issues": len(issues)})
+    return True
