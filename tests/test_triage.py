@@ -191,6 +191,8 @@ def labels_reply(*labels: tuple[str, float]) -> Reply:
 async def test_only_existing_allowed_labels_are_applied(
         world_with_model: tuple[World, FakeLLM]) -> None:
     world, llm = world_with_model
+    store.index_issue(world.engine, REPO, 2, "Export fails with a KeyError", "Traceback...",
+                      "closed", label="bug")  # labelled by people: an example
     llm.script("triage", labels_reply(("critical", 0.99), ("urgent-fix", 0.99),
                                       ("bug", 0.97)))
     await opened(world, 16, "Export fails", "Exporting fails with an error, version 1.2.")
@@ -199,6 +201,7 @@ async def test_only_existing_allowed_labels_are_applied(
     assert all(lb["name"] != "urgent-fix" for lb in world.fake.labels[REPO])
     prompt = llm.calls("triage")[0]["messages"][1]["content"]
     assert "- critical: Drop all" in prompt and "UNTRUSTED-BEGIN" in prompt
+    assert "- Export fails with a KeyError -> bug" in prompt
 
 
 async def test_a_label_a_person_removed_is_never_put_back(

@@ -121,6 +121,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     version = store.save_model(engine, args.repo, model.to_bytes(),
                                trained_on=model.trained_on, labels=model.counts,
                                source=source)
+    for issue in issues:  # labelled examples for the model, and known for duplicates
+        if issue.number:
+            store.index_issue(engine, args.repo, issue.number, issue.title, issue.body,
+                              issue.state, label=issue.label)
     thresholds = ", ".join(f"{k} {v:.2f}" for k, v in model.thresholds.items())
     print(f"{args.repo}: model version {version}, trained on {model.trained_on} issues "
           f"({', '.join(f'{k} {v}' for k, v in sorted(model.counts.items()))}); "

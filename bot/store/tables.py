@@ -270,6 +270,7 @@ class IssueIndexRow(SQLModel, table=True):
     body: str = Field(sa_type=sa.Text)
     state: str = Field(max_length=16)
     vector: str | None = Field(default=None, sa_type=sa.Text)  # JSON embedding, if any
+    label: str | None = Field(default=None, max_length=32)  # its type, set by people
     updated_at: float
 
 

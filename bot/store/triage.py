@@ -132,11 +132,14 @@ def vetoed_by_others(engine: Engine, repository: str, number: int,
 
 
 def index_issue(engine: Engine, repository: str, number: int, title: str, body: str,
-                state: str, vector: Sequence[float] | None = None) -> None:
+                state: str, vector: Sequence[float] | None = None,
+                label: str | None = None) -> None:
     """Known (or known again): the text and state; the embedding when given (a changed
-    text without one loses the old one)."""
-    values = {"title": title[:1000], "body": (body or "")[:MAX_INDEXED_BODY],
-              "state": state[:16], "updated_at": time.time()}
+    text without one loses the old one); its type when people labelled it (training)."""
+    values: dict[str, object] = {"title": title[:1000], "body": (body or "")[:MAX_INDEXED_BODY],
+                                 "state": state[:16], "updated_at": time.time()}
+    if label is not None:
+        values["label"] = label[:32]
     if vector is not None:
         values["vector"] = json.dumps([round(float(x), 6) for x in vector])
     else:
@@ -164,6 +167,17 @@ def indexed_issues(engine: Engine, repository: str, limit: int = 5000
     return [(Candidate(number=r.number, title=r.title, body=r.body, state=r.state,
                        url=f"https://github.com/{repository}/issues/{r.number}"),
              json.loads(r.vector) if r.vector else None) for r in rows]
+
+
+def labelled_examples(engine: Engine, repository: str, limit: int = 2000
+                      ) -> list[tuple[Candidate, str]]:
+    """Issues people labelled, with their type: examples for the model."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(issue_index).where(
+            issue_index.c.repository == repository, issue_index.c.label.is_not(None)
+        ).order_by(issue_index.c.number.desc()).limit(limit)).all()
+    return [(Candidate(number=r.number, title=r.title, body=r.body, state=r.state),
+             str(r.label)) for r in rows]
 
 
 def docs_ref(engine: Engine, repository: str) -> str | None:

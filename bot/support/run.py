@@ -102,7 +102,7 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
     answer_text = ""
     if ctx.llm is not None:
         model_view, answer_text = await _ask(ctx, gh, repo, issue, labels, duplicates,
-                                             passages)
+                                             passages, config)
     decision = decide(classifier, model_view, repo_labels=labels,
                       on_issue=frozenset(issue.labels), vetoed=vetoes, config=config,
                       people_labelled=bool(by_others))
@@ -173,14 +173,15 @@ async def _classify(ctx: JobContext, repo: str, issue: api.IssueInfo,
 
 async def _ask(ctx: JobContext, gh: InstallationClient, repo: str, issue: api.IssueInfo,
                labels: dict[str, str], duplicates: list[Similar],
-               passages: list[Passage]) -> tuple[list[Opinion], str]:
+               passages: list[Passage], config: TriageConfig) -> tuple[list[Opinion], str]:
     llm = ctx.llm
     assert llm is not None
+    examples = await anyio.to_thread.run_sync(_examples, ctx, repo, issue, config)
     ledger = Ledger()
     try:
         answer = await ask_model(llm, ledger, StoreCache(ctx.engine), title=issue.title,
-                                 body=issue.body, labels=labels,
-                                 duplicates=duplicates, passages=passages)
+                                 body=issue.body, labels=labels, duplicates=duplicates,
+                                 passages=passages, examples=examples)
     except ModelError as exc:
         log.warning("the model could not triage; the classifier decides alone: %s", exc,
                     extra={"repo": repo, "number": issue.number})
@@ -191,6 +192,19 @@ async def _ask(ctx: JobContext, gh: InstallationClient, repo: str, issue: api.Is
                                        ledger.calls)
     text = answer.answer if answer.answer_confidence >= MODEL_ANSWER_AT and passages else ""
     return opinions(answer), text
+
+
+def _examples(ctx: JobContext, repo: str, issue: api.IssueInfo,
+              config: TriageConfig) -> list[tuple[str, str]]:
+    """A few issues people labelled that read like this one, with their type label."""
+    labelled = store.labelled_examples(ctx.engine, repo)
+    if not labelled:
+        return []
+    index = DuplicateIndex([c for c, _ in labelled])
+    kinds = {c.number: kind for c, kind in labelled}
+    return [(s.candidate.title, config.type_labels.get(kinds[s.candidate.number],
+                                                       kinds[s.candidate.number]))
+            for s in index.query(issue.title, issue.body, exclude=issue.number, top=3)]
 
 
 async def _recheck_missing(ctx: JobContext, gh: InstallationClient, repo: str,

@@ -35,14 +35,21 @@ async def labelled_issues(gh: InstallationClient, repo: str, config: TriageConfi
         kinds = {k for label in issue.labels
                  if label not in mine and (k := config.type_of(label)) is not None}
         if len(kinds) == 1:
-            out.append(Issue(issue.title, issue.body, kinds.pop(), issue.number, repo))
+            out.append(Issue(issue.title, issue.body, kinds.pop(), issue.number, repo,
+                             issue.state))
     return out
 
 
 def train_and_store(engine: Engine, repo: str, issues: list[Issue], source: str,
                     vectors: list[list[float]] | None = None, embeddings_model: str = "",
                     options: TrainingOptions = DEFAULT_OPTIONS) -> TriageModel:
+    """Train, store the new version, and keep the issues as labelled examples (the model
+    path shows a few similar ones to the LLM)."""
     model = train(issues, options, vectors=vectors, embeddings_model=embeddings_model)
+    for issue in issues:
+        if issue.number:
+            store.index_issue(engine, repo, issue.number, issue.title, issue.body,
+                              issue.state, label=issue.label)
     store.save_model(engine, repo, model.to_bytes(), trained_on=model.trained_on,
                      labels=model.counts, source=source)
     return model

@@ -32,15 +32,18 @@ class TriageAnswer(BaseModel):
 
 
 def triage_messages(title: str, body: str, labels: Mapping[str, str],
-                    duplicates: Sequence[Similar], passages: Sequence[Passage]
-                    ) -> list[dict[str, str]]:
+                    duplicates: Sequence[Similar], passages: Sequence[Passage],
+                    examples: Sequence[tuple[str, str]] = ()) -> list[dict[str, str]]:
+    """`examples`: (title, label) of similar issues people labelled in this repository."""
     listed = "\n".join(f"- {name}: {desc or '(no description)'}"
                        for name, desc in sorted(labels.items()))
     similar = "\n".join(f"- #{s.candidate.number}: {s.candidate.title[:200]}"
                         for s in duplicates) or "(none)"
     docs = "\n\n".join(f"[{k}] {p.chunk.path} > {p.chunk.heading}\n{p.chunk.text[:1500]}"
                        for k, p in enumerate(passages, start=1)) or "(none)"
+    shown = "\n".join(f"- {t[:200]} -> {label}" for t, label in examples) or "(none)"
     data = (f"Issue title: {title[:300]}\n\nIssue body:\n{body[:MAX_ISSUE_CHARS]}\n\n"
+            f"Similar issues people labelled here:\n{shown}\n\n"
             f"Similar earlier issues:\n{similar}\n\nDocumentation passages:\n{docs}")
     return [{"role": "system", "content": load("triage")},
             {"role": "user", "content": f"Allowed labels:\n{listed}\n\n"
@@ -49,12 +52,13 @@ def triage_messages(title: str, body: str, labels: Mapping[str, str],
 
 async def ask_model(llm: LLMClient, ledger: Ledger, cache: AnswerCache | None, *, title: str,
                     body: str, labels: Mapping[str, str], duplicates: Sequence[Similar],
-                    passages: Sequence[Passage]) -> TriageAnswer:
+                    passages: Sequence[Passage],
+                    examples: Sequence[tuple[str, str]] = ()) -> TriageAnswer:
     """Raises ModelError when the model cannot answer (triage then goes on without it)."""
     return await llm.structured(
         purpose="triage", model=llm.fast_model, schema=TriageAnswer, ledger=ledger,
         cache=cache, version=PROMPT_VERSION,
-        messages=triage_messages(title, body, labels, duplicates, passages))
+        messages=triage_messages(title, body, labels, duplicates, passages, examples))
 
 
 def opinions(answer: TriageAnswer) -> list[Opinion]:

@@ -17,6 +17,7 @@ class Issue:
     label: str = ""  # the known label, when training or evaluating
     number: int = 0
     repo: str = ""
+    state: str = "open"
 
 
 def issue_text(title: str, body: str | None) -> str:

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("vector", sa.Text, nullable=True),
+        sa.Column("label", sa.String(32), nullable=True),
         sa.Column("updated_at", sa.Float, nullable=False),
     )
     op.create_table(
