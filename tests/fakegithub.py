@@ -254,6 +254,12 @@ class FakeGitHub:
         ref = request.query_params.get("ref", "main")
         content = self.files.get((repo, ref, path))
         if content is None:
+            inside = sorted(p for (r, f, p) in self.files if r == repo and f == ref
+                            and p.startswith(path.rstrip("/") + "/")
+                            and "/" not in p[len(path.rstrip("/")) + 1:])
+            if inside:  # a folder: its files, as the contents API lists them
+                return JSONResponse([{"type": "file", "path": p, "name": p.rsplit("/")[-1]}
+                                     for p in inside])
             return JSONResponse({"message": "Not Found"}, 404)
         url = f"https://api.github.com/repos/{repo}/contents/{path}"
         return self._json(m.ContentFile, {

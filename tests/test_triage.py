@@ -347,3 +347,18 @@ async def test_a_stale_model_is_retrained_from_the_labelled_issues(world: World)
     latest = store.latest_model(world.engine, REPO)
     assert latest is not None and latest.version == 2 and latest.source == "api (retrained)"
     assert latest.trained_on == 36
+
+
+async def test_without_the_tree_api_templates_and_docs_come_from_known_folders(
+        world: World) -> None:
+    from tests.fakegithub import Fault
+
+    world.fake.fail(Fault("GET", r"/repos/.+/branches/.+", 404, {"message": "Not Found"},
+                          times=10))
+    with_classifier(world)
+    await opened(world, 41, "The exporter crashes with an exception",
+                 "### What happened?\n\nThe exporter crashes with a KeyError.")
+    assert "- Version" in comments_on(world, 41)[0]["body"]  # the form's required field
+    await opened(world, 42, "How do I install the demo project with pip?",
+                 "Is there a way with pip? Which Python is needed?")
+    assert "README.md#installation" in comments_on(world, 42)[0]["body"]

@@ -92,6 +92,20 @@ async def branch_head(gh: InstallationClient, repo: str, branch: str) -> str:
     return str(data["commit"]["sha"])
 
 
+async def list_dir(gh: InstallationClient, repo: str, path: str, ref: str) -> list[str]:
+    """The file paths directly in a folder at `ref` (none when it does not exist)."""
+    try:
+        data = await gh.request("GET", f"/repos/{repo}/contents/{quote(path)}",
+                                params={"ref": ref})
+    except GitHubError as exc:
+        if exc.status == 404:
+            return []
+        raise
+    if not isinstance(data, list):
+        return []
+    return [str(e["path"]) for e in data if isinstance(e, dict) and e.get("type") == "file"]
+
+
 async def tree_paths(gh: InstallationClient, repo: str, sha: str) -> list[str]:
     """Every file path at a commit (GitHub truncates very large trees: what it lists)."""
     data = await gh.request("GET", f"/repos/{repo}/git/trees/{sha}", params={"recursive": "1"})

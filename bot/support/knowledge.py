@@ -10,6 +10,7 @@ import logging
 import anyio
 from sqlalchemy.engine import Engine
 
+from bot.errors import GitHubError
 from bot.github import issues as api
 from bot.github.gateway import InstallationClient
 from bot.store import triage as store
@@ -22,10 +23,23 @@ MAX_TEMPLATES = 20
 MAX_DOC_BYTES = 200_000
 
 
+FALLBACK_FILES = ("README.md", "README.rst", "README")
+FALLBACK_DIRS = (".github/ISSUE_TEMPLATE", "docs")
+
+
 async def default_branch_tree(gh: InstallationClient, repo: str,
                               branch: str) -> tuple[str, list[str]]:
-    head = await api.branch_head(gh, repo, branch)
-    return head, await api.tree_paths(gh, repo, head)
+    """The default branch's commit and its files. Where the branch or tree API is not
+    available (some GitHub-compatible servers), the branch name and the README plus the
+    template and docs folders' files, read through the contents API."""
+    try:
+        head = await api.branch_head(gh, repo, branch)
+        return head, await api.tree_paths(gh, repo, head)
+    except GitHubError as exc:
+        log.warning("no tree for the default branch (%s); reading known folders", exc,
+                    extra={"repo": repo})
+    listed = await asyncio.gather(*(api.list_dir(gh, repo, d, branch) for d in FALLBACK_DIRS))
+    return branch, [*FALLBACK_FILES, *(p for paths in listed for p in paths)]
 
 
 async def templates(gh: InstallationClient, repo: str, ref: str,
