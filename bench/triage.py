@@ -29,8 +29,8 @@ from bot.triage.evaluate import evaluate
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "issues"
 
 
-def classification() -> None:
-    issues = read_issues(SHARED / "nlbse24" / "issues_train.csv")
+def classification(data: Path) -> None:
+    issues = read_issues(data / "nlbse24" / "issues_train.csv")
     runs: dict[str, dict[str, Any]] = {}
     for name, weight in (("pooled (default)", DEFAULT_OPTIONS.pool_weight),
                          ("own issues only", 0.0)):
@@ -52,9 +52,9 @@ def classification() -> None:
           f"{own['precision_at_threshold']:.3f}, coverage {own['coverage_at_threshold']:.1%}")
 
 
-def duplicates() -> None:
+def duplicates(data: Path) -> None:
     csv.field_size_limit(sys.maxsize)
-    folder = SHARED / "duplicates_hadoop"
+    folder = data / "duplicates_hadoop"
     with (folder / "hadoop_bugs.csv").open(newline="", encoding="utf-8") as handle:
         reports = {str(r["Issue id"]).strip(): r for r in csv.DictReader(handle)}
     ids = sorted(reports)
@@ -90,11 +90,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-classifier", action="store_true")
     parser.add_argument("--skip-duplicates", action="store_true")
+    parser.add_argument("--data", type=Path, default=SHARED,
+                        help="the folder holding nlbse24/ and duplicates_hadoop/")
     args = parser.parse_args()
     if not args.skip_duplicates:
-        duplicates()
+        duplicates(args.data)
     if not args.skip_classifier:
-        classification()
+        classification(args.data)
 
 
 if __name__ == "__main__":
