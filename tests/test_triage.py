@@ -362,3 +362,17 @@ async def test_without_the_tree_api_templates_and_docs_come_from_known_folders(
     await opened(world, 42, "How do I install the demo project with pip?",
                  "Is there a way with pip? Which Python is needed?")
     assert "README.md#installation" in comments_on(world, 42)[0]["body"]
+
+
+async def test_model_garbage_or_errors_leave_the_classifier_to_decide(
+        world_with_model: tuple[World, FakeLLM]) -> None:
+    world, llm = world_with_model
+    with_classifier(world)
+    llm.script("triage", Reply("this is not JSON"), Reply("{still not"),  # answer + repair
+               Reply(status=500), Reply(status=500), Reply(status=500))
+    await opened(world, 50, "The cache crashes with an exception after upgrading",
+                 "Version 2.0.1\n\nSteps to reproduce:\n1. open the cache\n\nTraceback "
+                 "(most recent call last): KeyError.")
+    await opened(world, 51, "How do I configure the CLI?", "Is there a way? Thanks!")
+    assert world.fake.issue_labels(REPO, 50) == ["bug"]
+    assert world.fake.issue_labels(REPO, 51) == ["question"]
