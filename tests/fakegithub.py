@@ -162,6 +162,7 @@ class FakeGitHub:
             ("GET", r"/repos/([^/]+/[^/]+)/labels", self.list_labels),
             ("POST", r"/repos/([^/]+/[^/]+)/issues/(\d+)/labels", self.add_issue_labels),
             ("GET", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self.get_issue_comment),
+            ("GET", r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", self.list_issue_comments),
             ("PATCH", r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)", self.edit_issue_comment),
             ("GET", r"/repos/([^/]+/[^/]+)/branches/([^/]+)", self.get_branch),
             ("GET", r"/repos/([^/]+/[^/]+)/git/trees/([^/]+)", self.get_tree),
@@ -459,6 +460,11 @@ class FakeGitHub:
     def _issue_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
         return next((c for c in self.issue_comments if c["repo"] == repo
                      and c["id"] == comment_id), None)
+
+    async def list_issue_comments(self, request: Request, repo: str, number: str) -> Response:
+        items = [c for c in self.issue_comments
+                 if c["repo"] == repo and c["number"] == int(number)]
+        return JSONResponse(self._page(request, items))
 
     async def get_issue_comment(self, _r: Request, repo: str, comment_id: str) -> Response:
         comment = self._issue_comment(repo, int(comment_id))

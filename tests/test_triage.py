@@ -376,3 +376,18 @@ async def test_model_garbage_or_errors_leave_the_classifier_to_decide(
     await opened(world, 51, "How do I configure the CLI?", "Is there a way? Thanks!")
     assert world.fake.issue_labels(REPO, 50) == ["bug"]
     assert world.fake.issue_labels(REPO, 51) == ["question"]
+
+
+async def test_a_retry_after_posting_edits_the_comment_instead_of_posting_again(
+        world: World) -> None:
+    from bot.triage.comment import MARKER
+
+    # An earlier attempt posted its comment and died before storing the comment's id.
+    world.fake.add_issue(REPO, 60, "Hmm", "Something about things.")
+    world.fake.issue_comments.append({"repo": REPO, "number": 60, "id": 9001,
+                                      "body": f"{MARKER}\nearlier attempt",
+                                      "user": {"login": "reviewbot[bot]", "type": "Bot"}})
+    await world.deliver(issue_event(60), "i-60", event="issues")
+    await world.run_jobs()
+    (comment,) = comments_on(world, 60)
+    assert comment["id"] == 9001 and comment["edits"] == 1 and "over to a human" in comment["body"]

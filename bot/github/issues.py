@@ -87,6 +87,17 @@ async def issue_comment_body(gh: InstallationClient, repo: str, comment_id: int)
     return str(data.get("body") or "")
 
 
+async def find_own_comment(gh: InstallationClient, repo: str, number: int,
+                           marker: str) -> int | None:
+    """A comment a bot wrote on the issue carrying `marker` (reviewbot's own, found again
+    after a crash between posting it and storing its id)."""
+    for c in await gh.paginate(f"/repos/{repo}/issues/{number}/comments", 10):
+        user = c.get("user") or {}
+        if marker in str(c.get("body") or "") and user.get("type") == "Bot":
+            return int(c["id"])
+    return None
+
+
 async def branch_head(gh: InstallationClient, repo: str, branch: str) -> str:
     data = await gh.request("GET", f"/repos/{repo}/branches/{quote(branch, safe='')}")
     return str(data["commit"]["sha"])

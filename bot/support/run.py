@@ -126,6 +126,8 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
     applied = list(decision.apply) if config.mode == "apply" else []
     await api.add_labels(gh, repo, issue.number, applied)
     comment_id = state.comment_id
+    if comment_id is None:  # posted before a crash kept us from storing its id?
+        comment_id = await api.find_own_comment(gh, repo, issue.number, render.MARKER)
     if triage.worth_a_comment():
         body = render.render(triage)
         if comment_id is not None and await api.issue_comment_body(
