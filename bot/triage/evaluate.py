@@ -102,6 +102,8 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
         }
         all_truth += truth
         all_applied += applied
+    for repo in test_by.keys() - train_by.keys():
+        not_evaluated[repo] = "no training issues of this repository"
     if not per_repo:
         reasons = "; ".join(f"{r}: {why}" for r, why in not_evaluated.items())
         raise ValueError(f"no repository could be evaluated{': ' + reasons if reasons else ''}"
