@@ -391,3 +391,16 @@ async def test_a_retry_after_posting_edits_the_comment_instead_of_posting_again(
     await world.run_jobs()
     (comment,) = comments_on(world, 60)
     assert comment["id"] == 9001 and comment["edits"] == 1 and "over to a human" in comment["body"]
+
+
+async def test_a_spent_budget_leaves_the_model_out(
+        world_with_model: tuple[World, FakeLLM]) -> None:
+    from bot.core.usage import CallRecord
+    from bot.store.usage import CallScope, record_calls
+
+    world, llm = world_with_model
+    record_calls(world.engine, CallScope("octo/other", 1, None, INSTALLATION),
+                 [CallRecord("critique:bug", "m", 10, 10, 0, 1.0, 25.0, ok=True)])
+    await opened(world, 61, "Export fails", "Exporting fails with an error.")
+    assert llm.calls("triage") == []  # the installation's day budget (20 USD) is spent
+    assert world.fake.issue_labels(REPO, 61) == ["needs-triage"]

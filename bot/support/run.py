@@ -18,6 +18,7 @@ from bot.errors import ModelError, RetryLater
 from bot.github import issues as api
 from bot.github.gateway import InstallationClient
 from bot.jobs.context import JobContext
+from bot.review.publish import remaining_budget
 from bot.store import triage as store
 from bot.store import usage as usage_store
 from bot.store.usage import StoreCache
@@ -178,6 +179,12 @@ async def _ask(ctx: JobContext, gh: InstallationClient, repo: str, issue: api.Is
                passages: list[Passage], config: TriageConfig) -> tuple[list[Opinion], str]:
     llm = ctx.llm
     assert llm is not None
+    budget = await anyio.to_thread.run_sync(
+        lambda: remaining_budget(ctx, repo, issue.number, gh.installation_id))
+    if budget is not None and budget <= 0:
+        log.warning("model budget spent; the classifier decides alone",
+                    extra={"repo": repo, "number": issue.number})
+        return [], ""
     examples = await anyio.to_thread.run_sync(_examples, ctx, repo, issue, config)
     ledger = Ledger()
     try:
