@@ -404,3 +404,17 @@ async def test_a_spent_budget_leaves_the_model_out(
     await opened(world, 61, "Export fails", "Exporting fails with an error.")
     assert llm.calls("triage") == []  # the installation's day budget (20 USD) is spent
     assert world.fake.issue_labels(REPO, 61) == ["needs-triage"]
+
+
+def test_hostile_report_texts_are_read_in_linear_time() -> None:
+    """Headings padded with thousands of blanks once made the heading pattern backtrack
+    cubically (a 3,000-character line took minutes); now each is one pass."""
+    from bot.triage.docs import chunk_markdown
+    from bot.triage.missing import missing_information, sections_of
+
+    padded = "# a" + " \t" * 1500 + "#" * 10 + "x"
+    for body in (padded, "**a" + " " * 60000, " \n" * 30000, "1." + " " * 60000):
+        assert isinstance(missing_information("t", body, None), list)
+        assert isinstance(chunk_markdown("README.md", body), list)
+    assert sections_of("### Version ##\n\n2.1\n\n**Steps to reproduce**:\n1. x") == {
+        "version": "2.1", "steps to reproduce": "1. x"}

@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 DOC_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
 MAX_CHUNK_CHARS = 2_000
 MAX_DOC_FILES = 200
-HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+HEADING = re.compile(r"^(#{1,6})[ \t]+([^\n]*)$", re.MULTILINE)  # linear: docs are input
 ANSWER_AT = 0.25  # similarity from which a section is offered as an answer
 
 
@@ -58,7 +58,7 @@ def chunk_markdown(path: str, text: str) -> list[Chunk]:
                for k, m in enumerate(matches)]
     chunks = []
     for match, start, end in bounds:
-        heading = match.group(2).strip() if match else path
+        heading = match.group(2).strip().rstrip("#").strip() if match else path
         body = text[start:end].strip()
         if not body:
             continue

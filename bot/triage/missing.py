@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 import yaml
 
-HEADING = re.compile(r"^\s*(?:#{1,6}\s+(?P<h>[^\n]+?)\s*#*|\*\*(?P<b>[^*\n]+?)\*\*:?)\s*$",
+# Linear-time patterns only (a report is untrusted text): no two adjacent quantifiers that
+# can match the same characters, no `\s` that runs across lines.
+HEADING = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+(?P<h>[^\n]*)|\*\*(?P<b>[^*\n]+)\*\*:?[ \t]*)$",
                      re.MULTILINE)
 EMPTY_ANSWERS = {"", "_no response_", "no response", "n/a", "none", "-", "tbd", "todo", "..."}
 VERSION = re.compile(r"\bv?\d+\.\d+(?:\.\d+)?(?:[-.+][\w.]+)?\b|\b[0-9a-f]{7,40}\b")
 VERSION_WORDS = ("version", "release", "build")
 REPRO_WORDS = ("reproduce", "repro", "steps", "how to trigger", "minimal example", "mcve")
-NUMBERED = re.compile(r"^\s*(?:\d+[.)]|[-*])\s+\S", re.MULTILINE)
+NUMBERED = re.compile(r"^[ \t]*(?:\d+[.)]|[-*])[ \t]+\S", re.MULTILINE)
 CODE = re.compile(r"```|~~~")
 
 
@@ -80,10 +82,15 @@ def _parse_markdown(path: str, text: str) -> Template | None:
             except yaml.YAMLError:
                 loaded = None
             meta = loaded if isinstance(loaded, dict) else {}
-    sections = [m.group("h") or m.group("b") for m in HEADING.finditer(body)]
+    sections = [heading_text(m) for m in HEADING.finditer(body)]
     return Template(name=str(meta.get("name") or path), labels=_labels(meta.get("labels")),
                     sections=tuple(s.strip() for s in sections if s and s.strip()),
                     about=str(meta.get("about") or ""))
+
+
+def heading_text(match: re.Match[str]) -> str:
+    """A heading's words, without the closing hashes an ATX heading may have."""
+    return (match.group("h") or match.group("b") or "").strip().rstrip("#").strip()
 
 
 def _norm(text: str) -> str:
@@ -97,7 +104,7 @@ def sections_of(body: str) -> dict[str, str]:
     for k, m in enumerate(matches):
         end = matches[k + 1].start() if k + 1 < len(matches) else len(body)
         content = re.sub(r"<!--.*?-->", "", body[m.end():end], flags=re.DOTALL).strip()
-        out[_norm(m.group("h") or m.group("b") or "")] = content
+        out[_norm(heading_text(m))] = content
     return out
 
 
