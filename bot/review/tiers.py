@@ -26,8 +26,9 @@ TAINT_CONCERNS = {"sql-injection", "shell-injection", "eval-untrusted", "exec-us
                   "unsafe-yaml-load", "pickle-untrusted", "unsafe-deserialization",
                   "path-traversal", "xss", "ldap-injection", "xpath-injection",
                   "open-redirect", "xml-untrusted"}
-WEB_FRAMEWORK = re.compile(r"^\s*(from|import)\s+(flask|django|fastapi|starlette|werkzeug)\b",
-                           re.MULTILINE)
+# `[ \t]`, not `\s`: `^\s*` runs across blank lines (quadratic in a file full of them).
+WEB_FRAMEWORK = re.compile(
+    r"^[ \t]*(from|import)[ \t]+(flask|django|fastapi|starlette|werkzeug)\b", re.MULTILINE)
 UNUSED_IMPORT = "unused-import"
 # pylint's argument checks: reliable on a plain function call, not on a method call, where
 # the receiver is inferred (descriptors, mixins and metaclasses fool it).

@@ -183,10 +183,12 @@ async def run_semgrep(ws: Workspace) -> ToolResult:
 # Up to ONE_PASS_FILES files, or when every Python file qualifies, one semgrep run holds
 # both rule sets (a second start-up costs ~1.5 s).
 ONE_PASS_FILES = 10
+# `[ \t]`, never `\s`, after `^`: `^\s*` runs across blank lines and made the search
+# quadratic in them (a file of blank lines is the PR's to write).
 UNTRUSTED_HINT = re.compile(
-    rb"^\s*(from|import)\s+(flask|fastapi|django\.http|django\.shortcuts|django\.views|"
-    rb"starlette\.(requests|responses|routing)|werkzeug\.(wrappers|utils))\b|"
-    rb"^\s*from\s+(flask|fastapi|starlette)\s+import|sys\.argv|os\.environ|getenv|"
+    rb"^[ \t]*(from|import)[ \t]+(flask|fastapi|django\.http|django\.shortcuts|"
+    rb"django\.views|starlette\.(requests|responses|routing)|werkzeug\.(wrappers|utils))\b|"
+    rb"^[ \t]*from[ \t]+(flask|fastapi|starlette)[ \t]+import|sys\.argv|os\.environ|getenv|"
     rb"\binput\(", re.MULTILINE)
 
 
