@@ -69,7 +69,7 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
                                             text)
         return await gh.create_issue_comment(repo, ref.number, text)
 
-    if command.name in PAID and not await _may_spend(ctx, gh, ref):
+    if command.name in PAID and not await has_write_access(ctx, gh, ref):
         await _refuse_once(ctx, ref, command, reply)
         return
     if command.name in PAID and not await anyio.to_thread.run_sync(
@@ -93,8 +93,9 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
     await reply(await _answer(ctx, gh, ref, command))
 
 
-async def _may_spend(ctx: JobContext, gh: InstallationClient, ref: CommentRef) -> bool:
-    """The configured associations may; a CONTRIBUTOR may when the permission API confirms
+async def has_write_access(ctx: JobContext, gh: InstallationClient, ref: CommentRef) -> bool:
+    """Whether the comment's author may start paid work (/review, /ask, /explain, /triage):
+    the configured associations may; a CONTRIBUTOR may when the permission API confirms
     write access (it may come through a team, which the association does not show)."""
     if may_spend(ref.association, ctx.settings.allowed_associations):
         return True

@@ -10,26 +10,17 @@ import logging
 
 import anyio
 
-from bot.core.commands import AMBIGUOUS_ASSOCIATIONS, WRITE_PERMISSIONS, may_spend, parse_command
-from bot.core.delivery import Delivery
+from bot.core.commands import parse_command
 from bot.core.payloads import comment_ref, issue_ref, validator
+from bot.handlers.commands import has_write_access
 from bot.handlers.review import github_of
 from bot.jobs.context import ClaimedJob, JobContext
-from bot.jobs.routing import Router
+from bot.jobs.routing import Router, number_key
 from bot.store import reviews as review_store
 from bot.store import triage as store
 from bot.support.run import triage_issue
 
 log = logging.getLogger(__name__)
-
-
-def triage_key(delivery: Delivery) -> str | None:
-    """One pending triage per issue: an edit right after opening is one run."""
-    issue = delivery.payload.get("issue")
-    number = issue.get("number") if isinstance(issue, dict) else None
-    if delivery.repository is None or not isinstance(number, int):
-        return None
-    return f"triage:{delivery.repository}#{number}"
 
 
 async def handle_issue(ctx: JobContext, job: ClaimedJob) -> None:
@@ -75,10 +66,7 @@ async def handle_triage_command(ctx: JobContext, job: ClaimedJob) -> None:
         return  # PR commands are bot/handlers/commands.py's
     gh = github_of(ctx).installation(ref.where.installation_id)
     await gh.add_reaction(ref.where.repo, ref.comment_id, "eyes")
-    allowed = may_spend(ref.association, ctx.settings.allowed_associations) or (
-        ref.association.upper() in AMBIGUOUS_ASSOCIATIONS and ref.author
-        and await gh.permission_of(ref.where.repo, ref.author) in WRITE_PERMISSIONS)
-    if not allowed:
+    if not await has_write_access(ctx, gh, ref):
         first = await anyio.to_thread.run_sync(review_store.claim_notice, ctx.engine,
                                                ref.where.repo, ref.number, "triage-refused")
         if first:
@@ -92,7 +80,7 @@ async def handle_triage_command(ctx: JobContext, job: ClaimedJob) -> None:
 
 def register(router: Router) -> None:
     router.add("issues", ["opened", "edited"], "triage.issue", handle_issue,
-               coalesce=triage_key, validate=validator(issue_ref))
+               coalesce=number_key("triage"), validate=validator(issue_ref))
     router.add("issues", ["labeled", "unlabeled"], "triage.label", handle_label_event,
                validate=validator(issue_ref))
     router.add("issues", ["closed", "reopened"], "triage.state", handle_state,

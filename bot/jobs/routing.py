@@ -82,10 +82,17 @@ class Router:
         return self.handlers.get(kind)
 
 
-def pull_request_key(delivery: Delivery) -> str | None:
-    """One pending review per PR: a newer push supersedes the older pending job."""
-    pr = delivery.payload.get("pull_request") or delivery.payload.get("issue")
-    number = pr.get("number") if isinstance(pr, Mapping) else None
-    if delivery.repository is None or not isinstance(number, int):
-        return None
-    return f"review:{delivery.repository}#{number}"
+def number_key(prefix: str) -> CoalesceKey:
+    """One pending job of a kind per PR or issue (its number): a newer delivery supersedes
+    the older pending job."""
+    def key(delivery: Delivery) -> str | None:
+        item = delivery.payload.get("pull_request") or delivery.payload.get("issue")
+        number = item.get("number") if isinstance(item, Mapping) else None
+        if delivery.repository is None or not isinstance(number, int):
+            return None
+        return f"{prefix}:{delivery.repository}#{number}"
+    return key
+
+
+# One pending review per PR: a newer push supersedes the older pending job.
+pull_request_key = number_key("review")

@@ -164,7 +164,7 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
                                       default_branch=default_branch, config=loaded,
                                       posted=posted, feedback=remembered.reactions)
     request = dataclasses.replace(
-        request, ignored_fingerprints=request.ignored_fingerprints | remembered.rejected,
+        request, ignored_fingerprints=remembered.rejected,
         ignored_rules=remembered.ignored_rules, suppressed_rules=remembered.suppressed_rules)
     budget = None
     if ctx.llm is not None:

@@ -25,15 +25,11 @@ async def request_from_pull(gh: InstallationClient, repo: str, number: int, *, h
     configs = await asyncio.gather(*(gh.get_file(repo, n, default_branch)
                                      for n in LINTER_CONFIG_FILES))
     already = set(posted)
-    rejected: set[str] = set()
-    for comment in feedback:
+    for comment in feedback:  # what people did with them: bot/review/lifecycle.py
         already |= posted_fingerprints(comment.body)
-        if comment.down:  # a human said no: not raised again on this PR
-            rejected |= posted_fingerprints(comment.body)
     return ReviewRequest(
         base=base, head=head, diff=diff, contents=dict(zip(wanted, contents, strict=True)),
         config=config,
         linter_configs={n: c for n, c in zip(LINTER_CONFIG_FILES, configs, strict=True) if c},
         already_posted=frozenset(already),
-        ignored_fingerprints=frozenset(rejected),
     )

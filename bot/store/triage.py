@@ -120,15 +120,12 @@ def record_veto(engine: Engine, repository: str, number: int, label: str, action
         pass  # already vetoed: the first human decision stands
 
 
-def vetoed_by_others(engine: Engine, repository: str, number: int,
-                     author: str) -> frozenset[str]:
-    """Labels people other than the issue's author set or removed (the author's own, e.g.
-    from a template, do not mean someone triaged the issue)."""
+def label_decisions(engine: Engine, repository: str, number: int) -> list[tuple[str, str]]:
+    """The labels people set or removed on an issue, with who did it."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(label_vetoes.c.label).where(
-            label_vetoes.c.repository == repository, label_vetoes.c.number == number,
-            label_vetoes.c.actor != author)).all()
-    return frozenset(label for (label,) in rows)
+        rows = conn.execute(sa.select(label_vetoes.c.label, label_vetoes.c.actor).where(
+            label_vetoes.c.repository == repository, label_vetoes.c.number == number)).all()
+    return [(label, actor) for label, actor in rows]
 
 
 def index_issue(engine: Engine, repository: str, number: int, title: str, body: str,

@@ -10,6 +10,7 @@ import logging
 import anyio
 from sqlalchemy.engine import Engine
 
+from bot.core.triage_config import TriageConfig
 from bot.errors import GitHubError
 from bot.github import issues as api
 from bot.github.gateway import InstallationClient
@@ -51,6 +52,15 @@ async def templates(gh: InstallationClient, repo: str, ref: str,
     found = [parse_template(p, c.decode("utf-8", "replace"))
              for p, c in zip(wanted, contents, strict=True) if c is not None]
     return [t for t in found if t is not None]
+
+
+async def bug_template(gh: InstallationClient, repo: str, ref: str, paths: list[str],
+                       config: TriageConfig) -> Template | None:
+    """The repository's bug report template, if it has one (named so, or labelling its
+    issues with the repository's bug label)."""
+    bug_names = frozenset(config.type_labels.get("bug", "bug").split())
+    found = await templates(gh, repo, ref, paths)
+    return next((t for t in found if t.is_bug_template(bug_names)), None)
 
 
 async def docs(engine: Engine, gh: InstallationClient, repo: str, ref: str,

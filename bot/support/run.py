@@ -75,10 +75,11 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
                   config: TriageConfig) -> Outcome:
     engine = ctx.engine
     labels = await api.repo_labels(gh, repo)
-    vetoes = await anyio.to_thread.run_sync(store.vetoed_by_others, engine, repo,
-                                            issue.number, "")  # anyone's: never touched
-    by_others = await anyio.to_thread.run_sync(store.vetoed_by_others, engine, repo,
-                                               issue.number, issue.author)
+    decided = await anyio.to_thread.run_sync(store.label_decisions, engine, repo,
+                                             issue.number)
+    vetoes = frozenset(label for label, _ in decided)  # anyone's: never touched
+    # The author's own labels (a template's, say) do not mean someone triaged the issue.
+    by_others = frozenset(label for label, actor in decided if actor != issue.author)
     found = await vectors.embed(ctx, repo, issue.number, [issue_text(issue.title, issue.body)],
                                 gh.installation_id)
     vector = found[0] if found else None
@@ -88,11 +89,14 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
     classifier = await _classify(ctx, repo, issue, config, vector)
     duplicates: list[Similar] = []
     if config.duplicates:
-        known = await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
-        candidates, known_vectors = await vectors.known_with_vectors(
-            ctx, repo, issue.number, [k for k in known if k[0].number != issue.number],
-            gh.installation_id)
-        index = DuplicateIndex(candidates, known_vectors if vector is not None else None)
+        known = [k for k in await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
+                 if k[0].number != issue.number]
+        candidates = [c for c, _ in known]
+        known_vectors = None
+        if vector is not None:  # no query vector: the others' are not needed
+            candidates, known_vectors = await vectors.known_with_vectors(
+                ctx, repo, issue.number, known, gh.installation_id)
+        index = DuplicateIndex(candidates, known_vectors)
         duplicates = worth_suggesting(index.query(issue.title, issue.body,
                                                   exclude=issue.number, query_vector=vector))
     ref, paths = await knowledge.default_branch_tree(gh, repo, default_branch)
@@ -114,9 +118,7 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
     kind = _kind(decision, issue.labels, classifier, config)
     missing: list[str] = []
     if kind == "bug" and config.ask_missing:
-        templates = await knowledge.templates(gh, repo, ref, paths)
-        bug_names = frozenset(config.type_labels.get("bug", "bug").split())
-        template = next((t for t in templates if t.is_bug_template(bug_names)), None)
+        template = await knowledge.bug_template(gh, repo, ref, paths, config)
         missing = missing_information(issue.title, issue.body, template)
     triage = render.Triage(
         decision=decision, mode=config.mode, missing=tuple(missing),
@@ -223,9 +225,7 @@ async def _recheck_missing(ctx: JobContext, gh: InstallationClient, repo: str,
     if not state.asked or state.comment_id is None:
         return Outcome(None, False, "nothing was asked")
     ref, paths = await knowledge.default_branch_tree(gh, repo, default_branch)
-    templates = await knowledge.templates(gh, repo, ref, paths)
-    bug_names = frozenset(config.type_labels.get("bug", "bug").split())
-    template = next((t for t in templates if t.is_bug_template(bug_names)), None)
+    template = await knowledge.bug_template(gh, repo, ref, paths, config)
     missing = missing_information(issue.title, issue.body, template)
     if tuple(missing) == state.asked:
         return Outcome(None, False, "still missing the same")

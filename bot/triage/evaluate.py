@@ -29,20 +29,26 @@ def planned_fits(train_issues: list[Issue], folds: int | None,
     return len(by_repo(train_issues)) * per_model * (folds or 1)
 
 
+def at_threshold(truth: list[str], applied: list[str | None]) -> dict[str, float | None]:
+    """Of the labels applied (above their thresholds): how many were right, and the share
+    of issues that got one."""
+    covered = [(t, a) for t, a in zip(truth, applied, strict=True) if a is not None]
+    return {"precision_at_threshold": (sum(t == a for t, a in covered) / len(covered)
+                                       if covered else None),
+            "coverage_at_threshold": len(covered) / len(truth) if truth else 0.0}
+
+
 def _scores(truth: list[str], best: list[str], applied: list[str | None]) -> dict[str, Any]:
     labels = sorted(set(truth) | set(best))
     p, r, f, support = precision_recall_fscore_support(truth, best, labels=labels,
                                                        zero_division=0)
-    covered = [(t, a) for t, a in zip(truth, applied, strict=True) if a is not None]
     return {
         "macro_f1": float(f1_score(truth, best, labels=sorted(set(truth)), average="macro",
                                    zero_division=0)),
         "per_class": {label: {"precision": float(p[k]), "recall": float(r[k]),
                               "f1": float(f[k]), "support": int(support[k])}
                       for k, label in enumerate(labels)},
-        "precision_at_threshold": (sum(t == a for t, a in covered) / len(covered)
-                                   if covered else None),
-        "coverage_at_threshold": len(covered) / len(truth) if truth else 0.0,
+        **at_threshold(truth, applied),
         "issues": len(truth),
     }
 
@@ -108,12 +114,9 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
         reasons = "; ".join(f"{r}: {why}" for r, why in not_evaluated.items())
         raise ValueError(f"no repository could be evaluated{': ' + reasons if reasons else ''}"
                          " (each needs training and test issues)")
-    covered = [(t, a) for t, a in zip(all_truth, all_applied, strict=True) if a is not None]
     return {
         "macro_f1": float(np.mean([r["macro_f1"] for r in per_repo.values()])),
-        "precision_at_threshold": (sum(t == a for t, a in covered) / len(covered)
-                                   if covered else None),
-        "coverage_at_threshold": len(covered) / len(all_truth) if all_truth else 0.0,
+        **at_threshold(all_truth, all_applied),
         "precision_target": options.precision_target,
         "method": "word 1-2 + char 2-5 TF-IDF, linear SVM, temperature-scaled"
                   + (", soft vote with a logistic regression on embeddings" if vector_of
