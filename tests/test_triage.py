@@ -418,3 +418,14 @@ def test_hostile_report_texts_are_read_in_linear_time() -> None:
         assert isinstance(chunk_markdown("README.md", body), list)
     assert sections_of("### Version ##\n\n2.1\n\n**Steps to reproduce**:\n1. x") == {
         "version": "2.1", "steps to reproduce": "1. x"}
+
+
+def test_a_bug_template_is_known_by_the_repository_bug_label_even_with_spaces() -> None:
+    from bot.triage.missing import parse_template
+
+    form = parse_template(".github/ISSUE_TEMPLATE/report.yml",
+                          "name: Report\nlabels: ['Type: Defect']\nbody:\n  - type: input\n"
+                          "    attributes: {label: Version}\n"
+                          "    validations: {required: true}\n")
+    assert form is not None and form.is_bug_template("type: defect")
+    assert not form.is_bug_template("defect")

@@ -58,9 +58,9 @@ async def bug_template(gh: InstallationClient, repo: str, ref: str, paths: list[
                        config: TriageConfig) -> Template | None:
     """The repository's bug report template, if it has one (named so, or labelling its
     issues with the repository's bug label)."""
-    bug_names = frozenset(config.type_labels.get("bug", "bug").split())
+    bug_label = config.type_labels.get("bug", "bug")
     found = await templates(gh, repo, ref, paths)
-    return next((t for t in found if t.is_bug_template(bug_names)), None)
+    return next((t for t in found if t.is_bug_template(bug_label)), None)
 
 
 async def docs(engine: Engine, gh: InstallationClient, repo: str, ref: str,

@@ -29,9 +29,10 @@ class Template:
     sections: tuple[str, ...]  # headings (or form fields) a report must fill
     about: str = ""
 
-    def is_bug_template(self, bug_labels: frozenset[str]) -> bool:
+    def is_bug_template(self, bug_label: str) -> bool:
+        """Named a bug report, or labelling its issues with the repository's bug label."""
         named = "bug" in self.name.lower() or "bug" in self.about.lower()
-        return named or bool(set(self.labels) & bug_labels)
+        return named or bug_label.lower() in {label.lower() for label in self.labels}
 
 
 def parse_template(path: str, text: str) -> Template | None:
