@@ -19,7 +19,8 @@ from bot.cli.process import load_settings
 from bot.errors import ConfigError, ModelError
 from bot.llm.embeddings import embedder_from_settings
 from bot.store import triage as store
-from bot.triage.classifier import TrainingOptions, train
+from bot.support.training import labelled_issues, train_and_store
+from bot.triage.classifier import TrainingOptions
 from bot.triage.dataset import read_issues
 from bot.triage.evaluate import evaluate, planned_fits
 from bot.triage.text import Issue, issue_text
@@ -115,16 +116,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         vector_of = asyncio.run(_embed_all(settings.embeddings_model, [*issues, *pool]))
     with tqdm(total=options.folds + 1, desc=f"training {args.repo}", unit="fit",
               file=sys.stderr, disable=args.quiet or None) as bar:
-        model = train(issues, options, pool=pool, progress=lambda: bar.update(1),
-                      vectors=[vector_of(i) for i in [*issues, *pool]] if vector_of else None,
-                      embeddings_model=settings.embeddings_model or "")
-    version = store.save_model(engine, args.repo, model.to_bytes(),
-                               trained_on=model.trained_on, labels=model.counts,
-                               source=source)
-    for issue in issues:  # labelled examples for the model, and known for duplicates
-        if issue.number:
-            store.index_issue(engine, args.repo, issue.number, issue.title, issue.body,
-                              issue.state, label=issue.label)
+        model, version = train_and_store(
+            engine, args.repo, issues, source, pool=pool, options=options,
+            progress=lambda: bar.update(1),
+            vectors=[vector_of(i) for i in [*issues, *pool]] if vector_of else None,
+            embeddings_model=settings.embeddings_model or "")
     thresholds = ", ".join(f"{k} {v:.2f}" for k, v in model.thresholds.items())
     print(f"{args.repo}: model version {version}, trained on {model.trained_on} issues "
           f"({', '.join(f'{k} {v}' for k, v in sorted(model.counts.items()))}); "
@@ -138,7 +134,6 @@ async def _pull(settings: Any, repo: str, installation: int | None,
     types of its `.github/reviewbot.yml`."""
     from bot.core.repo_config import CONFIG_PATH, parse_repo_config
     from bot.github.gateway import app_from_settings
-    from bot.support.training import labelled_issues
 
     if installation is None:
         raise ConfigError("--installation ID is needed to read issues through the API")

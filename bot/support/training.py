@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import anyio
 from sqlalchemy.engine import Engine
@@ -18,7 +18,14 @@ from bot.github.gateway import InstallationClient
 from bot.jobs.context import JobContext
 from bot.store import triage as store
 from bot.support import vectors
-from bot.triage.classifier import DEFAULT_OPTIONS, TrainingOptions, TriageModel, train
+from bot.triage.classifier import (
+    DEFAULT_OPTIONS,
+    Progress,
+    TrainingOptions,
+    TriageModel,
+    Vectors,
+    train,
+)
 from bot.triage.text import Issue, issue_text
 
 log = logging.getLogger(__name__)
@@ -40,19 +47,22 @@ async def labelled_issues(gh: InstallationClient, repo: str, config: TriageConfi
     return out
 
 
-def train_and_store(engine: Engine, repo: str, issues: list[Issue], source: str,
-                    vectors: list[list[float]] | None = None, embeddings_model: str = "",
-                    options: TrainingOptions = DEFAULT_OPTIONS) -> TriageModel:
+def train_and_store(engine: Engine, repo: str, issues: list[Issue], source: str, *,
+                    pool: Sequence[Issue] = (), vectors: Vectors | None = None,
+                    embeddings_model: str = "", options: TrainingOptions = DEFAULT_OPTIONS,
+                    progress: Progress | None = None) -> tuple[TriageModel, int]:
     """Train, store the new version, and keep the issues as labelled examples (the model
-    path shows a few similar ones to the LLM)."""
-    model = train(issues, options, vectors=vectors, embeddings_model=embeddings_model)
+    path shows a few similar ones to the LLM); the model and its version. `pool` and
+    `vectors` as for `train`."""
+    model = train(issues, options, pool=pool, progress=progress, vectors=vectors,
+                  embeddings_model=embeddings_model)
     for issue in issues:
         if issue.number:
             store.index_issue(engine, repo, issue.number, issue.title, issue.body,
                               issue.state, label=issue.label)
-    store.save_model(engine, repo, model.to_bytes(), trained_on=model.trained_on,
-                     labels=model.counts, source=source)
-    return model
+    version = store.save_model(engine, repo, model.to_bytes(), trained_on=model.trained_on,
+                               labels=model.counts, source=source)
+    return model, version
 
 
 async def retrain_if_stale(ctx: JobContext, gh: InstallationClient, repo: str,
@@ -70,7 +80,8 @@ async def retrain_if_stale(ctx: JobContext, gh: InstallationClient, repo: str,
     name = ctx.embedder.model if found is not None and ctx.embedder is not None else ""
     try:
         await anyio.to_thread.run_sync(lambda: train_and_store(
-            ctx.engine, repo, issues, "api (retrained)", found, name))
+            ctx.engine, repo, issues, "api (retrained)", vectors=found,
+            embeddings_model=name))
     except ReviewbotError as exc:  # too few labelled issues now: keep the old model
         log.warning("triage model not retrained: %s", exc, extra={"repo": repo})
         return False
