@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -85,7 +84,7 @@ def evaluate(train_issues: list[Issue], test_issues: list[Issue] | None = None, 
         for fit_on, test_on in splits:
             started = time.perf_counter()
             try:
-                model = train(fit_on, replace(options), pool=pool, progress=tick,
+                model = train(fit_on, options, pool=pool, progress=tick,
                               vectors=[vector_of(i) for i in [*fit_on, *pool]]
                               if vector_of else None)
             except TriageModelError as exc:
