@@ -23,7 +23,7 @@ import openai
 import sqlalchemy as sa
 
 from bench.agent import module
-from bot.core.markers import posted_fingerprints
+from bot.core.markers import posted_fingerprint
 from bot.llm.client import LLMClient
 from bot.store.engine import create_engine
 from bot.store.migrate import upgrade
@@ -89,7 +89,8 @@ async def live(workdir: Path, url: str, files: int, pushes: int) -> dict[str, ob
         new = world.fake.review_comments.get((REPO, NUMBER), [])[known:]
         repeats = 0
         for c in new:
-            fps = posted_fingerprints(c["body"])
+            fp = posted_fingerprint(c["body"])
+            fps = {fp} if fp else set()
             if fps & seen_fps or (c["path"], c["line"], c["body"]) in seen_bodies:
                 repeats += 1
             seen_fps |= fps

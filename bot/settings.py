@@ -68,6 +68,10 @@ class Settings(BaseSettings):
                                         validation_alias="REVIEWBOT_COMMANDS_PER_USER_HOUR")
     commands_per_pull_hour: int = Field(default=20, ge=0,
                                         validation_alias="REVIEWBOT_COMMANDS_PER_PULL_HOUR")
+    # Free commands (/help, /config, /ignore) per user in any hour (0: no limit): each is
+    # answered with a comment, so a stranger's forty /help must not make forty comments.
+    free_commands_per_user_hour: int = Field(
+        default=10, ge=0, validation_alias="REVIEWBOT_FREE_COMMANDS_PER_USER_HOUR")
     # An embeddings model on the same OpenAI-compatible endpoint (e.g. nomic-embed-text):
     # triage then adds embedding similarity to its classifier and duplicate search.
     embeddings_model: str | None = Field(default=None,

@@ -30,8 +30,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+APP_SLUG = "reviewbot-test"
+BOT_LOGIN = f"{APP_SLUG}[bot]"
 USER = {
-    "login": "octocat", "id": 1, "node_id": "MDQ6VXNlcjE=", "avatar_url": "https://x/a",
+    "login": BOT_LOGIN, "id": 1, "node_id": "MDQ6VXNlcjE=", "avatar_url": "https://x/a",
     "gravatar_id": "", "url": "https://api.github.com/users/octocat",
     "html_url": "https://github.com/octocat", "followers_url": "https://x",
     "following_url": "https://x", "gists_url": "https://x", "starred_url": "https://x",
@@ -98,6 +100,8 @@ class FakeGitHub:
         self.reactions: list[dict[str, Any]] = []
         self.permissions: dict[tuple[str, str], str] = {}  # (repo, login) -> permission
         self.resolved_threads: set[int] = set()  # root comment ids of resolved threads
+        self.resolvers: dict[int, str] = {}  # root comment id -> who resolved it
+        self.comment_reactions: dict[int, list[dict[str, Any]]] = {}  # id -> reactions
         self.issues: dict[tuple[str, int], dict[str, Any]] = {}
         self.labels: dict[str, list[dict[str, Any]]] = {}  # repo -> its labels
         self.requests: list[tuple[str, str, int]] = []
@@ -127,7 +131,7 @@ class FakeGitHub:
             self.peers.add((request.client.host, request.client.port))
         path = "/" + request.path_params["path"]
         method = request.method
-        reads = path.startswith("/app/") or (path == "/graphql" and not str(
+        reads = path.startswith("/app") or (path == "/graphql" and not str(
             json.loads(await request.body()).get("query", "")).lstrip().startswith("mutation"))
         if method != "GET" and not reads:
             self.mutation_times.append(time.monotonic())
@@ -138,6 +142,9 @@ class FakeGitHub:
                 return JSONResponse(fault.body, fault.status, headers=fault.headers)
         routes: list[tuple[str, str, Callable[..., Any]]] = [
             ("POST", r"/app/installations/(\d+)/access_tokens", self.mint_token),
+            ("GET", r"/app", self.get_app),
+            ("GET", r"/repos/([^/]+/[^/]+)/pulls/comments/(\d+)/reactions",
+             self.list_comment_reactions),
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)", self.get_pull),
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/files", self.list_files),
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", self.list_reviews),
@@ -170,7 +177,7 @@ class FakeGitHub:
         for verb, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
             if verb == method and match:
-                if handler == self.mint_token:
+                if handler in (self.mint_token, self.get_app):
                     problem = self._check_jwt(request)
                 else:
                     problem = self._check_token(request)
@@ -229,6 +236,10 @@ class FakeGitHub:
         return self._json(m.InstallationToken, {
             "token": token, "expires_at": expires, "permissions": {"contents": "read"},
             "repository_selection": "all"}, 201)
+
+    async def get_app(self, _request: Request) -> JSONResponse:
+        return JSONResponse({"id": self.app_id, "slug": APP_SLUG, "name": "reviewbot test",
+                             "owner": USER, "node_id": "A_1"})
 
     def _pull(self, repo: str, number: str) -> FakePull | None:
         return self.pulls.get((repo, int(number)))
@@ -371,14 +382,52 @@ class FakeGitHub:
         return JSONResponse({"permission": permission, "role_name": permission,
                              "user": {**USER, "login": login}})
 
-    @staticmethod
-    def react(comment: dict[str, Any], content: str) -> None:
-        """Count a reaction in the comment's rollup, as GitHub shows it in listings."""
+    def react(self, comment: dict[str, Any], content: str, login: str = "maintainer",
+              kind: str = "User") -> None:
+        """A reaction by `login`: counted in the comment's rollup (as GitHub shows it in
+        listings, whoever reacted) and listed with its user."""
         rollup = comment.setdefault("reactions", {
             "url": comment.get("url", ""), "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
             "confused": 0, "heart": 0, "hooray": 0, "eyes": 0, "rocket": 0})
         rollup[content] += 1
         rollup["total_count"] += 1
+        self.comment_reactions.setdefault(comment["id"], []).append({
+            "id": next(self._ids), "node_id": "R_1", "content": content,
+            "user": {**USER, "login": login, "type": kind},
+            "created_at": "2026-11-24T00:00:00Z"})
+
+    async def list_comment_reactions(self, request: Request, repo: str,
+                                     comment_id: str) -> Response:
+        items = self.comment_reactions.get(int(comment_id), [])
+        return self._json(list[m.Reaction], self._page(request, items))
+
+    def add_human_comment(self, repo: str, number: int, path: str, line: int, body: str,
+                          login: str = "visitor") -> dict[str, Any]:
+        """A person's own review comment on a line (it may carry copies of our markers)."""
+        template = next(c for items in self.review_comments.values() for c in items)
+        comment = {**copy.deepcopy(template), "id": next(self._ids), "body": body,
+                   "path": path, "line": line, "user": {**USER, "login": login,
+                                                        "type": "User"}}
+        comment.pop("reactions", None)
+        comment.pop("in_reply_to_id", None)
+        self.review_comments.setdefault((repo, number), []).append(comment)
+        return comment
+
+    def add_human_review(self, repo: str, number: int, body: str, commit_id: str,
+                         login: str = "visitor") -> None:
+        html = f"https://github.com/{repo}/pull/{number}"
+        self.reviews.setdefault((repo, number), []).append({
+            "id": next(self._ids), "node_id": "PRR_x", "user": {**USER, "login": login,
+                                                                "type": "User"},
+            "body": body, "state": "COMMENTED", "html_url": html, "pull_request_url": html,
+            "_links": {"html": {"href": html}, "pull_request": {"href": html}},
+            "submitted_at": "2026-11-24T00:00:00Z", "commit_id": commit_id,
+            "author_association": "CONTRIBUTOR"})
+
+    def resolve_as(self, root_id: int, login: str) -> None:
+        """A person resolves a review thread in the UI."""
+        self.resolved_threads.add(root_id)
+        self.resolvers[root_id] = login
 
     def _review_comment(self, repo: str, comment_id: int) -> dict[str, Any] | None:
         return next((c for (r, _n), items in self.review_comments.items() if r == repo
@@ -514,6 +563,8 @@ class FakeGitHub:
             lines = set().union(*commentable(patches.get(root["path"], "")))
             out.append({
                 "id": f"PRRT_{root['id']}", "isResolved": root["id"] in self.resolved_threads,
+                "resolvedBy": ({"login": self.resolvers[root["id"]]}
+                               if root["id"] in self.resolvers else None),
                 "isOutdated": root["line"] not in lines, "path": root["path"],
                 "comments": {"nodes": [
                     {"databaseId": c["id"], "body": c["body"],
@@ -533,6 +584,7 @@ class FakeGitHub:
                     {"message": f"Could not resolve to a node with the global id of "
                                 f"'{variables['thread']}'"}]})
             self.resolved_threads.add(root)
+            self.resolvers[root] = BOT_LOGIN
             return JSONResponse({"data": {"resolveReviewThread": {
                 "thread": {"id": variables["thread"], "isResolved": True}}}})
         if "reviewThreads" in query:
@@ -560,7 +612,7 @@ class FakeGitHub:
         if "/pulls/comments/" in request.url.path:
             target = self._review_comment(repo, int(comment_id))
             if target is not None:  # (a human's reply the tests only deliver as a webhook)
-                self.react(target, body["content"])
+                self.react(target, body["content"], BOT_LOGIN, "Bot")
         self.reactions.append({"repo": repo, "comment_id": int(comment_id), **reaction})
         return self._json(m.Reaction, reaction, 201)
 

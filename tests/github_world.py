@@ -118,6 +118,7 @@ def make_world(engine: Engine, mutation_interval: float = 0.0,
     pem, public = make_key()
     template = json.loads(payload_bytes("pull_request.opened-githubkit"))["pull_request"]
     fake = FakeGitHub(APP_ID, public, template)
+    fake.permissions[(REPO, "maintainer")] = "admin"  # the default commenter of the tests
     settings = make_settings(GITHUB_APP_ID=APP_ID, GITHUB_PRIVATE_KEY=pem,
                              GITHUB_API_URL="http://github.test", **env)
     github = GitHubApp(app_id=APP_ID, private_key=pem, base_url="http://github.test",

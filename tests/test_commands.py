@@ -122,7 +122,7 @@ async def test_a_review_for_a_head_that_moved_meanwhile_does_not_post(
     await w.run_jobs()
     assert (REPO, 7) not in w.fake.reviews  # nothing posted for the outdated head
     (run,) = w.fake.check_runs.values()
-    assert run["status"] == "completed" and run["conclusion"] == "neutral"
+    assert run["status"] == "completed" and run["conclusion"] == "cancelled"
     assert run["title"] == "Superseded by a newer push"
     await w.web.aclose()
 
@@ -154,27 +154,29 @@ async def test_ignore_in_a_thread_silences_that_finding_on_later_reviews(
     await world.run_jobs()
     reply = world.fake.review_comments[(REPO, 7)][-1]
     assert reply["in_reply_to_id"] == b006["id"]
-    assert reply["body"] == ("Ignored this finding on this pull request: reviewbot will not "
-                             "raise it again.")
+    assert reply["body"].startswith("Ignored this finding on this pull request: reviewbot "
+                                    "will not raise it inline again")
     assert world.fake.reactions[-1]["comment_id"] == json.loads(event)["comment"]["id"]
 
-    await say(world, "/review")  # a full re-review: the ignored finding is gone everywhere
-    second = world.fake.reviews[(REPO, 7)][-1]["body"]
+    await say(world, "/review")  # a full re-review: dismissed, yet still annotated
     runs = list(world.fake.check_runs.values())
-    assert len(runs) == 2 and all(a["start_line"] != 14 for a in runs[-1]["annotations"])
-    assert "B006" not in second
+    (kept,) = [a for a in runs[-1]["annotations"] if a["start_line"] == 14]
+    assert kept["annotation_level"] == "notice" and "dismissed by @maintainer" in kept["message"]
+    assert "Dismissed by people with write access" in runs[-1]["summary"]
 
 
 async def test_ignore_a_rule_repository_wide_is_for_maintainers(world: World) -> None:
     from bot.store.memory import ignored_on
 
-    await say(world, "/ignore rule ruff:N802 --repo", association="COLLABORATOR")
+    world.fake.permissions[(REPO, "writer")] = "write"
+    await say(world, "/ignore rule ruff:N802 --repo", association="COLLABORATOR",
+              login="writer")
     await say(world, "/ignore rule ruff:N802 --repo")
     first, second = (c["body"] for c in world.fake.issue_comments)
-    assert first.startswith("Only the repository's owners and members")
-    assert second == "Ignored rule `ruff:N802` in this repository: reviewbot will not raise " \
-                     "it again."
-    assert ignored_on(world.engine, REPO, 99).rules == frozenset({"ruff:N802"})  # any PR
+    assert first.startswith("Only the repository's admins and maintainers")
+    assert second.startswith("Ignored rule `ruff:N802` in this repository")
+    assert ignored_on(world.engine, REPO, 99).rules == {  # any PR
+        "ruff:N802": "@maintainer (/ignore) (repository-wide)"}
 
 
 @pytest.fixture
@@ -282,5 +284,7 @@ async def test_a_thumbs_down_on_a_finding_keeps_it_away_on_this_pr(world: World)
     world.fake.react(b006, "-1")  # a maintainer's 👎 (GitHub sends no webhook for it)
     await say(world, "/review")
     runs = list(world.fake.check_runs.values())
-    assert len(runs) == 2 and all(a["start_line"] != 14 for a in runs[-1]["annotations"])
-    assert len(ignored_on(world.engine, REPO, 7).fingerprints) == 1  # remembered
+    (kept,) = [a for a in runs[-1]["annotations"] if a["start_line"] == 14]
+    assert len(runs) == 2 and kept["annotation_level"] == "notice"
+    assert list(ignored_on(world.engine, REPO, 7).fingerprints.values()) == [
+        "@maintainer (a thumbs-down)"]  # remembered, with who

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.markers import posted_fingerprints
+from bot.core.markers import posted_fingerprint
 from bot.store import feedback
 from checks.linters.workspace import Runner, Workspace
 from tests.fakegithub import Fault
@@ -81,7 +81,7 @@ async def test_a_push_resolves_threads_of_findings_gone_unless_a_human_replied(
     roots = [c for c in comments(world) if not c.get("in_reply_to_id")]
     assert len(roots) == len(first)  # nothing posted twice
     fixed = feedback.marked(world.engine, REPO, NUMBER, "fixed")
-    assert fixed == posted_fingerprints(b006["body"])
+    assert fixed == {posted_fingerprint(b006["body"])}
     assert world.fake.check_runs[max(world.fake.check_runs)]["head_sha"] == "a" * 40
 
     await world.deliver(push(world, "b" * 40), "d-3", event="pull_request")
@@ -94,12 +94,13 @@ async def test_a_thread_a_human_resolved_is_not_raised_again(world: World) -> No
     await world.deliver(pr_event(NUMBER, head), "d-1")
     await world.run_jobs()
     b006 = thread_of(world, "B006")
-    world.fake.resolved_threads.add(b006["id"])  # resolved by a person, not by a fix
+    world.fake.resolve_as(b006["id"], "maintainer")  # by a person, not by a fix
     await say(world, "/review")
     runs = list(world.fake.check_runs.values())
-    assert all(a["start_line"] != 14 for a in runs[-1]["annotations"])
-    assert feedback.marked(world.engine, REPO, NUMBER, "resolved") == posted_fingerprints(
-        b006["body"])
+    (kept,) = [a for a in runs[-1]["annotations"] if a["start_line"] == 14]
+    assert kept["annotation_level"] == "notice" and "@maintainer" in kept["message"]
+    assert feedback.marked(world.engine, REPO, NUMBER, "resolved") == {posted_fingerprint(
+        b006["body"])}
     assert b006["id"] in world.fake.resolved_threads and len(world.fake.resolved_threads) == 1
 
 
@@ -163,6 +164,7 @@ async def test_who_may_spend_is_configurable(sqlite_engine: Engine, tmp_path: Pa
     await say(w, "/review", association="MEMBER", login="member")
     assert (REPO, NUMBER) not in w.fake.reviews
     assert "write access" in w.fake.issue_comments[0]["body"]
+    w.fake.permissions[(REPO, "owner")] = "admin"
     await say(w, "/review", association="OWNER", login="owner")
     assert len(w.fake.reviews[(REPO, NUMBER)]) == 1
     await w.web.aclose()

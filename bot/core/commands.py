@@ -15,6 +15,8 @@ from typing import Any
 KNOWN = ("review", "ask", "explain", "ignore", "config", "help")
 # Commands that cost model time or a full review: only for users with write access.
 PAID = frozenset({"review", "ask", "explain"})
+PAID_OR_TRIAGE = PAID | {"triage"}  # share the paid limits
+FREE = frozenset(KNOWN) - PAID | {"unknown"}
 WRITE_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 COMMAND = re.compile(r"^/(?P<name>[A-Za-z][\w-]{0,31})(?:[ \t]+(?P<args>.*))?$")
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -70,7 +72,6 @@ def from_a_bot(comment: Mapping[str, Any], sender: Mapping[str, Any]) -> bool:
 # A contributor may or may not have write access (a team grant does not show in the
 # association): asked of the collaborator permission API.
 AMBIGUOUS_ASSOCIATIONS = frozenset({"CONTRIBUTOR"})
-WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
 
 def may_spend(association: str, allowed: frozenset[str] = WRITE_ASSOCIATIONS) -> bool:

@@ -57,6 +57,12 @@ class Finding:
     # inline only when the repository opts in. Set by the selection (bot/review/tiers.py).
     advice: bool = False
     cwe: str | None = None  # "CWE-89" when the tool says which weakness it is
+    # People's decisions, set by the selection. `dismissed`: who with write access
+    # dismissed it (👎, /ignore, a resolved thread): no longer inline, still annotated, not
+    # counted in the check's conclusion. `quiet`: its rule is one this repository's feedback
+    # keeps rejecting: no longer inline, still annotated and counted (a person decides).
+    dismissed: str = ""
+    quiet: str = ""
 
     @property
     def last_line(self) -> int:

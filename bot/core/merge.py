@@ -71,6 +71,8 @@ def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
                     kept = replace(kept, fix=f.fix)  # keep the automatic fix of any member
                 if kept.advice and not f.advice:
                     kept = replace(kept, advice=False)  # a defect if any member says so
+                if f.dismissed and not kept.dismissed:
+                    kept = replace(kept, dismissed=f.dismissed)  # one problem, one decision
                 merged[i] = kept
                 break
         else:

@@ -3,25 +3,46 @@ when a safe fix replaces exactly those lines), or the review body (pure)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
+from bot.core.inert import inert
+from bot.core.limits import shortened
 from bot.core.markers import fingerprint_marker
 from bot.core.plan import InlineComment
 from bot.core.quote import blockquote
 from bot.core.suggest import suggestion_for
 
+SUGGESTION_BUDGET = 20_000
+
+
+def tools_label(f: Finding) -> str:
+    return inert(" · ".join([f"{f.tool} {f.rule}",
+                             *(t.replace(":", " ") for t in f.also_reported_by)]))
+
+
+def suggestion_block(code: str) -> str:
+    """A suggestion fenced longer than any backtick run in the code (code cannot close it)."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"\n\n{fence}suggestion\n{code}\n{fence}"
+
 
 def comment_body(f: Finding, suggestion: str | None = None) -> str:
-    tools = " · ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
-    fix = f"\n\n```suggestion\n{suggestion}\n```" if suggestion is not None else ""
+    """A linter's message quotes the PR's code, a model's words may carry the PR's text:
+    both are made inert (bot/core/inert.py); the fingerprint marker is the last line."""
+    if suggestion is not None and len(suggestion) > SUGGESTION_BUDGET:
+        suggestion = None  # a suggestion cut short would break the code it replaces
+    fix = suggestion_block(suggestion) if suggestion is not None else ""
+    message = shortened(f.message)
     if f.source == "model":
         return (f"**{f.severity.value}** · {f.checker} (model, confidence "
-                f"{f.confidence:.0%}):\n\n{blockquote(f.message)}{fix}\n\n<sub>{tools}</sub>\n"
-                f"{fingerprint_marker(f.fingerprint)}")
-    return (f"**{f.severity.value}** · {f.checker}: {f.message}{fix}\n\n<sub>{tools}</sub>\n"
-            f"{fingerprint_marker(f.fingerprint)}")
+                f"{f.confidence:.0%}):\n\n{blockquote(message)}{fix}\n\n"
+                f"<sub>{tools_label(f)}</sub>\n{fingerprint_marker(f.fingerprint)}")
+    return (f"**{f.severity.value}** · {f.checker}: {inert(message)}{fix}\n\n"
+            f"<sub>{tools_label(f)}</sub>\n{fingerprint_marker(f.fingerprint)}")
 
 
 def _anchor_with_suggestion(
@@ -59,6 +80,9 @@ def place_comments(
     said: set[tuple[str, int, str]] = set()
     for f in findings:
         if f.fingerprint in already_posted:
+            continue
+        if f.dismissed or f.quiet:  # people said no, or keep saying no to its rule
+            overflow.append(f)
             continue
         anchor, suggestion = _anchor_with_suggestion(f, diff, (sources or {}).get(f.path))
         concern = f.concern or f"{f.tool}:{f.rule}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.findings import Finding
+from bot.core.inert import code_span
 from bot.core.repo_config import is_code
 from bot.core.usage import CallRecord
 
@@ -30,16 +32,20 @@ class Coverage:
     files_reviewed: int
     skipped: tuple[tuple[str, str], ...] = ()
 
-    def line(self) -> str:
+    def line(self, show: Callable[[str], str] = str) -> str:
         text = f"reviewed {self.files_reviewed} of {self.files_total} files"
         code_left = sum(1 for p, r in self.skipped if r.startswith("over the ") and is_code(p))
         if code_left:
             text += f" ({code_left} code file(s) not reviewed: over the file limit)"
         if self.skipped:
-            shown = ", ".join(f"{p} ({r})" for p, r in self.skipped[:10])
+            shown = ", ".join(f"{show(p)} ({r})" for p, r in self.skipped[:10])
             more = f" and {len(self.skipped) - 10} more" if len(self.skipped) > 10 else ""
             text += f"; skipped: {shown}{more}"
         return text
+
+    def markdown(self) -> str:
+        """The line for a posted text: every path an inert code span."""
+        return self.line(code_span)
 
 
 @dataclass(frozen=True)

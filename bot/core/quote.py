@@ -7,15 +7,15 @@ defused and as one paragraph, never as the bot's own words or markup.
 
 from __future__ import annotations
 
-import re
+from bot.core.inert import inert
 
 MAX_QUOTE_CHARS = 1500
 
 
 def defused(text: str) -> str:
-    text = " ".join(text.split())[:MAX_QUOTE_CHARS]
-    text = re.sub(r"@(?=[\w-])", "@\u200b", text)  # no notification for anyone named
-    return text.replace("<", "&lt;")  # no HTML, hidden comments or fake markers
+    """One paragraph of at most MAX_QUOTE_CHARS, inert (bot/core/inert.py): no mention,
+    link, image, HTML, hidden comment or reference."""
+    return inert(" ".join(text.split())[:MAX_QUOTE_CHARS])
 
 
 def blockquote(text: str) -> str:

@@ -7,17 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.findings import Finding, Severity
+from bot.core.inert import code_span, inert
+from bot.core.limits import shortened
 from bot.core.markers import review_marker
 from bot.core.plan import Coverage, InlineComment
 from bot.core.quote import inline_quote
 
 MAX_SUMMARY_ITEMS = 40
+SUMMARY_MESSAGE_CHARS = 500
 
 
 def _item(f: Finding) -> str:
-    tools = ", ".join([f"{f.tool} {f.rule}", *(t.replace(":", " ") for t in f.also_reported_by)])
-    message = inline_quote(f.message) if f.source == "model" else f.message
-    return f"- `{f.path}:{f.line}` **{f.checker}**: {message} <sub>({tools})</sub>"
+    tools = inert(", ".join([f"{f.tool} {f.rule}",
+                             *(t.replace(":", " ") for t in f.also_reported_by)]))
+    text = shortened(f.message, SUMMARY_MESSAGE_CHARS)
+    message = inline_quote(text) if f.source == "model" else inert(text)
+    return f"- {code_span(f'{f.path}:{f.line}')} **{f.checker}**: {message} <sub>({tools})</sub>"
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,9 @@ class SummaryInputs:
 
 def write_summary(s: SummaryInputs) -> str:
     inline_fps = {c.fingerprint for c in s.inline}
-    defects = [f for f in s.findings if not f.advice]
-    advice = [f for f in s.findings if f.advice]
+    decided = [f for f in s.findings if f.dismissed or f.quiet]
+    defects = [f for f in s.findings if not f.advice and not f.dismissed and not f.quiet]
+    advice = [f for f in s.findings if f.advice and not f.dismissed and not f.quiet]
     # Inline comments speak for themselves: the body lists only what is not inline.
     elsewhere = [f for f in defects if f.fingerprint not in inline_fps]
     critical = [f for f in elsewhere if f.severity is Severity.ERROR]
@@ -61,27 +67,35 @@ def write_summary(s: SummaryInputs) -> str:
     if advice:
         parts.append(f"- Advice, in the check run's annotations (inline with `inline: all` in "
                      f"`.github/reviewbot.yml`): {_tally(advice)}.")
-    if not suggestions and not advice:
+    dismissed = [f for f in decided if f.dismissed]
+    quiet = [f for f in decided if not f.dismissed]
+    if dismissed:
+        parts.append(f"- Dismissed by people with write access, kept as notices in the check "
+                     f"run: {_tally(dismissed)}.")
+    if quiet:
+        parts.append(f"- Rules this repository's feedback keeps rejecting, in the check run "
+                     f"(a maintainer can turn them off with `disabled_rules`): {_tally(quiet)}.")
+    if not suggestions and not advice and not decided:
         parts.append("None.")
 
     parts += ["", "### What looks good"]
-    quiet = [c for c in s.enabled_checkers if not any(f.checker == c for f in s.findings)]
-    if quiet:
-        parts.append(f"- Nothing to report from the {', '.join(quiet)} checker(s).")
+    silent = [c for c in s.enabled_checkers if not any(f.checker == c for f in s.findings)]
+    if silent:
+        parts.append(f"- Nothing to report from the {', '.join(silent)} checker(s).")
     flagged = {f.path for f in s.findings}
     clean = [p for p in s.reviewed_files if p not in flagged]
     if clean:
-        shown = ", ".join(f"`{p}`" for p in clean[:15])
+        shown = ", ".join(code_span(p) for p in clean[:15])
         more = f" and {len(clean) - 15} more" if len(clean) > 15 else ""
         parts.append(f"- No findings in {shown}{more}.")
-    if not quiet and not clean:
+    if not silent and not clean:
         parts.append("- Every reviewed file has something to look at; see above.")
     if s.tool_errors:
-        parts += ["", "**Not every tool ran**: " + "; ".join(s.tool_errors)]
+        parts += ["", "**Not every tool ran**: " + "; ".join(inert(e) for e in s.tool_errors)]
     if s.settings_notes:
         parts += ["", "**Repository linter settings not used** (from the default branch):"]
-        parts += [f"- {note}" for note in s.settings_notes[:MAX_SUMMARY_ITEMS]]
-    parts += ["", f"<sub>{_sentence(s.coverage.line())}. {s.llm_note}</sub>",
+        parts += [f"- {inert(note)}" for note in s.settings_notes[:MAX_SUMMARY_ITEMS]]
+    parts += ["", f"<sub>{_sentence(s.coverage.markdown())}. {s.llm_note}</sub>",
               review_marker(s.head)]
     return "\n".join(parts)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from githubkit.throttling import LocalThrottler
 
 from bot import __version__
 from bot.core.diffmap import PullFile
+from bot.core.limits import fit_body
 from bot.core.redact import SecretMask
 from bot.errors import ConfigError, GitHubError, RetryLater
 from bot.github import threads as gql
@@ -104,6 +105,21 @@ class PostedReview:
     id: int
     body: str
     commit_id: str | None
+    author: str = ""  # the login that wrote it (reviewbot's own is `<slug>[bot]`)
+
+
+@dataclass(frozen=True)
+class ReviewComment:
+    id: int
+    body: str
+    author: str
+    up: int  # 👍 and 👎 as GitHub counts them: anyone's (who reacted: see `reactions_of`)
+    down: int
+
+
+def author_of(item: Any) -> str:
+    user = item.get("user") if isinstance(item, dict) else None
+    return str(user.get("login") or "") if isinstance(user, dict) else ""
 
 
 class MutationPacer:
@@ -141,8 +157,14 @@ class GitHubApp:
         timeout: float = 30.0,
         mutation_interval: float = 1.0,
         secrets: Sequence[str] = (),
+        app_slug: str | None = None,
     ) -> None:
         self.app_id = app_id
+        # Who "reviewbot" is on GitHub: markers, fingerprints and "already posted" count
+        # only from comments and reviews this login wrote. Learnt from GET /app when the
+        # slug is not configured (a `[bot]` login cannot be taken by a person).
+        self._bot_login = f"{app_slug}[bot]" if app_slug else None
+        self._login_lock = asyncio.Lock()
         self.mutation_interval = mutation_interval
         self._pacers: dict[int, MutationPacer] = {}
         # Every text posted passes this guard; the App key itself is one of the secrets.
@@ -167,12 +189,29 @@ class GitHubApp:
     async def aclose(self) -> None:
         await self._transport.close_pool()
 
+    async def bot_login(self) -> str:
+        """The App's own login, `<slug>[bot]` (asked of GitHub once, with the App's JWT)."""
+        async with self._login_lock:
+            if self._bot_login is None:
+                try:
+                    response = await self._github.arequest("GET", "/app")
+                except GitHubException as exc:
+                    raise GitHubError(f"GET /app: {type(exc).__name__}", status=getattr(
+                        getattr(exc, "response", None), "status_code", 0)) from exc
+                data = response.json()
+                slug = data.get("slug") if isinstance(data, dict) else None
+                if not isinstance(slug, str) or not slug:
+                    raise GitHubError("GET /app: the answer has no slug", status=0)
+                self._bot_login = f"{slug}[bot]"
+            return self._bot_login
+
     def installation(self, installation_id: int) -> InstallationClient:
         auth = self._github.auth
         assert isinstance(auth, AppAuthStrategy)
         pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
         return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
-                                  pacer, self.mask, self.app_id, installation_id)
+                                  pacer, self.mask, self.app_id, installation_id,
+                                  self.bot_login)
 
 
 def app_from_settings(
@@ -184,18 +223,34 @@ def app_from_settings(
     return GitHubApp(app_id=settings.github_app_id, private_key=key,
                      base_url=settings.github_api_url, transport=transport,
                      mutation_interval=settings.github_write_interval,
-                     timeout=settings.github_timeout_seconds, secrets=settings.secret_values())
+                     timeout=settings.github_timeout_seconds, secrets=settings.secret_values(),
+                     app_slug=settings.app_slug)
 
 
 class InstallationClient:
     def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None,
                  mask: SecretMask | None = None, app_id: int | None = None,
-                 installation_id: int | None = None) -> None:
+                 installation_id: int | None = None,
+                 bot_login: Callable[[], Awaitable[str]] | None = None) -> None:
         self.installation_id = installation_id
+        self._bot_login = bot_login
         self._gh = github
         self._pacer = pacer or MutationPacer(0)
         self._mask = mask or SecretMask()
         self._app_id = app_id
+
+    async def own_login(self) -> str:
+        """reviewbot's login; without an App behind this client nothing counts as ours."""
+        return await self._bot_login() if self._bot_login is not None else ""
+
+    async def is_ours(self, item: Any) -> bool:
+        """Whether a comment or review (as REST lists it) was written by reviewbot itself:
+        its author is the App's bot login, or GitHub says our App performed it."""
+        own = await self.own_login()
+        app = item.get("performed_via_github_app") if isinstance(item, dict) else None
+        by_app = (isinstance(app, dict) and self._app_id is not None
+                  and app.get("id") == self._app_id)
+        return bool(own) and (author_of(item) == own or by_app)
 
     async def request(self, method: str, url: str, *, paced: bool | None = None,
                        **kwargs: Any) -> Any:
@@ -277,24 +332,31 @@ class InstallationClient:
 
     async def list_reviews(self, repo: str, number: int) -> list[PostedReview]:
         reviews = await self.paginate(f"/repos/{repo}/pulls/{number}/reviews", 10)
-        return [PostedReview(id=r["id"], body=r.get("body") or "", commit_id=r.get("commit_id"))
+        return [PostedReview(id=r["id"], body=r.get("body") or "", commit_id=r.get("commit_id"),
+                             author=author_of(r))
                 for r in reviews]
+
+    async def own_reviews(self, repo: str, number: int) -> list[PostedReview]:
+        """The PR's reviews reviewbot itself wrote (anyone can paste its hidden marker)."""
+        own = await self.own_login()
+        return [r for r in await self.list_reviews(repo, number) if own and r.author == own]
 
     async def permission_of(self, repo: str, login: str) -> str:
         """A user's permission on the repository: admin, maintain, write, triage, read or
         none (a user who is not a collaborator at all: none)."""
         try:
-            data = await self.request("GET",
-                                       f"/repos/{repo}/collaborators/{login}/permission")
+            data = await self.request(
+                "GET", f"/repos/{repo}/collaborators/{quote(login, safe='')}/permission")
         except GitHubError as exc:
             if exc.status == 404:
                 return "none"
             raise
         return str(data.get("permission") or "none")
 
-    async def get_review_comment_body(self, repo: str, comment_id: int) -> str:
+    async def own_review_comment_body(self, repo: str, comment_id: int) -> str | None:
+        """A review comment's body when reviewbot wrote it; None for anyone else's."""
         data = await self.request("GET", f"/repos/{repo}/pulls/comments/{comment_id}")
-        return str(data.get("body") or "")
+        return str(data.get("body") or "") if await self.is_ours(data) else None
 
     async def thread_bodies(self, repo: str, number: int, root: int) -> list[str]:
         """The messages of one review thread, oldest first (its first comment and replies)."""
@@ -302,14 +364,26 @@ class InstallationClient:
         return [c.get("body") or "" for c in comments
                 if c.get("id") == root or c.get("in_reply_to_id") == root]
 
-    async def review_comment_feedback(self, repo: str, number: int) -> list[gql.CommentReactions]:
-        """Each review comment's body and its 👍/👎 counts (GitHub sends no webhook for
-        reactions: they are read when the PR is reviewed again)."""
+    async def own_review_comments(self, repo: str, number: int) -> list[ReviewComment]:
+        """reviewbot's own review comments on the PR with their 👍/👎 counts (GitHub sends
+        no webhook for reactions: they are read when the PR is reviewed again)."""
         comments = await self.paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
-        return [gql.CommentReactions(body=c.get("body") or "",
-                                     up=int((c.get("reactions") or {}).get("+1") or 0),
-                                     down=int((c.get("reactions") or {}).get("-1") or 0))
-                for c in comments]
+        out = []
+        for c in comments:
+            if not await self.is_ours(c):
+                continue  # a person's comment may carry copies of our hidden markers
+            rollup = c.get("reactions") or {}
+            out.append(ReviewComment(id=int(c["id"]), body=str(c.get("body") or ""),
+                                     author=author_of(c), up=int(rollup.get("+1") or 0),
+                                     down=int(rollup.get("-1") or 0)))
+        return out
+
+    async def reactions_of(self, repo: str, comment_id: int,
+                           max_pages: int = 5) -> list[tuple[str, str]]:
+        """Who reacted how to a review comment: (login, content) pairs."""
+        items = await self.paginate(f"/repos/{repo}/pulls/comments/{comment_id}/reactions",
+                                    max_pages)
+        return [(author_of(r), str(r.get("content") or "")) for r in items]
 
     async def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         url = gql.graphql_url(str(self._gh.config.base_url))
@@ -341,8 +415,10 @@ class InstallationClient:
         if event not in ("COMMENT", "REQUEST_CHANGES"):
             raise ValueError(f"reviewbot never posts a {event} review")
         data = await self.request("POST", f"/repos/{repo}/pulls/{number}/reviews",
-                                   json={"commit_id": commit_id, "body": body, "event": event,
-                                         "comments": list(comments)})
+                                   json={"commit_id": commit_id, "body": fit_body(body),
+                                         "event": event,
+                                         "comments": [{**c, "body": fit_body(str(c["body"]))}
+                                                      for c in comments]})
         return int(data["id"])
 
     async def create_check_run(self, repo: str, *, name: str, head_sha: str) -> int:
@@ -358,7 +434,7 @@ class InstallationClient:
         batch together with the conclusion."""
         batches = [list(annotations[i : i + ANNOTATIONS_PER_REQUEST])
                    for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)] or [[]]
-        output = {"title": title[:255], "summary": summary[:65000]}
+        output = {"title": title[:255], "summary": fit_body(summary)}
         for batch in batches[:-1]:
             await self.request("PATCH", f"/repos/{repo}/check-runs/{check_run_id}",
                                 json={"output": {**output, "annotations": batch}})
@@ -368,7 +444,7 @@ class InstallationClient:
 
     async def create_issue_comment(self, repo: str, number: int, body: str) -> int:
         data = await self.request("POST", f"/repos/{repo}/issues/{number}/comments",
-                                   json={"body": body})
+                                   json={"body": fit_body(body)})
         return int(data["id"])
 
     async def add_reaction(self, repo: str, comment_id: int, content: str, *,
@@ -382,7 +458,7 @@ class InstallationClient:
         """A reply in a review comment's thread (the comment it answers opened it)."""
         data = await self.request(
             "POST", f"/repos/{repo}/pulls/{number}/comments/{comment_id}/replies",
-            json={"body": body})
+            json={"body": fit_body(body)})
         return int(data["id"])
 
     async def add_labels(self, repo: str, number: int, labels: Sequence[str]) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from bot.core.limits import fit_body
 from bot.errors import GitHubError
 from bot.github.gateway import InstallationClient
 
@@ -73,7 +74,7 @@ async def add_labels(gh: InstallationClient, repo: str, number: int,
 async def edit_issue_comment(gh: InstallationClient, repo: str, comment_id: int,
                              body: str) -> None:
     await gh.request("PATCH", f"/repos/{repo}/issues/comments/{comment_id}",
-                     json={"body": body})
+                     json={"body": fit_body(body)})
 
 
 async def issue_comment_body(gh: InstallationClient, repo: str, comment_id: int) -> str | None:
@@ -89,11 +90,10 @@ async def issue_comment_body(gh: InstallationClient, repo: str, comment_id: int)
 
 async def find_own_comment(gh: InstallationClient, repo: str, number: int,
                            marker: str) -> int | None:
-    """A comment a bot wrote on the issue carrying `marker` (reviewbot's own, found again
-    after a crash between posting it and storing its id)."""
+    """reviewbot's own comment on the issue carrying `marker` (found again after a crash
+    between posting it and storing its id); another bot's or a person's never counts."""
     for c in await gh.paginate(f"/repos/{repo}/issues/{number}/comments", 10):
-        user = c.get("user") or {}
-        if marker in str(c.get("body") or "") and user.get("type") == "Bot":
+        if marker in str(c.get("body") or "") and await gh.is_ours(c):
             return int(c["id"])
     return None
 

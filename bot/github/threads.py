@@ -16,7 +16,7 @@ query($owner: String!, $name: String!, $number: Int!, $after: String) {
       reviewThreads(first: 100, after: $after) {
         pageInfo { hasNextPage endCursor }
         nodes {
-          id isResolved isOutdated path
+          id isResolved isOutdated path resolvedBy { login }
           comments(first: 50) { nodes { databaseId body author { login __typename } } }
         }
       }
@@ -28,13 +28,6 @@ RESOLVE_MUTATION = """
 mutation($thread: ID!) {
   resolveReviewThread(input: {threadId: $thread}) { thread { id isResolved } }
 }"""
-
-
-@dataclass(frozen=True)
-class CommentReactions:
-    body: str
-    up: int  # 👍
-    down: int  # 👎
 
 
 @dataclass(frozen=True)
@@ -52,6 +45,7 @@ class ReviewThread:
     resolved: bool
     outdated: bool
     comments: tuple[ThreadComment, ...]
+    resolved_by: str = ""  # who resolved it (GraphQL `resolvedBy`); "" when open or unknown
 
     @property
     def human_replied(self) -> bool:
@@ -97,6 +91,8 @@ def parse_threads(data: dict[str, Any]) -> tuple[list[ReviewThread], str | None]
             for c in (node.get("comments") or {}).get("nodes") or [])
         threads.append(ReviewThread(node_id=str(node["id"]), path=str(node.get("path") or ""),
                                     resolved=bool(node.get("isResolved")),
-                                    outdated=bool(node.get("isOutdated")), comments=comments))
+                                    outdated=bool(node.get("isOutdated")), comments=comments,
+                                    resolved_by=str((node.get("resolvedBy") or {}).get("login")
+                                                    or "")))
     info = page.get("pageInfo") or {}
     return threads, (str(info["endCursor"]) if info.get("hasNextPage") else None)

@@ -17,17 +17,20 @@ import anyio
 
 from bot.core.commands import (
     AMBIGUOUS_ASSOCIATIONS,
+    FREE,
     HELP,
     PAID,
-    WRITE_PERMISSIONS,
+    PAID_OR_TRIAGE,
     Command,
     may_spend,
     parse_command,
 )
-from bot.core.markers import posted_fingerprints
+from bot.core.inert import code_span, inert
+from bot.core.markers import posted_fingerprint
 from bot.core.payloads import CommentRef, comment_ref, review_comment_ref, validator
 from bot.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from bot.github.gateway import InstallationClient
+from bot.github.permissions import Deciders
 from bot.handlers.review import github_of
 from bot.jobs.context import ClaimedJob, JobContext
 from bot.jobs.routing import Router
@@ -37,7 +40,6 @@ from bot.store import feedback, memory
 from bot.store import reviews as store
 
 log = logging.getLogger(__name__)
-MAINTAINERS = frozenset({"OWNER", "MEMBER"})
 IGNORE_ARGS = re.compile(r"^(?:rule\s+(?P<rule>[\w.:/-]{1,200}))?\s*(?P<repo>--repo)?\s*$")
 Reply = Callable[[str], Awaitable[object]]
 
@@ -60,6 +62,15 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
         return
     gh = github_of(ctx).installation(ref.where.installation_id)
     repo = ref.where.repo
+    if command.name not in PAID and not await anyio.to_thread.run_sync(
+            lambda: memory.admit_command(
+                ctx.engine, repo, ref.number, ref.author, command.name,
+                per_user=ctx.settings.free_commands_per_user_hour, per_pull=0,
+                counted=FREE)):
+        # Each answer is a comment: past the limit, nothing at all (not even 👀).
+        log.info("free command over the hourly limit; not answered",
+                 extra={"repo": repo, "command": command.name})
+        return
     await gh.add_reaction(repo, ref.comment_id, "eyes", review_comment=ref.in_thread)
     log.info("command received", extra={"repo": repo, "command": command.name})
 
@@ -76,7 +87,7 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
             lambda: memory.admit_command(
                 ctx.engine, repo, ref.number, ref.author, command.name,
                 per_user=ctx.settings.commands_per_user_hour,
-                per_pull=ctx.settings.commands_per_pull_hour)):
+                per_pull=ctx.settings.commands_per_pull_hour, counted=PAID_OR_TRIAGE)):
         bucket = f"rate-limited:{int(time.time() // memory.HOUR)}"
         if await anyio.to_thread.run_sync(store.claim_notice, ctx.engine, repo, ref.number,
                                           bucket):  # said once an hour, not per command
@@ -88,20 +99,24 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
                           last_attempt=job.attempts >= job.max_attempts)
         return
     if command.name == "ignore":
-        await reply(await _ignore(ctx, gh, ref, command))
+        answer = await _ignore(ctx, gh, ref, command)
+        if answer is not None:
+            await reply(answer)
         return
     await reply(await _answer(ctx, gh, ref, command))
 
 
 async def has_write_access(ctx: JobContext, gh: InstallationClient, ref: CommentRef) -> bool:
-    """Whether the comment's author may start paid work (/review, /ask, /explain, /triage):
-    the configured associations may; a CONTRIBUTOR may when the permission API confirms
-    write access (it may come through a team, which the association does not show)."""
-    if may_spend(ref.association, ctx.settings.allowed_associations):
-        return True
-    if ref.association.upper() in AMBIGUOUS_ASSOCIATIONS and ref.author:
-        return await gh.permission_of(ref.where.repo, ref.author) in WRITE_PERMISSIONS
-    return False
+    """Whether the comment's author may start paid work (/review, /ask, /explain, /triage)
+    or dismiss a finding: write access as the permission API says. An association is a
+    hint, not a permission (an org MEMBER may have no access to this repository; a
+    COLLABORATOR may only read): it only spares the API call for those who cannot have
+    write access (NONE, FIRST_TIMER, ...) or whom the operator did not allow."""
+    association = ref.association.upper()
+    if not (may_spend(association, ctx.settings.allowed_associations)
+            or association in AMBIGUOUS_ASSOCIATIONS) or not ref.author:
+        return False
+    return await Deciders(gh, ref.where.repo).may_decide(ref.author)
 
 
 async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
@@ -113,15 +128,17 @@ async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
         loaded = parse_repo_config(text.decode("utf-8", "replace") if text else None)
         suppressed = await anyio.to_thread.run_sync(feedback.suppressed_rules, ctx.engine,
                                                     ref.where.repo)
+        ignored = await anyio.to_thread.run_sync(memory.ignored_on, ctx.engine,
+                                                 ref.where.repo, ref.number)
         return config_table(loaded.config, loaded.error, found=text is not None,
-                            suppressed=suppressed)
+                            suppressed=suppressed, ignored=ignored)
     if command.name in ("ask", "explain"):
         if ctx.llm is None:
             return (f"`/{command.name}` needs a language model, and none is configured for "
                     "this reviewbot installation. The linters' review and `/review`, "
                     "`/ignore`, `/config` and `/help` work without one.")
         return await _ask(ctx, gh, ref, command)
-    return f"Unknown command `{command.raw}`.\n\n{HELP}"
+    return f"Unknown command {code_span(command.raw)}.\n\n{HELP}"
 
 
 async def _ask(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
@@ -145,34 +162,46 @@ async def _ask(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
 
 
 async def _ignore(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
-                  command: Command) -> str:
+                  command: Command) -> str | None:
     """`/ignore` in a reviewbot comment's thread: that finding; `/ignore rule RULE`: that
-    rule on this PR; `--repo` (maintainers): in the whole repository from now on."""
+    rule on this PR; `--repo` (admin or maintain): in the whole repository from now on.
+    Only people with write access decide; the finding stays in the check run's
+    annotations and stops failing the check."""
     match = IGNORE_ARGS.match(command.args)
     if match is None:
         return "Use `/ignore`, `/ignore rule RULE` or either with `--repo`."
+    deciders = Deciders(gh, ref.where.repo)
+    if not ref.author or not await deciders.may_decide(ref.author):
+        first = await anyio.to_thread.run_sync(store.claim_notice, ctx.engine, ref.where.repo,
+                                               ref.number, "ignore-refused")
+        log.info("/ignore from someone without write access; not obeyed",
+                 extra={"repo": ref.where.repo})
+        return (f"Sorry @{ref.author}, only people with write access to this repository can "
+                "dismiss a finding. A maintainer can." if first else None)
     repo_wide = match.group("repo") is not None
-    if repo_wide and ref.association.upper() not in MAINTAINERS:
-        return "Only the repository's owners and members can ignore something repository-wide."
+    if repo_wide and not await deciders.may_decide_for_repository(ref.author):
+        return ("Only the repository's admins and maintainers can ignore something "
+                "repository-wide.")
     number = memory.WHOLE_REPOSITORY if repo_wide else ref.number
     where = "in this repository" if repo_wide else "on this pull request"
     rule = match.group("rule")
     if rule is not None:
-        kind, value, what = "rule", rule, f"rule `{rule}`"
+        kind, value, what = "rule", rule, f"rule {code_span(rule)}"
     else:
-        parent = (await gh.get_review_comment_body(ref.where.repo, ref.in_reply_to)
-                  if ref.in_reply_to is not None else "")
-        fingerprints = posted_fingerprints(parent)
-        if not fingerprints:
+        parent = (await gh.own_review_comment_body(ref.where.repo, ref.in_reply_to)
+                  if ref.in_reply_to is not None else None)
+        fingerprint = posted_fingerprint(parent) if parent is not None else None
+        if fingerprint is None:  # only a thread reviewbot itself opened names a finding
             return ("Reply `/ignore` in the thread of the reviewbot comment to ignore, or use "
                     "`/ignore rule RULE`.")
-        kind, value, what = "finding", sorted(fingerprints)[0], "this finding"
+        kind, value, what = "finding", fingerprint, "this finding"
     await anyio.to_thread.run_sync(memory.remember_ignored, ctx.engine, ref.where.repo,
-                                   number, kind, value, ref.author)
+                                   number, kind, value, f"@{ref.author} (/ignore)")
     if kind == "finding":  # counted against its rule in the repository's acceptance
         await anyio.to_thread.run_sync(feedback.mark, ctx.engine, ref.where.repo, ref.number,
                                        value, "ignored")
-    return f"Ignored {what} {where}: reviewbot will not raise it again."
+    return (f"Ignored {what} {where}: reviewbot will not raise it inline again; it stays in "
+            "the check run's annotations and no longer fails the check.")
 
 
 async def _refuse_once(ctx: JobContext, ref: CommentRef, command: Command,
@@ -187,24 +216,41 @@ async def _refuse_once(ctx: JobContext, ref: CommentRef, command: Command,
 
 
 def config_table(config: RepoConfig, error: str | None, *, found: bool,
-                 suppressed: Mapping[str, str] | None = None) -> str:
-    """The effective configuration, each value with where it came from, and the rules this
-    repository's feedback silenced, with how to undo it (pure)."""
+                 suppressed: Mapping[str, str] | None = None,
+                 ignored: memory.Ignored | None = None) -> str:
+    """The effective configuration, each value with where it came from; what people with
+    write access ignored and who; and the rules this repository's feedback keeps rejecting,
+    with how to decide about them (pure)."""
     chosen = config.model_fields_set
-    rows = [f"| `{name}` | `{getattr(config, name)!r}` | "
-            f"{'`' + CONFIG_PATH + '`' if name in chosen else 'default'} |"
+    rows = [f"| {code_span(name, in_table=True)} | "
+            f"{code_span(repr(getattr(config, name)), in_table=True)} | "
+            f"{code_span(CONFIG_PATH) if name in chosen else 'default'} |"
             for name in type(config).model_fields]
     head = (f"**Effective configuration** (from `{CONFIG_PATH}` on the default branch)"
             if found else f"**Effective configuration** (no `{CONFIG_PATH}`: defaults)")
-    problem = f"\n\n> {error}. The defaults are used." if error else ""
+    problem = f"\n\n> {inert(error)}. The defaults are used." if error else ""
     lines = [head + problem, "", "| setting | value | from |", "|---|---|---|", *rows]
+    if ignored is not None and ignored.rules:
+        lines += ["", "**Rules ignored by people with write access** (`/ignore rule`):", ""]
+        lines += [f"- {code_span(rule)}: by {inert(who)}"
+                  for rule, who in sorted(ignored.rules.items())]
+    if ignored is not None and ignored.fingerprints:
+        lines += ["", f"**Findings dismissed on this pull request**: "
+                      f"{len(ignored.fingerprints)}, by "
+                      + ", ".join(sorted({inert(w) for w in ignored.fingerprints.values()}))
+                      + " (still in the check run's annotations)."]
     if suppressed:
         enabled = set(config.enable_rules)
-        lines += ["", "**Rules suppressed by this repository's feedback** (👎, `/ignore`):", ""]
-        lines += [f"- `{rule}`: {why}" + (" — kept anyway: listed in `enable_rules`"
-                                          if {rule, rule.split(':', 1)[-1]} & enabled else "")
+        lines += ["", "**Rules this repository's feedback keeps rejecting** (👎 and `/ignore` "
+                      "by people with write access): no longer posted inline; still in the "
+                      "check run and its conclusion. For the security checker this is only "
+                      "a proposal: its comments stay inline until a maintainer decides.", ""]
+        lines += [f"- {code_span(rule)}: {inert(why)}"
+                  + (" — kept inline anyway: listed in `enable_rules`"
+                     if {rule, rule.split(':', 1)[-1]} & enabled else "")
                   for rule, why in sorted(suppressed.items())]
-        lines += ["", f"To bring one back, list it in `enable_rules` in `{CONFIG_PATH}`."]
+        lines += ["", f"To turn one off, list it in `disabled_rules` in `{CONFIG_PATH}`; to "
+                      "keep it inline, list it in `enable_rules`."]
     return "\n".join(lines)
 
 

@@ -1,9 +1,10 @@
-"""A PR's life between reviews. Before a review: what people did with reviewbot's comments
-(👍/👎, threads a human resolved, /ignore) is read and remembered, so that a rejected
-finding is never raised again on the PR and a repository's feedback can silence a rule.
-After it: the comments just posted are recorded, and reviewbot's own threads on findings
-that are gone from the new head (fixed, or the code changed) are resolved, unless a human
-replied in them."""
+"""A PR's life between reviews. Before a review: what people with write access did with
+reviewbot's own comments (👍/👎, threads they resolved, /ignore) is read and remembered, so
+that a finding they dismissed is not repeated inline on the PR and a repository's feedback
+can quiet a rule. Nobody else's feedback counts: not the PR's author without write access,
+not an outsider, not a comment that merely carries copies of reviewbot's markers.
+After a review: the comments just posted are recorded, and reviewbot's own threads on
+findings that are gone from the new head are resolved, unless someone replied in them."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from bot.core.markers import posted_fingerprints
+from bot.core.markers import posted_fingerprint
 from bot.core.plan import ReviewPlan
 from bot.errors import GitHubError
-from bot.github.gateway import InstallationClient
-from bot.github.threads import CommentReactions, ReviewThread
+from bot.github.gateway import InstallationClient, ReviewComment
+from bot.github.permissions import Deciders
+from bot.github.threads import ReviewThread
 from bot.jobs.context import JobContext
 from bot.store import feedback, memory
 
@@ -26,71 +28,113 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PullMemory:
-    reactions: Sequence[CommentReactions] = ()
+    own_comments: Sequence[ReviewComment] = ()
     threads: Sequence[ReviewThread] = ()
     threads_known: bool = True  # False: GraphQL failed; no thread is resolved this time
-    rejected: frozenset[str] = frozenset()  # never raised again on this PR
-    ignored_rules: frozenset[str] = frozenset()
+    own_login: str = ""
+    # Dismissed by a person with write access (fingerprint -> who and how): not repeated
+    # inline on this PR, kept in the check run, not counted in its conclusion.
+    rejected: Mapping[str, str] = field(default_factory=dict)
+    ignored_rules: Mapping[str, str] = field(default_factory=dict)
     suppressed_rules: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def posted(self) -> frozenset[str]:
+        """The fingerprints of reviewbot's own comments on the PR."""
+        return frozenset(fp for c in self.own_comments
+                         if (fp := posted_fingerprint(c.body)) is not None)
 
-def own_fingerprint(thread: ReviewThread) -> str | None:
-    """The finding a thread is about, when reviewbot (a bot) opened it."""
-    if not thread.comments or not thread.comments[0].by_bot:
+
+def own_fingerprint(thread: ReviewThread, own_login: str) -> str | None:
+    """The finding a thread is about, when reviewbot itself opened it."""
+    if not own_login or not thread.comments or thread.comments[0].author != own_login:
         return None
-    found = posted_fingerprints(thread.comments[0].body)
-    return next(iter(sorted(found)), None)
+    return posted_fingerprint(thread.comments[0].body)
 
 
-def reaction_counts(reactions: Iterable[CommentReactions]) -> dict[str, tuple[int, int]]:
-    return {fp: (r.up, r.down) for r in reactions for fp in posted_fingerprints(r.body)}
+def replied_by_others(thread: ReviewThread, own_login: str) -> bool:
+    """Someone other than reviewbot (a person, or another bot) answered in the thread."""
+    return any(c.author != own_login for c in thread.comments[1:])
 
 
 def threads_to_resolve(threads: Iterable[ReviewThread], seen: frozenset[str],
-                       unreviewed: frozenset[str]) -> list[tuple[ReviewThread, str]]:
+                       unreviewed: frozenset[str],
+                       own_login: str) -> list[tuple[ReviewThread, str]]:
     """reviewbot's open threads whose finding nothing reported at the new head, on files
-    that were reviewed (or deleted) this time, where no human has replied (pure)."""
+    that were reviewed (or deleted) this time, where nobody else replied (pure)."""
     out = []
     for thread in threads:
-        fp = own_fingerprint(thread)
-        if (fp is None or thread.resolved or thread.human_replied or fp in seen
-                or thread.path in unreviewed):
+        fp = own_fingerprint(thread, own_login)
+        if (fp is None or thread.resolved or replied_by_others(thread, own_login)
+                or fp in seen or thread.path in unreviewed):
             continue
         out.append((thread, fp))
     return out
 
 
+async def _votes(gh: InstallationClient, repo: str, comments: Sequence[ReviewComment],
+                 deciders: Deciders) -> tuple[dict[str, tuple[int, int]], dict[str, str]]:
+    """👍/👎 per fingerprint counted only from people with write access (GitHub's counts
+    include anyone's, so the reactions are listed with their users when there are any),
+    and who turned each finding down."""
+    counts: dict[str, tuple[int, int]] = {}
+    down_by: dict[str, str] = {}
+    for c in comments:
+        fp = posted_fingerprint(c.body)
+        if fp is None:
+            continue
+        up = down = 0
+        if c.up or c.down:
+            for login, content in await gh.reactions_of(repo, c.id):
+                if content not in ("+1", "-1") or not await deciders.may_decide(login):
+                    continue
+                if content == "+1":
+                    up += 1
+                else:
+                    down += 1
+                    down_by.setdefault(fp, login)
+        counts[fp] = (up, down)
+    return counts, down_by
+
+
 async def recall(ctx: JobContext, gh: InstallationClient, repo: str,
                  number: int) -> PullMemory:
-    reactions = await gh.review_comment_feedback(repo, number)
+    own_login = await gh.own_login()
+    comments = await gh.own_review_comments(repo, number)
     try:
         threads, known = await gh.review_threads(repo, number), True
     except GitHubError as exc:  # reviews go on without thread state; said in the log
         log.warning("review threads unavailable: %s", exc, extra={"repo": repo})
         threads, known = [], False
+    deciders = Deciders(gh, repo)
+    counts, down_by = await _votes(gh, repo, comments, deciders)
     engine = ctx.engine
-    counts = reaction_counts(reactions)
     fixed = await anyio.to_thread.run_sync(feedback.marked, engine, repo, number, "fixed")
-    resolved_by_people = {fp for t in threads if t.resolved
-                          and (fp := own_fingerprint(t)) is not None and fp not in fixed}
-    down = {fp for fp, (_up, n) in counts.items() if n}
+    resolved_by: dict[str, str] = {}
+    for t in threads:
+        fp = own_fingerprint(t, own_login)
+        if (t.resolved and fp is not None and fp not in fixed and t.resolved_by
+                and await deciders.may_decide(t.resolved_by)):
+            resolved_by[fp] = t.resolved_by
+    down = {fp: f"@{who} (a thumbs-down)" for fp, (_up, n) in counts.items()
+            if n > counts[fp][0] and (who := down_by.get(fp))}
 
     def remember() -> memory.Ignored:
         feedback.record_reactions(engine, repo, number, counts)
-        for fp in resolved_by_people:
+        for fp in resolved_by:
             feedback.mark(engine, repo, number, fp, "resolved")
         ignored = memory.ignored_on(engine, repo, number)
-        for fp, why in [*((fp, "(a thumbs-down)") for fp in down),
-                        *((fp, "(thread resolved)") for fp in resolved_by_people)]:
+        for fp, why in [*down.items(),
+                        *((fp, f"@{who} (thread resolved)") for fp, who in resolved_by.items())]:
             if fp not in ignored.fingerprints:  # remembered once: survives a deleted comment
                 memory.remember_ignored(engine, repo, number, "finding", fp, why)
-        return ignored
+        return memory.ignored_on(engine, repo, number)
 
     ignored = await anyio.to_thread.run_sync(remember)
     suppressed = await anyio.to_thread.run_sync(feedback.suppressed_rules, engine, repo)
-    return PullMemory(reactions=reactions, threads=threads, threads_known=known,
-                      rejected=ignored.fingerprints | down | resolved_by_people,
-                      ignored_rules=ignored.rules, suppressed_rules=suppressed)
+    return PullMemory(own_comments=comments, threads=threads, threads_known=known,
+                      own_login=own_login, rejected=dict(ignored.fingerprints),
+                      ignored_rules=dict(ignored.rules), suppressed_rules=suppressed)
 
 
 async def settle(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
@@ -105,7 +149,8 @@ async def settle(ctx: JobContext, gh: InstallationClient, repo: str, number: int
         return 0  # a tool or the model failed: what it did not see is not known to be gone
     unreviewed = frozenset(p for p, why in plan.coverage.skipped if why != "deleted")
     resolved = 0
-    for thread, fp in threads_to_resolve(remembered.threads, plan.seen, unreviewed):
+    for thread, fp in threads_to_resolve(remembered.threads, plan.seen, unreviewed,
+                                         remembered.own_login):
         await gh.resolve_thread(thread.node_id)
         await anyio.to_thread.run_sync(feedback.mark, ctx.engine, repo, number, fp, "fixed")
         resolved += 1

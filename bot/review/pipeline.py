@@ -13,10 +13,11 @@ from bot.core.checkers import CHECKERS
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
 from bot.core.findings import Finding
 from bot.core.fingerprint import fingerprint
+from bot.core.inert import code_span, inert
 from bot.core.plan import Coverage, ReviewPlan, Usage
 from bot.core.repo_config import LoadedConfig, RepoConfig, is_code
 from bot.llm.client import AnswerCache, LLMClient
-from bot.review.select import select_findings
+from bot.review.select import Decisions, select_findings
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath, write_snapshot
 from checks.checkers import REGISTRY, Budget, ReviewContext, run_checkers
 from checks.critique import Critic
@@ -40,17 +41,19 @@ class ReviewRequest:
     # The linters' configuration files from the default branch (never the PR's).
     linter_configs: Mapping[str, bytes] = field(default_factory=dict)
     already_posted: frozenset[str] = frozenset()
-    # What people told reviewbot to stop raising on this PR (/ignore): never reported again.
-    ignored_fingerprints: frozenset[str] = frozenset()
-    ignored_rules: frozenset[str] = frozenset()
-    # Rules this repository keeps rejecting (`tool:rule` -> why), unless it enables them.
-    suppressed_rules: Mapping[str, str] = field(default_factory=dict)
+    # What people with write access dismissed (no longer inline nor failing the check, still
+    # annotated), and the rules this repository's feedback keeps rejecting.
+    decisions: Decisions = field(default_factory=Decisions)
     # Paths known not to be reviewable whatever their content (symlinks, submodules).
     unreviewable: Mapping[str, str] = field(default_factory=dict)
 
 
 def _diff_problem(path: str, f: FileDiff, config: RepoConfig) -> str | None:
     """Why a changed file is not reviewed, judged from the diff and settings alone."""
+    try:
+        safe_relpath(path)
+    except UnsafePath:
+        return "unsafe path"
     if f.status is FileStatus.REMOVED:
         return "deleted"
     if (ignore := config.ignore_reason(path)) is not None:
@@ -187,8 +190,7 @@ async def run_review(
             model_errors["aggregator"] = verification.error
     ignores = {p: ruff_ignores(linter_settings.ruff, p) for p in reviewable}
     selected = select_findings(findings, request.diff, config, sources, ignores,
-                               request.ignored_fingerprints, request.ignored_rules,
-                               request.suppressed_rules)
+                               request.decisions)
     return build_plan(
         base=request.base, head=request.head, findings=selected, diff=request.diff,
         config=config, coverage=coverage, reviewed_files=sorted(reviewable),
@@ -247,11 +249,11 @@ def llm_note(critic: Critic | None, *, use_llm: bool, configured: bool,
              f"${ledger.cost_usd:.4f}" + (f" ({models})." if models else ".")]
     errors = dict(errors)
     if (aggregator := errors.pop("aggregator", None)) is not None:
-        parts.append(f"**The aggregator's verification failed** ({aggregator}); the "
+        parts.append(f"**The aggregator's verification failed** ({inert(aggregator)}); the "
                      "deterministic selection decided.")
     if errors:
         failed = ", ".join(sorted(errors))
-        reason = next(iter(errors.values()))
+        reason = inert(next(iter(errors.values())))
         parts.append(f"**The model part failed** for {failed} ({reason}); their linter "
                      "findings are shown.")
     if critic.not_read:
@@ -260,14 +262,14 @@ def llm_note(critic: Critic | None, *, use_llm: bool, configured: bool,
                      "file(s).")
         for why in sorted({critic.not_read[p] for p in unread}):
             paths = [p for p in unread if critic.not_read[p] == why]
-            shown = ", ".join(f"`{p}`" for p in paths[:10])
+            shown = ", ".join(code_span(p) for p in paths[:10])
             more = f" and {len(paths) - 10} more" if len(paths) > 10 else ""
-            parts.append(f"It did not read {shown}{more} ({why}).")
+            parts.append(f"It did not read {shown}{more} ({inert(why)}).")
         partly = [(checker, why) for checker, path, why in critic.skipped if path in critic.read]
         if partly:
             checkers = ", ".join(sorted({checker for checker, _ in partly}))
             parts.append(f"Not every checker read every file: {len(partly)} critique(s) "
-                         f"by {checkers} were not asked ({partly[0][1]}).")
+                         f"by {checkers} were not asked ({inert(partly[0][1])}).")
     return " ".join(parts)
 
 

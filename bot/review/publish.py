@@ -15,12 +15,20 @@ import anyio
 from bot.core.markers import reviewed_head
 from bot.core.plan import ReviewPlan
 from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
-from bot.errors import RetryLater, ReviewbotError, is_permanent
+from bot.errors import (
+    GitHubError,
+    JobDeadlineExceeded,
+    ModelError,
+    RetryLater,
+    ReviewbotError,
+    is_permanent,
+)
 from bot.github.gateway import InstallationClient, PullInfo
 from bot.jobs.context import JobContext
 from bot.review.lifecycle import PullMemory, recall, settle
 from bot.review.pipeline import run_review
 from bot.review.remote import request_from_pull
+from bot.review.select import Decisions
 from bot.store import reviews as store
 from bot.store import usage as usage_store
 from bot.store.usage import StoreCache
@@ -56,7 +64,7 @@ async def review_pull(ctx: JobContext, gh: InstallationClient, repo: str, number
     if run.review_id is not None and run.check_completed and not rerun:
         log.info("already reviewed at this head; nothing to post", extra={"repo": repo})
         return
-    existing = await gh.list_reviews(repo, number)
+    existing = await gh.own_reviews(repo, number)  # anyone can paste our marker: ours only
     marked = next((r for r in existing
                    if reviewed_head(r.body) == pull.head_sha), None)
     if marked is not None and run.review_id is None:
@@ -88,13 +96,29 @@ async def review_pull(ctx: JobContext, gh: InstallationClient, repo: str, number
         raise
 
 
+def failure_reason(exc: BaseException) -> str:
+    """A short reason a review could not finish, safe to post: never the exception's text,
+    which may quote GitHub's answer, a path or a secret (the log has the details)."""
+    if isinstance(exc, GitHubError):
+        return f"GitHub refused a request (HTTP {exc.status})" if exc.status else \
+            "GitHub could not be reached"
+    if isinstance(exc, JobDeadlineExceeded):
+        return "the review ran past its time limit"
+    if isinstance(exc, ModelError):
+        return "the model endpoint failed"
+    if isinstance(exc, ReviewbotError):
+        return f"an error in reviewbot ({type(exc).__name__})"
+    return f"an unexpected error ({type(exc).__name__})"
+
+
 async def _close_failed_check(gh: InstallationClient, repo: str, check_run_id: int,
                               exc: Exception) -> None:
-    """The last attempt failed: say so on the check run instead of leaving it spinning."""
-    summary = (f"reviewbot could not finish this review: `{type(exc).__name__}: {exc}`.\n\n"
+    """The last attempt failed: say so on the check run instead of leaving it spinning. A
+    review that could not run never passes: `failure`, never `neutral`."""
+    summary = (f"reviewbot could not finish this review: {failure_reason(exc)}.\n\n"
                "The failure is recorded with the job; push again or re-run this check.")
     try:
-        await gh.complete_check_run(repo, check_run_id, conclusion="neutral",
+        await gh.complete_check_run(repo, check_run_id, conclusion="failure",
                                     title="reviewbot could not finish", summary=summary,
                                     annotations=[])
     except ReviewbotError:
@@ -118,8 +142,9 @@ async def _review_and_post(ctx: JobContext, gh: InstallationClient, repo: str, n
         # posts nothing, and its check run says why instead of spinning.
         log.info("head moved during the review; not posted", extra={"repo": repo})
         if check_run_id is not None:
+            # `cancelled`, not `neutral`: the old head's check must never read as passed.
             await gh.complete_check_run(
-                repo, check_run_id, conclusion="neutral", title="Superseded by a newer push",
+                repo, check_run_id, conclusion="cancelled", title="Superseded by a newer push",
                 summary=f"A newer commit ({current.head_sha[:12]}) was pushed while this "
                         "review ran; that commit is reviewed instead.", annotations=[])
             await anyio.to_thread.run_sync(
@@ -162,10 +187,10 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     posted = await anyio.to_thread.run_sync(store.posted_fingerprints, ctx.engine, repo, number)
     request = await request_from_pull(gh, repo, number, head=head, base=base,
                                       default_branch=default_branch, config=loaded,
-                                      posted=posted, feedback=remembered.reactions)
-    request = dataclasses.replace(
-        request, ignored_fingerprints=remembered.rejected,
-        ignored_rules=remembered.ignored_rules, suppressed_rules=remembered.suppressed_rules)
+                                      posted=posted | remembered.posted)
+    request = dataclasses.replace(request, decisions=Decisions(
+        dismissed=remembered.rejected, ignored_rules=remembered.ignored_rules,
+        suppressed_rules=remembered.suppressed_rules))
     budget = None
     if ctx.llm is not None:
         budget = await anyio.to_thread.run_sync(

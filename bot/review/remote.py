@@ -4,32 +4,28 @@ default branch's linter settings, what was already posted. The counterpart of lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence, Set
+from collections.abc import Set
 
 from bot.core.diffmap import from_pull_files
-from bot.core.markers import posted_fingerprints
 from bot.core.repo_config import LoadedConfig
 from bot.github.gateway import InstallationClient
-from bot.github.threads import CommentReactions
 from bot.review.pipeline import ReviewRequest, files_to_fetch
 from checks.linters.settings import LINTER_CONFIG_FILES
 
 
 async def request_from_pull(gh: InstallationClient, repo: str, number: int, *, head: str,
                             base: str, default_branch: str, config: LoadedConfig,
-                            posted: Set[str],
-                            feedback: Sequence[CommentReactions] = ()) -> ReviewRequest:
+                            posted: Set[str]) -> ReviewRequest:
+    """`posted`: fingerprints reviewbot already posted on the PR (the store's, and those of
+    its own comments found on GitHub; never anyone else's comments)."""
     diff = from_pull_files(await gh.list_pull_files(repo, number))
     wanted = files_to_fetch(diff, config.config)
     contents = await asyncio.gather(*(gh.get_file(repo, p, head) for p in wanted))
     configs = await asyncio.gather(*(gh.get_file(repo, n, default_branch)
                                      for n in LINTER_CONFIG_FILES))
-    already = set(posted)
-    for comment in feedback:  # what people did with them: bot/review/lifecycle.py
-        already |= posted_fingerprints(comment.body)
     return ReviewRequest(
         base=base, head=head, diff=diff, contents=dict(zip(wanted, contents, strict=True)),
         config=config,
         linter_configs={n: c for n, c in zip(LINTER_CONFIG_FILES, configs, strict=True) if c},
-        already_posted=frozenset(already),
+        already_posted=frozenset(posted),
     )

@@ -30,8 +30,15 @@ class Scope:
     sources: Mapping[str, str]
     # Per path, the ruff codes the repository's own settings ignore there (default branch).
     repo_ignores: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    ignored_rules: frozenset[str] = frozenset()  # /ignore rule RULE
     enabled_rules: frozenset[str] = frozenset()  # the configuration's enable_rules
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What people with write access decided, and what the repository's feedback says."""
+
+    dismissed: Mapping[str, str] = field(default_factory=dict)  # fingerprint -> who
+    ignored_rules: Mapping[str, str] = field(default_factory=dict)  # /ignore rule: -> who
     # Rules the repository's feedback rejected (`tool:rule` -> why); enable_rules wins.
     suppressed_rules: Mapping[str, str] = field(default_factory=dict)
 
@@ -79,22 +86,32 @@ def _ignored_by_repository(f: Finding, s: Scope) -> str | None:
     return None
 
 
-def _ignored_by_people(f: Finding, s: Scope) -> str | None:
-    names = {f.rule, f"{f.tool}:{f.rule}"}
-    return "ignored on request (/ignore rule)" if names & s.ignored_rules else None
-
-
-def _rejected_by_feedback(f: Finding, s: Scope) -> str | None:
-    key = f"{f.tool}:{f.rule}"
-    why = s.suppressed_rules.get(key)
-    if why is None or {key, f.rule} & s.enabled_rules:
-        return None
-    return f"suppressed in this repository by feedback ({why}); enable_rules brings it back"
-
-
 FILTERS: tuple[Filter, ...] = (_checker_disabled, _rule_disabled, _below_min_severity,
-                               _out_of_scope, _suppressed_inline, _ignored_by_repository,
-                               _ignored_by_people, _rejected_by_feedback)
+                               _out_of_scope, _suppressed_inline, _ignored_by_repository)
+
+
+def _rule_names(f: Finding) -> set[str]:
+    labels = [f"{f.tool}:{f.rule}", *f.also_reported_by]
+    return {*labels, *(label.split(":", 1)[-1] for label in labels)}
+
+
+def decide(f: Finding, d: Decisions, enabled_rules: frozenset[str]) -> Finding:
+    """A reported finding with what people decided about it (pure). Dismissals come only
+    from people with write access (checked before they were stored); a rule the feedback
+    statistics reject only goes quiet, and never a security rule: for those the numbers
+    are shown (`/config`, `reviewbot feedback`) and a maintainer decides."""
+    if (who := d.dismissed.get(f.fingerprint)) is not None:
+        return replace(f, dismissed=f"dismissed by {who}")
+    names = _rule_names(f)
+    rule = next((r for r in sorted(names) if r in d.ignored_rules), None)
+    if rule is not None:
+        return replace(f, dismissed=f"rule {rule} ignored by {d.ignored_rules[rule]}")
+    key = f"{f.tool}:{f.rule}"
+    why = d.suppressed_rules.get(key)
+    if why is None or f.checker == "security" or names & enabled_rules:
+        return f
+    return replace(f, quiet=f"rule {key} quiet in this repository by feedback ({why}); "
+                            "enable_rules brings it back inline")
 
 
 def _judge(f: Finding, s: Scope) -> tuple[str | None, Tier]:
@@ -115,11 +132,10 @@ class Selection:
 def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
            sources: Mapping[str, str], after_merge: Sequence[Stage] = (),
            repo_ignores: Mapping[str, frozenset[str]] | None = None,
-           ignored_fingerprints: frozenset[str] = frozenset(),
-           ignored_rules: frozenset[str] = frozenset(),
-           suppressed_rules: Mapping[str, str] | None = None) -> Selection:
-    scope = Scope(diff, config, sources, repo_ignores or {}, ignored_rules,
-                  frozenset(config.enable_rules), suppressed_rules or {})
+           decisions: Decisions | None = None) -> Selection:
+    enabled = frozenset(config.enable_rules)
+    scope = Scope(diff, config, sources, repo_ignores or {}, enabled)
+    said = decisions or Decisions()
     kept: list[Finding] = []
     dropped: list[Finding] = []
     for f in findings:
@@ -128,11 +144,10 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
             dropped.append(f.with_status("dropped", reason))
             continue
         fp = fingerprint(f, sources.get(f.path))
-        if fp in ignored_fingerprints:  # a finding someone answered with /ignore
-            dropped.append(f.with_fingerprint(fp).with_status("dropped", "ignored on request"))
-            continue
-        kept.append(replace(f, advice=tier == "advice").with_fingerprint(fp))
-    merged = merge_duplicates(kept)
+        kept.append(decide(replace(f, advice=tier == "advice").with_fingerprint(fp), said,
+                           enabled))
+    merged = [decide(f, said, enabled) if not f.dismissed else f
+              for f in merge_duplicates(kept)]
     for stage in after_merge:
         merged = stage(merged)
     return Selection(sorted(merged, key=rank_key), dropped)
@@ -141,9 +156,6 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
 def select_findings(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
                     sources: Mapping[str, str],
                     repo_ignores: Mapping[str, frozenset[str]] | None = None,
-                    ignored_fingerprints: frozenset[str] = frozenset(),
-                    ignored_rules: frozenset[str] = frozenset(),
-                    suppressed_rules: Mapping[str, str] | None = None) -> list[Finding]:
+                    decisions: Decisions | None = None) -> list[Finding]:
     return select(findings, diff, config, sources, repo_ignores=repo_ignores,
-                  ignored_fingerprints=ignored_fingerprints, ignored_rules=ignored_rules,
-                  suppressed_rules=suppressed_rules).kept
+                  decisions=decisions).kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+from bot.core.inert import has_control_characters
 from bot.errors import ReviewbotError
 
 MAX_FILE_BYTES = 1_000_000
@@ -19,7 +20,9 @@ class UnsafePath(ReviewbotError):
 
 
 def safe_relpath(path: str) -> str:
-    if not path or "\0" in path or "\\" in path:
+    if not path or "\0" in path or "\\" in path or has_control_characters(path):
+        # A control or invisible character (a newline, a bidi override) could not be
+        # shown faithfully and could break out of a prompt's or a comment's markup.
         raise UnsafePath(f"refusing path {path!r}")
     p = PurePosixPath(path)
     if p.is_absolute() or any(part in ("..", "") for part in p.parts) or str(p) == ".":

@@ -3,8 +3,10 @@ whole repository (/ignore). Read before every review of that PR."""
 
 from __future__ import annotations
 
+import hashlib
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -17,8 +19,11 @@ WHOLE_REPOSITORY = 0
 
 @dataclass(frozen=True)
 class Ignored:
-    fingerprints: frozenset[str] = frozenset()
-    rules: frozenset[str] = frozenset()  # "tool:rule" or a bare rule id
+    """What is ignored, each with who asked (a login with write access, checked before it
+    was stored)."""
+
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+    rules: Mapping[str, str] = field(default_factory=dict)  # "tool:rule" or a bare rule id
 
 
 def remember_ignored(engine: Engine, repository: str, number: int, kind: str, value: str,
@@ -36,27 +41,39 @@ def remember_ignored(engine: Engine, repository: str, number: int, kind: str, va
 
 def ignored_on(engine: Engine, repository: str, number: int) -> Ignored:
     """What is ignored on this PR: its own entries and the repository's."""
-    query = sa.select(ignored.c.kind, ignored.c.value).where(
-        ignored.c.repository == repository,
-        ignored.c.number.in_([number, WHOLE_REPOSITORY]))
+    query = sa.select(ignored.c.kind, ignored.c.value, ignored.c.author, ignored.c.number
+                      ).where(ignored.c.repository == repository,
+                              ignored.c.number.in_([number, WHOLE_REPOSITORY])
+                              ).order_by(ignored.c.created_at)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return Ignored(frozenset(v for k, v in rows if k == "finding"),
-                   frozenset(v for k, v in rows if k == "rule"))
+    return Ignored({v: a for k, v, a, _n in rows if k == "finding"},
+                   {v: a + (" (repository-wide)" if n == WHOLE_REPOSITORY else "")
+                    for k, v, a, n in rows if k == "rule"})
 
 
 HOUR = 3600.0
 
 
 def admit_command(engine: Engine, repository: str, number: int, author: str, command: str,
-                  *, per_user: int, per_pull: int, now: float | None = None) -> bool:
-    """Record a paid command unless the author asked `per_user` of them in the last hour
-    (anywhere) or the PR got `per_pull` of them: False means over a limit (0: no limit)."""
+                  *, per_user: int, per_pull: int, counted: frozenset[str] | None = None,
+                  now: float | None = None) -> bool:
+    """Record a command unless the author asked `per_user` of the `counted` commands (by
+    default: this one's kind alone) in the last hour (anywhere) or the PR got `per_pull`
+    of them: False means over a limit (0: no limit).
+
+    Concurrent workers cannot overshoot: SQLite's writes are serialised (BEGIN IMMEDIATE);
+    on PostgreSQL a transaction-scoped advisory lock per author serialises the count and
+    the insert."""
     now = time.time() if now is None else now
     since = now - HOUR
+    kinds = sorted(counted if counted is not None else {command})
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": _lock_key(author)})
         count = sa.select(sa.func.count()).select_from(command_log).where(
-            command_log.c.created_at >= since)
+            command_log.c.created_at >= since, command_log.c.command.in_(kinds))
         by_user = conn.execute(count.where(command_log.c.author == author)).scalar_one()
         on_pull = conn.execute(count.where(command_log.c.repository == repository,
                                            command_log.c.number == number)).scalar_one()
@@ -66,3 +83,9 @@ def admit_command(engine: Engine, repository: str, number: int, author: str, com
                                                  author=author[:128], command=command,
                                                  created_at=now))
     return True
+
+
+def _lock_key(author: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256(b"reviewbot-commands\0" + author.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

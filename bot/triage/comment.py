@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.inert import code_span
 from bot.core.quote import blockquote, defused
 from bot.triage.decide import Decision
 from bot.triage.docs import Passage
@@ -62,20 +63,20 @@ def render(t: Triage) -> str:
     parts = [MARKER]
     d = t.decision
     if t.mode == "suggest":
-        would = ", ".join(f"`{defused(a)}`" for a in d.apply) or "no label"
+        would = ", ".join(code_span(a) for a in d.apply) or "no label"
         parts.append(f"**reviewbot triage (suggestion mode)** — would apply: {would}.")
     elif d.apply:
         parts.append("**reviewbot triage** — labelled " +
-                     ", ".join(f"`{defused(a)}`" for a in d.apply) + ".")
+                     ", ".join(code_span(a) for a in d.apply) + ".")
     else:
         parts.append("**reviewbot triage**")
     if d.suggest and (t.mode == "suggest" or d.escalate):
-        shown = ", ".join(f"`{defused(o.label)}` ({o.source} {o.confidence:.2f})"
+        shown = ", ".join(f"{code_span(o.label)} ({o.source} {o.confidence:.2f})"
                           for o in d.suggest[:3])
         parts.append(f"Likely: {shown}.")
     parts.append(missing_section(t.missing, t.author))
     if t.duplicates:
-        rows = "\n".join(f"- #{s.candidate.number} {defused(s.candidate.title)[:120]} "
+        rows = "\n".join(f"- #{s.candidate.number} {defused(s.candidate.title[:120])} "
                          f"({s.candidate.state}, similarity {s.score:.2f})"
                          for s in t.duplicates)
         parts.append("Possibly the same as:\n" + rows +

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -26,8 +27,10 @@ class Chunk:
     text: str
 
     def link(self, repository: str, ref: str) -> str:
-        fragment = f"#{self.anchor}" if self.anchor else ""
-        return f"https://github.com/{repository}/blob/{ref}/{self.path}{fragment}"
+        # Quoted: a doc's path or heading cannot end the link and start another.
+        fragment = f"#{quote(self.anchor, safe='-_')}" if self.anchor else ""
+        return (f"https://github.com/{quote(repository, safe='/')}/blob/{quote(ref, safe='')}/"
+                f"{quote(self.path, safe='/')}{fragment}")
 
 
 @dataclass(frozen=True)
