@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
+from bot.core.pysource import parse_python
 from bot.llm.agent import Tool
 from checks.change_view import render_change
 
@@ -75,9 +76,8 @@ def review_tools(sources: Mapping[str, str], diff: DiffMap,
 
     async def enclosing_function(a: LineOf) -> str:
         lines = lines_of(a.path)
-        try:
-            tree = ast.parse(sources[a.path])
-        except SyntaxError:
+        tree = parse_python(sources[a.path])
+        if tree is None:
             return "(the file does not parse)"
         best: ast.AST | None = None
         for node in ast.walk(tree):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from bot.core.diffmap import DiffMap, FileDiff
 from bot.core.findings import Finding, Severity
 from bot.core.repo_config import ModelChoice
+from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.agent import Trace
@@ -29,7 +30,6 @@ from checks.verify import Verified, verify
 
 MAX_CHANGE_CHARS = 60_000  # per file; a larger change is not sent (and the review says so)
 FAST_CHECKERS = ("style", "performance")
-BEGIN, END = "UNTRUSTED-CHANGE-BEGIN", "UNTRUSTED-CHANGE-END"
 
 
 class ModelFinding(BaseModel):
@@ -156,7 +156,7 @@ class Critic:
                 return []
             model = self.model_for(checker)
             messages = [{"role": "system", "content": critique_prompt(checker)},
-                        {"role": "user", "content": f"{BEGIN}\n{change}\n{END}"}]
+                        {"role": "user", "content": wrap(change, "CHANGE")}]
             # Calls run concurrently: each reserves its cost and tokens first, so the budgets
             # hold for the calls in flight too, not only for those already answered.
             estimate = self.client.estimate_cost(model, messages)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from bot.core.findings import Finding, Severity
 from bot.core.quote import defused
+from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.agent import Tool, Trace, run_agent
@@ -59,8 +60,7 @@ async def verify(findings: Sequence[Finding], *, client: LLMClient, sources: Map
               f"{defused(f.message)}\n{excerpt(sources.get(f.path, ''), f.line)}"
               for i, f in enumerate(candidates, 1)]
     messages = [{"role": "system", "content": load("verify")},
-                {"role": "user", "content": "UNTRUSTED-BEGIN\n" + "\n\n".join(blocks)
-                 + "\nUNTRUSTED-END"}]
+                {"role": "user", "content": wrap("\n\n".join(blocks))}]
     try:
         answer = await _answer(client, messages, ledger, cache, tools or [], trace)
     except ModelError as exc:

@@ -77,7 +77,7 @@ def test_plan_caps_inline_comments_and_summarises_the_rest() -> None:
     body = plan.summary  # type: ignore[attr-defined]
     assert "### Critical issues" in body and "### Suggestions" in body
     assert "### What looks good" in body
-    assert "Reviewed 1 of 2 files; skipped: logo.png (binary)" in body
+    assert "Reviewed 1 of 2 files; skipped: `logo.png` (binary)" in body
     assert body.count("- `app.py:") == 4  # only what is not inline is listed again
     marker = MARKER_RE.search(body)
     assert marker and marker.group(1) == "h" * 40
@@ -143,7 +143,7 @@ def test_coverage_line_keeps_the_case_of_paths() -> None:
                         skipped=(("Django.egg-info/PKG-INFO", "generated"),))
     plan = build_plan(base="b", head="h", findings=[], diff=DIFF, config=RepoConfig(),
                       coverage=coverage, reviewed_files=["app.py"])
-    assert "Reviewed 1 of 2 files; skipped: Django.egg-info/PKG-INFO (generated)" in plan.summary
+    assert "Reviewed 1 of 2 files; skipped: `Django.egg-info/PKG-INFO` (generated)" in plan.summary
 
 
 def test_a_suggestion_that_would_break_the_file_is_not_offered() -> None:

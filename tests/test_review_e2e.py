@@ -73,7 +73,7 @@ async def test_opened_pr_gets_one_review_and_one_check_run(
     review = reviews[0]
     assert review["state"] == "COMMENTED" and review["commit_id"] == head
     assert f"head={head}" in review["body"]
-    assert "reviewed 1 of 2 files; skipped: assets/logo.png (binary)" in review["body"].lower()
+    assert "reviewed 1 of 2 files; skipped: `assets/logo.png` (binary)" in review["body"].lower()
     comments = w.fake.review_comments[(REPO, 7)]
     placed = {(c["line"], c["start_line"]) for c in comments}
     for line, start, rule in PLANTED:
@@ -322,8 +322,10 @@ async def test_last_failed_attempt_closes_the_check_run(sqlite_engine: Engine,
     await w.run_jobs()
     assert job_states(w.engine) == ["dead"]
     (run,) = w.fake.check_runs.values()  # one check run across both attempts
-    assert run["status"] == "completed" and run["conclusion"] == "neutral"
-    assert "could not finish" in run["summary"] and "404" in run["summary"]
+    # A review that could not run never passes; the reason is short and sanitised.
+    assert run["status"] == "completed" and run["conclusion"] == "failure"
+    assert "could not finish" in run["summary"] and "HTTP 404" in run["summary"]
+    assert "/pulls/7/files" not in run["summary"]  # never the raw exception text
     assert (REPO, 7) not in w.fake.reviews
     await w.web.aclose()
 

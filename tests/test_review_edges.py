@@ -54,17 +54,22 @@ async def test_awkward_change(tmp_path: Path) -> None:
     assert plan.tool_errors == ()
 
 
-async def test_file_names_git_would_quote_are_reviewed(tmp_path: Path) -> None:
+async def test_file_names_git_would_quote_are_reviewed_unless_they_hold_controls(
+        tmp_path: Path) -> None:
     repo = tmp_path / "names"
     commit_files(repo, {"README": "x\n"}, "base")
-    names = ["tab\there.py", "new\nline.py", 'quo"te.py', "café.py", "sp ace.py"]
-    commit_files(repo, dict.fromkeys(names, "import pickle\npickle.loads(b'')\n"), "head")
+    names = ['quo"te.py', "café.py", "sp ace.py", "a`b`@team.py"]
+    hostile = ["tab\there.py", "new\nline.py", "bidi\u202egnp.py"]
+    commit_files(repo, dict.fromkeys([*names, *hostile],
+                                     "import pickle\npickle.loads(b'')\n"), "head")
 
     plan = await run_review(request_from_git(repo, "HEAD~1", "HEAD"))
-    assert plan.coverage.skipped == ()
+    # A control or invisible character cannot be shown faithfully: refused, visibly.
+    assert plan.coverage.skipped == tuple(sorted((p, "unsafe path") for p in hostile))
     assert plan.coverage.files_reviewed == len(names)
     flagged = {f.path for f in plan.findings if f.concern == "pickle-untrusted"}
     assert flagged == set(names)
+    assert "new\nline" not in plan.summary and "\u202e" not in plan.summary
 
 
 async def test_a_huge_file_is_skipped_without_being_read(tmp_path: Path) -> None:

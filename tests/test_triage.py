@@ -386,7 +386,7 @@ async def test_a_retry_after_posting_edits_the_comment_instead_of_posting_again(
     world.fake.add_issue(REPO, 60, "Hmm", "Something about things.")
     world.fake.issue_comments.append({"repo": REPO, "number": 60, "id": 9001,
                                       "body": f"{MARKER}\nearlier attempt",
-                                      "user": {"login": "reviewbot[bot]", "type": "Bot"}})
+                                      "user": {"login": "reviewbot-test[bot]", "type": "Bot"}})
     await world.deliver(issue_event(60), "i-60", event="issues")
     await world.run_jobs()
     (comment,) = comments_on(world, 60)

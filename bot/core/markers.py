@@ -14,7 +14,7 @@ import re
 from bot import __version__
 
 MARKER_RE = re.compile(
-    r"<!-- reviewbot:review head=([0-9a-fA-F]{1,64}) version=([\w.+-]{1,40}) -->\Z")
+    r"<!-- reviewbot:review head=([0-9A-Za-z]{1,64}) version=([\w.+-]{1,40}) -->\Z")
 FP_MARKER_RE = re.compile(r"<!-- reviewbot:fp=([0-9a-f]{1,64}) -->\Z")
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.findings import Edit
+from bot.core.pysource import parse_python
 
 MAX_SUGGESTION_LINES = 20
 
@@ -66,15 +67,9 @@ def suggestion_for(source: str, edits: Sequence[Edit]) -> Suggestion | None:
 def still_parses(source: str, suggestion: Suggestion) -> bool:
     """Never offer a suggestion that breaks the file: the whole file with it applied must
     still parse (Python; a file that did not parse before is not judged)."""
-    try:
-        ast.parse(source)
-    except (SyntaxError, ValueError):
+    if parsed(source) is None:
         return True
-    try:
-        ast.parse(applied(source, suggestion))
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    return parse_python(applied(source, suggestion)) is not None
 
 
 def applied(source: str, suggestion: Suggestion) -> str:
@@ -121,10 +116,7 @@ def in_fallback_import(source: str, line: int) -> bool:
 def parsed(source: str) -> ast.Module | None:
     """A file's syntax tree, parsed once however many findings in it ask (None: it does
     not parse). Callers must not change the tree."""
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
+    return parse_python(source)
 
 
 @functools.lru_cache(maxsize=64)

@@ -94,7 +94,8 @@ def write_summary(s: SummaryInputs) -> str:
         parts += ["", "**Not every tool ran**: " + "; ".join(inert(e) for e in s.tool_errors)]
     if s.settings_notes:
         parts += ["", "**Repository linter settings not used** (from the default branch):"]
-        parts += [f"- {inert(note)}" for note in s.settings_notes[:MAX_SUMMARY_ITEMS]]
+        # Written by reviewbot, every value from the repository already a code span.
+        parts += [f"- {note}" for note in s.settings_notes[:MAX_SUMMARY_ITEMS]]
     parts += ["", f"<sub>{_sentence(s.coverage.markdown())}. {s.llm_note}</sub>",
               review_marker(s.head)]
     return "\n".join(parts)

@@ -11,8 +11,6 @@ import asyncio
 import base64
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -24,9 +22,7 @@ from githubkit.exception import (
     RateLimitExceeded,
     RequestError,
     RequestFailed,
-    RequestTimeout,
 )
-from githubkit.retry import RetryOption
 from githubkit.throttling import LocalThrottler
 
 from bot import __version__
@@ -35,111 +31,13 @@ from bot.core.limits import fit_body
 from bot.core.redact import SecretMask
 from bot.errors import ConfigError, GitHubError, RetryLater
 from bot.github import threads as gql
+from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of
 from bot.github.ratelimit import rate_limit_delay
+from bot.github.transport import MutationPacer, RetryServerErrors, SharedTransport
 from bot.settings import Settings
 
 MAX_FILES_PAGES = 30  # GitHub lists at most 3000 files of a PR
 ANNOTATIONS_PER_REQUEST = 50
-
-
-class SharedTransport(httpx.AsyncBaseTransport):
-    """One connection pool for the whole process, with a deadline on every request.
-
-    githubkit builds (and closes) an httpx client per request unless it is entered with
-    `async with`, which per-installation clients cannot be; closing a client closes its
-    transport. So the pool lives here, survives those closes, and is closed once by
-    `GitHubApp.aclose` (the composition root's job).
-
-    Timeouts: httpx applies the client's timeout only to requests the client builds;
-    githubkit's installation-token request is a bare `httpx.Request` sent by the auth flow,
-    which without this waits forever on a silent GitHub."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, timeout: httpx.Timeout) -> None:
-        self.inner = inner
-        self.timeout = timeout
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if "timeout" not in request.extensions:
-            request.extensions = {**request.extensions, "timeout": self.timeout.as_dict()}
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        """A per-request client closing: the shared pool stays open."""
-
-    async def close_pool(self) -> None:
-        await self.inner.aclose()
-
-
-class RetryServerErrors:
-    """Retry 5xx and connection failures with exponential backoff; nothing else. A timeout
-    is not retried here: the job fails and the queue retries it later, so a silent GitHub
-    costs one timeout per attempt, not four."""
-
-    def __init__(self, max_retry: int = 3, base_seconds: float = 1.0) -> None:
-        self.max_retry = max_retry
-        self.base_seconds = base_seconds
-
-    def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
-        if retry_count >= self.max_retry or isinstance(exc, RateLimitExceeded):
-            return RetryOption(False)
-        server_error = isinstance(exc, RequestFailed) and exc.response.status_code >= 500
-        connection = isinstance(exc, RequestError) and not isinstance(
-            exc, RequestFailed | RequestTimeout)
-        if server_error or connection:
-            return RetryOption(True, timedelta(seconds=self.base_seconds * 2**retry_count))
-        return RetryOption(False)
-
-
-@dataclass(frozen=True)
-class PullInfo:
-    number: int
-    head_sha: str
-    base_sha: str
-    base_ref: str
-    draft: bool
-    state: str
-
-
-@dataclass(frozen=True)
-class PostedReview:
-    id: int
-    body: str
-    commit_id: str | None
-    author: str = ""  # the login that wrote it (reviewbot's own is `<slug>[bot]`)
-
-
-@dataclass(frozen=True)
-class ReviewComment:
-    id: int
-    body: str
-    author: str
-    up: int  # 👍 and 👎 as GitHub counts them: anyone's (who reacted: see `reactions_of`)
-    down: int
-
-
-def author_of(item: Any) -> str:
-    user = item.get("user") if isinstance(item, dict) else None
-    return str(user.get("login") or "") if isinstance(user, dict) else ""
-
-
-class MutationPacer:
-    """GitHub asks integrations to leave about a second between mutating requests (POST,
-    PATCH, PUT, DELETE) to avoid secondary rate limits; one pacer per installation, shared
-    by every job of that installation in this process."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._lock = asyncio.Lock()
-        self._last = 0.0
-
-    async def wait(self) -> None:
-        if self.interval <= 0:
-            return
-        async with self._lock:
-            delay = self._last + self.interval - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._last = time.monotonic()
 
 
 class GitHubApp:

@@ -23,6 +23,7 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
+from bot.core.untrusted import without_nonces
 from bot.core.usage import DEFAULT_PRICES, CallRecord, Ledger, cost_of
 from bot.errors import ModelError
 from bot.llm.tokens import TokenCounter
@@ -43,7 +44,8 @@ class AnswerCache(Protocol):
 
 def cache_key(model: str, version: str, schema: type[BaseModel],
               messages: Sequence[Message]) -> str:
-    text = json.dumps([model, version, schema.__name__, list(messages)], sort_keys=True)
+    text = without_nonces(json.dumps([model, version, schema.__name__, list(messages)],
+                                     sort_keys=True))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

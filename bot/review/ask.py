@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from bot.core.quote import blockquote, defused
 from bot.core.repo_config import CONFIG_PATH, parse_repo_config
+from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.github.gateway import InstallationClient
@@ -58,7 +59,7 @@ async def answer_question(ctx: JobContext, gh: InstallationClient, repo: str, nu
             + (f"Earlier in this thread:\n{earlier}\n\n" if earlier else "")
             + f"Question: {question}")
     messages = [{"role": "system", "content": load("ask")},
-                {"role": "user", "content": f"UNTRUSTED-BEGIN\n{data}\nUNTRUSTED-END"}]
+                {"role": "user", "content": wrap(data)}]
     ledger, trace = Ledger(), Trace()
     try:
         answer = await run_agent(llm, purpose="ask", model=llm.model, messages=messages,

@@ -17,7 +17,8 @@ import anyio
 from bot.core.markers import posted_fingerprint
 from bot.core.plan import ReviewPlan
 from bot.errors import GitHubError
-from bot.github.gateway import InstallationClient, ReviewComment
+from bot.github.gateway import InstallationClient
+from bot.github.models import ReviewComment
 from bot.github.permissions import Deciders
 from bot.github.threads import ReviewThread
 from bot.jobs.context import JobContext

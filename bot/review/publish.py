@@ -23,7 +23,8 @@ from bot.errors import (
     ReviewbotError,
     is_permanent,
 )
-from bot.github.gateway import InstallationClient, PullInfo
+from bot.github.gateway import InstallationClient
+from bot.github.models import PullInfo
 from bot.jobs.context import JobContext
 from bot.review.lifecycle import PullMemory, recall, settle
 from bot.review.pipeline import run_review

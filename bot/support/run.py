@@ -86,7 +86,7 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
     if vector is not None:
         await anyio.to_thread.run_sync(lambda: store.index_issue(
             engine, repo, issue.number, issue.title, issue.body, issue.state, vector))
-    classifier = await _classify(ctx, repo, issue, config, vector)
+    classifier, refused = await _classify(ctx, repo, issue, config, vector)
     duplicates: list[Similar] = []
     if config.duplicates:
         known = [k for k in await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
@@ -143,7 +143,7 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
         labels=[*state.labels, *applied], asked=missing))
     log.info("issue triaged", extra={"repo": repo, "number": issue.number,
                                      "labels": applied, "escalated": decision.escalate})
-    await training.retrain_if_stale(ctx, gh, repo, config)
+    await training.retrain_if_stale(ctx, gh, repo, config, refused=refused)
     return Outcome(decision, triage.worth_a_comment())
 
 
@@ -160,20 +160,22 @@ def _kind(decision: Decision, on_issue: tuple[str, ...], classifier: Opinion | N
 
 
 async def _classify(ctx: JobContext, repo: str, issue: api.IssueInfo,
-                    config: TriageConfig, vector: list[float] | None) -> Opinion | None:
+                    config: TriageConfig, vector: list[float] | None
+                    ) -> tuple[Opinion | None, bool]:
+    """The classifier's opinion, and whether the stored model was refused (to retrain)."""
     stored = await anyio.to_thread.run_sync(store.latest_model, ctx.engine, repo)
     if stored is None:
-        return None
+        return None, False
     try:
         model = await anyio.to_thread.run_sync(TriageModel.from_bytes, stored.model)
     except TriageModelError:
-        log.exception("the stored triage model is unusable; triage goes on without it",
-                      extra={"repo": repo, "version": stored.version})
-        return None
+        log.exception("the stored triage model is refused; triage goes on without it and "
+                      "it is retrained", extra={"repo": repo, "version": stored.version})
+        return None, True
     (prediction,) = await anyio.to_thread.run_sync(
         model.predict, [Issue(title=issue.title, body=issue.body)],
         [vector] if vector is not None and model.head is not None else None)
-    return classifier_opinion(prediction, config)
+    return classifier_opinion(prediction, config), False
 
 
 async def _ask(ctx: JobContext, gh: InstallationClient, repo: str, issue: api.IssueInfo,

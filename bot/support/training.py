@@ -66,12 +66,14 @@ def train_and_store(engine: Engine, repo: str, issues: list[Issue], source: str,
 
 
 async def retrain_if_stale(ctx: JobContext, gh: InstallationClient, repo: str,
-                           config: TriageConfig) -> bool:
-    """Retrain a stored model past its age (never creates the first one: training is the
-    operator's decision, `reviewbot triage train`). True when a new version was stored."""
+                           config: TriageConfig, *, refused: bool = False) -> bool:
+    """Retrain a stored model past its age, or one that was `refused` at loading (never
+    creates the first one: training is the operator's decision, `reviewbot triage train`).
+    True when a new version was stored."""
     days = ctx.settings.triage_retrain_days
     stored = await anyio.to_thread.run_sync(store.latest_model, ctx.engine, repo)
-    if days <= 0 or stored is None or time.time() - stored.created_at < days * DAY:
+    stale = days > 0 and stored is not None and time.time() - stored.created_at >= days * DAY
+    if stored is None or not (stale or refused):
         return False
     ours = await anyio.to_thread.run_sync(store.labels_applied, ctx.engine, repo)
     issues = await labelled_issues(gh, repo, config, ours)

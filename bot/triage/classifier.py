@@ -11,7 +11,9 @@ the repository's own issues then outweigh.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -141,24 +143,34 @@ class TriageModel:
         import skops.io as sio
 
         parts = {"pipeline": self.pipeline, **({"head": self.head} if self.head else {})}
+        blob = bytes(sio.dumps(parts))
+        refused = stored_types(blob) - STORED_TYPES
+        if refused:  # never store what could not be loaded back as data
+            raise TriageModelError(f"the triage model holds types reviewbot does not store: "
+                                   f"{sorted(refused)[:5]}")
         return json.dumps({"labels": self.labels, "thresholds": self.thresholds,
                            "temperature": self.temperature, "trained_on": self.trained_on,
                            "counts": self.counts, "embeddings_model": self.embeddings_model}
-                          ).encode() + b"\n" + bytes(sio.dumps(parts))
+                          ).encode() + b"\n" + blob
 
     @classmethod
     def from_bytes(cls, data: bytes) -> TriageModel:
-        """Only the types a model is made of are accepted (skops, not pickle: a stored
-        model is data, never code)."""
+        """Only the exact types a model is made of are accepted (skops, not pickle, and
+        every object in the file checked against STORED_TYPES before anything is built: a
+        function from sklearn's own modules as a vectorizer's analyzer would run code)."""
         import skops.io as sio
 
         head, _, blob = data.partition(b"\n")
         try:
             meta = json.loads(head)
-            untrusted = sio.get_untrusted_types(data=blob)
-            allowed = [t for t in untrusted if t.startswith(("sklearn.", "numpy.", "scipy."))]
-            parts = sio.loads(blob, trusted=allowed)
-        except (ValueError, TypeError, KeyError) as exc:
+            refused = stored_types(blob) - STORED_TYPES
+            if refused:
+                raise TriageModelError(
+                    "the stored triage model holds types reviewbot never stores "
+                    f"({', '.join(sorted(refused)[:5])}); it is refused and will be retrained")
+            untrusted = sio.get_untrusted_types(data=blob)  # all within STORED_TYPES now
+            parts = sio.loads(blob, trusted=[t for t in untrusted if t in STORED_TYPES])
+        except (ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
             raise TriageModelError(f"the stored triage model cannot be read: {exc}") from exc
         pipeline = parts.get("pipeline") if isinstance(parts, dict) else None
         vote = parts.get("head") if isinstance(parts, dict) else None
@@ -169,6 +181,40 @@ class TriageModel:
                    pipeline=pipeline, temperature=float(meta["temperature"]),
                    trained_on=int(meta["trained_on"]), counts=dict(meta["counts"]),
                    head=vote, embeddings_model=str(meta.get("embeddings_model") or ""))
+
+
+# Every type a stored triage model is made of (what `train` builds), and nothing else.
+STORED_TYPES = frozenset({
+    "builtins.dict", "builtins.list", "builtins.str", "builtins.tuple", "builtins.int",
+    "builtins.float", "builtins.bool", "builtins.NoneType",
+    "numpy.float64", "numpy.float32", "numpy.int64", "numpy.int32", "numpy.bool_",
+    "numpy.ndarray", "numpy.dtype",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.pipeline.FeatureUnion", "sklearn.pipeline.Pipeline",
+    "sklearn.svm._classes.LinearSVC", "sklearn.linear_model._logistic.LogisticRegression",
+})
+
+
+def stored_types(blob: bytes) -> set[str]:
+    """Every `module.class` named anywhere in a skops file's schema (objects, functions,
+    types, methods alike)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TriageModelError(f"the stored triage model cannot be read: {exc}") from exc
+    found: set[str] = set()
+    stack: list[Any] = [schema]
+    while stack:  # iterative: a crafted schema may be deep
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__module__" in node or "__class__" in node:
+                found.add(f"{node.get('__module__')}.{node.get('__class__')}")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
 
 
 Progress = Callable[[], None]

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
+from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.llm.client import AnswerCache, LLMClient
 from bot.llm.prompts import load
@@ -47,7 +48,7 @@ def triage_messages(title: str, body: str, labels: Mapping[str, str],
             f"Similar earlier issues:\n{similar}\n\nDocumentation passages:\n{docs}")
     return [{"role": "system", "content": load("triage")},
             {"role": "user", "content": f"Allowed labels:\n{listed}\n\n"
-                                        f"UNTRUSTED-BEGIN\n{data}\nUNTRUSTED-END"}]
+                                        + wrap(data)}]
 
 
 async def ask_model(llm: LLMClient, ledger: Ledger, cache: AnswerCache | None, *, title: str,

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from bot.core.inert import code_span, inert
+
 # The files fetched from the default branch (repository root only).
 LINTER_CONFIG_FILES = (
     "pyproject.toml", "setup.cfg", "tox.ini", ".pylintrc", "pylintrc", "ruff.toml",
@@ -115,10 +117,12 @@ def _ruff_resolved(name: str, table: dict[str, Any], texts: Mapping[str, str],
     if target is not None:
         extended = _extend_target(target)
         if extended is None or extended == name or depth >= MAX_EXTEND_DEPTH:
-            notes.append(f"ruff `extend = {_short(target)}` in `{name}` was ignored: only "
+            notes.append(f"ruff {code_span('extend = ' + _short(target))} in `{name}` was "
+                         "ignored: only "
                          "another configuration file at the repository root can be extended")
         elif (parent := _ruff_table(extended, texts, notes)) is None:
-            notes.append(f"ruff `extend` in `{name}` names `{extended}`, which has no ruff "
+            notes.append(f"ruff `extend` in `{name}` names {code_span(extended)}, which has "
+                         "no ruff "
                          "settings on the default branch; ignored")
         else:
             base = _ruff_resolved(extended, parent, texts, notes, depth + 1)
@@ -158,7 +162,7 @@ def _ruff_allowed(name: str, table: dict[str, Any], notes: list[str]) -> dict[st
         elif key != "extend" and key not in RUFF_SILENT_KEYS:
             dropped.append(key)
     if dropped:
-        notes.append(f"ruff settings {', '.join(f'`{k}`' for k in sorted(dropped))} in "
+        notes.append(f"ruff settings {', '.join(code_span(k) for k in sorted(dropped))} in "
                      f"`{name}` were not used (reviewbot applies rule settings only)")
     if lint:
         out["lint"] = lint
@@ -257,7 +261,8 @@ def _semgrep(texts: Mapping[str, str], notes: list[str]) -> str | None:
             continue
         problem = semgrep_rules_problem(texts[name])
         if problem is not None:
-            notes.append(f"the repository's semgrep rules in `{name}` were ignored: {problem}")
+            notes.append(f"the repository's semgrep rules in `{name}` were ignored: "
+                         f"{inert(problem)}")
             return None
         return texts[name]
     return None
