@@ -50,6 +50,14 @@ def make_key() -> tuple[str, Any]:
     return pem, key.public_key()
 
 
+GITHUB_TEXT_LIMIT = 65_536
+
+
+def too_long(*texts: Any) -> bool:
+    """GitHub refuses a body or summary over 65,536 characters (422)."""
+    return any(isinstance(t, str) and len(t) > GITHUB_TEXT_LIMIT for t in texts)
+
+
 def commentable(patch: str) -> list[set[int]]:
     """RIGHT-side lines GitHub accepts comments on, one set per hunk."""
     hunks: list[set[int]] = []
@@ -294,6 +302,9 @@ class FakeGitHub:
         if pull is None:
             return JSONResponse({"message": "Not Found"}, 404)
         body = await request.json()
+        if too_long(body.get("body"), *(c.get("body") for c in body.get("comments", []))):
+            return self._refuse("POST", path, 422, "Validation Failed",
+                                ["body is too long (maximum is 65536 characters)"])
         if body.get("event") not in (None, "COMMENT", "REQUEST_CHANGES", "APPROVE"):
             return self._refuse("POST", path, 422, "Unprocessable Entity")
         patches = {f["filename"]: f.get("patch") for f in pull.files}
@@ -366,6 +377,8 @@ class FakeGitHub:
         if run is None:
             return JSONResponse({"message": "Not Found"}, 404)
         output = body.get("output") or {}
+        if too_long(output.get("summary")):
+            return self._refuse("PATCH", request.url.path, 422, "Validation Failed")
         annotations = output.get("annotations") or []
         if len(annotations) > 50:
             return self._refuse("PATCH", request.url.path, 422,
@@ -618,6 +631,8 @@ class FakeGitHub:
 
     async def create_issue_comment(self, request: Request, repo: str, number: str) -> Response:
         body = await request.json()
+        if too_long(body.get("body")):
+            return self._refuse("POST", request.url.path, 422, "Validation Failed")
         cid = next(self._ids)
         url = f"https://github.com/{repo}/issues/{number}"
         comment = {"id": cid, "node_id": f"IC_{cid}", "url": url, "html_url": url,

@@ -19,7 +19,7 @@ PAID_OR_TRIAGE = PAID | {"triage"}  # share the paid limits
 FREE = frozenset(KNOWN) - PAID | {"unknown"}
 WRITE_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 COMMAND = re.compile(r"^/(?P<name>[A-Za-z][\w-]{0,31})(?:[ \t]+(?P<args>.*))?$")
-FENCE = re.compile(r"^\s*(```|~~~)")
+FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 MAX_ARGS = 2000
 
 HELP = """**reviewbot commands** (at the start of a line in a PR comment):
@@ -43,13 +43,36 @@ class Command:
 
 
 def parse_command(body: str) -> Command | None:
-    """The first command of a comment, or None when it holds none."""
-    fenced = False
+    """The first command of a comment, or None when it holds none. Read as GitHub's
+    markdown shows it: not inside a fenced block (closed only by a fence of the same
+    character, at least as long), an HTML comment, or a quote (including its lazy
+    continuation lines, up to a blank line)."""
+    fence = ""
+    quoting = commenting = False
     for line in body.splitlines():
-        if FENCE.match(line):
-            fenced = not fenced
+        if fence:
+            closing = FENCE.match(line)
+            if closing and closing.group("fence")[0] == fence[0] \
+                    and len(closing.group("fence")) >= len(fence) \
+                    and not line.strip().lstrip(fence[0]):
+                fence = ""
             continue
-        if fenced or line.lstrip().startswith(">"):
+        if commenting:
+            commenting = "-->" not in line
+            continue
+        if not line.strip():
+            quoting = False
+            continue
+        if line.lstrip().startswith(">"):
+            quoting = True
+            continue
+        if quoting:
+            continue  # a lazy continuation of the quote above
+        if (opening := FENCE.match(line)) is not None:
+            fence = opening.group("fence")
+            continue
+        if line.lstrip().startswith("<!--"):
+            commenting = "-->" not in line
             continue
         match = COMMAND.match(line.rstrip())
         if match is None:

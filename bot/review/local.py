@@ -12,7 +12,7 @@ from bot.core.diffmap import DiffMap, PullFile, from_pull_files, parse_unified_d
 from bot.core.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from bot.errors import ConfigError
 from bot.review.pipeline import ReviewRequest, files_to_fetch
-from bot.review.snapshot import MAX_FILE_BYTES
+from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, safe_relpath
 from checks.linters.settings import LINTER_CONFIG_FILES
 
 GIT_TIMEOUT = 120
@@ -194,6 +194,22 @@ def special_entries(repo: Path, ref: str) -> dict[str, str]:
     return out
 
 
+def inside(repo: Path, relpath: str) -> bytes | None:
+    """A regular file's bytes when it really lies inside `repo`: no `..`, no symlink on the
+    way (a symlinked folder could point anywhere on this machine), not too large."""
+    try:
+        safe = safe_relpath(relpath)
+        root = repo.resolve()
+        f = root / safe
+        if f.resolve() != f or f.is_symlink() or not f.is_file():
+            return None
+        if f.stat().st_size > MAX_FILE_BYTES:
+            return None
+        return f.read_bytes()
+    except (UnsafePath, OSError):
+        return None
+
+
 def request_from_patch(repo: Path, patch: Path) -> ReviewRequest:
     """A patch whose result is the working tree of `repo` (e.g. `git diff > x.patch`)."""
     try:
@@ -204,17 +220,14 @@ def request_from_patch(repo: Path, patch: Path) -> ReviewRequest:
         diff: DiffMap = parse_unified_diff(text)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    cfg_file = repo / CONFIG_PATH
-    loaded = parse_repo_config(cfg_file.read_text() if cfg_file.is_file() else None) \
-        if repo.is_dir() else LoadedConfig(RepoConfig())
-    contents: dict[str, bytes | None] = {}
-    for p in files_to_fetch(diff, loaded.config):
-        f = repo / p
-        readable = f.is_file() and not f.is_symlink() and f.stat().st_size <= MAX_FILE_BYTES
-        contents[p] = f.read_bytes() if readable else None
     # The working tree holds the patch's result: a configuration file the patch changes is
-    # the change's own, reviewed but not obeyed (as on GitHub).
-    linter = {n: (repo / n).read_bytes() for n in LINTER_CONFIG_FILES
-              if (repo / n).is_file() and n not in diff.files}
+    # the change's own, reviewed but not obeyed (as on GitHub), reviewbot's own included.
+    cfg = None if CONFIG_PATH in diff.files else inside(repo, CONFIG_PATH)
+    loaded = parse_repo_config(cfg.decode("utf-8", "replace") if cfg is not None else None) \
+        if repo.is_dir() else LoadedConfig(RepoConfig())
+    contents: dict[str, bytes | None] = {
+        p: inside(repo, p) for p in files_to_fetch(diff, loaded.config)}
+    linter = {n: found for n in LINTER_CONFIG_FILES
+              if n not in diff.files and (found := inside(repo, n)) is not None}
     return ReviewRequest(base="(patch)", head=patch.name, diff=diff, contents=contents,
                          config=loaded, linter_configs=linter)

@@ -96,13 +96,16 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
         if vector is not None:  # no query vector: the others' are not needed
             candidates, known_vectors = await vectors.known_with_vectors(
                 ctx, repo, issue.number, known, gh.installation_id)
-        index = DuplicateIndex(candidates, known_vectors)
-        duplicates = worth_suggesting(index.query(issue.title, issue.body,
-                                                  exclude=issue.number, query_vector=vector))
+        # CPU work (TF-IDF over every known issue) runs in a worker thread, within anyio's
+        # bounded thread pool: the event loop it would stall also takes webhook deliveries.
+        duplicates = await anyio.to_thread.run_sync(lambda: worth_suggesting(
+            DuplicateIndex(candidates, known_vectors).query(
+                issue.title, issue.body, exclude=issue.number, query_vector=vector)))
     ref, paths = await knowledge.default_branch_tree(gh, repo, default_branch)
     chunks = await knowledge.docs(engine, gh, repo, ref, paths) if config.answers else []
     question = f"{issue.title}\n{issue.body}"
-    passages = [p for p in closest(question, chunks) if p.score >= ANSWER_AT]
+    passages = [p for p in await anyio.to_thread.run_sync(closest, question, chunks)
+                if p.score >= ANSWER_AT]
     model_view: list[Opinion] = []
     answer_text = ""
     if ctx.llm is not None:
