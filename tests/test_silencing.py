@@ -202,3 +202,16 @@ def test_a_comment_event_keeps_the_command_parser_in_line_with_markdown() -> Non
     assert parse_command("<!--\n/review\n-->") is None  # inside an HTML comment
     assert parse_command("<!-- x -->\n/help") is not None
     assert parse_command("> quoted\n\n/help") is not None
+
+
+def test_concurrent_workers_cannot_overshoot_the_per_user_limit(engine: Engine) -> None:
+    """Eight workers admitting the same user's commands at once: exactly the limit passes
+    (SQLite serialises writes; PostgreSQL takes an advisory lock per author)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(k: int) -> bool:
+        return memory.admit_command(engine, REPO, k, "eager", "review", per_user=5,
+                                    per_pull=0, now=1000.0)
+    with ThreadPoolExecutor(8) as pool:
+        admitted = list(pool.map(ask, range(24)))
+    assert sum(admitted) == 5

@@ -10,12 +10,13 @@ import logging
 
 import anyio
 
-from bot.core.commands import parse_command
+from bot.core.commands import PAID_OR_TRIAGE, parse_command
 from bot.core.payloads import comment_ref, issue_ref, validator
 from bot.handlers.commands import has_write_access
 from bot.handlers.review import github_of
 from bot.jobs.context import ClaimedJob, JobContext
 from bot.jobs.routing import Router, number_key
+from bot.store import memory
 from bot.store import reviews as review_store
 from bot.store import triage as store
 from bot.support.run import triage_issue
@@ -74,6 +75,12 @@ async def handle_triage_command(ctx: JobContext, job: ClaimedJob) -> None:
                 ref.where.repo, ref.number,
                 f"Sorry @{ref.author}, `/triage` is for maintainers (write access).")
         return
+    if not await anyio.to_thread.run_sync(lambda: memory.admit_command(
+            ctx.engine, ref.where.repo, ref.number, ref.author, "triage",
+            per_user=ctx.settings.commands_per_user_hour,
+            per_pull=ctx.settings.commands_per_pull_hour, counted=PAID_OR_TRIAGE)):
+        log.info("/triage over the hourly limit; not run", extra={"repo": ref.where.repo})
+        return  # paid work, limited like /review and /ask (said once an hour there)
     await triage_issue(ctx, gh, ref.where.repo, ref.number, ref.where.default_branch,
                        trigger="command")
 
