@@ -17,6 +17,7 @@ from bot.core.markers import fingerprint_marker, posted_fingerprint, review_mark
 from bot.store import feedback, memory
 from tests.github_world import REPO, World, demo_world, pr_event
 from tests.test_commands import say, thread_reply
+from tests.test_lifecycle import push
 
 NUMBER = 7
 PLANTED = {27: "sql", 33: "shell", 22: "too-many-function-args", 14: "mutable default"}
@@ -32,15 +33,6 @@ async def world(sqlite_engine: Engine, tmp_path: Path) -> AsyncIterator[World]:
             w.fake.permissions[(REPO, login)] = permission
     yield w
     await w.web.aclose()
-
-
-def push(w: World, sha: str) -> bytes:
-    pull = w.fake.pulls[(REPO, NUMBER)]
-    for (repo, ref, path), content in list(w.fake.files.items()):
-        if repo == REPO and ref == pull.head_sha:
-            w.fake.add_file(REPO, sha, path, content)
-    pull.head_sha = sha
-    return pr_event(NUMBER, sha, action="synchronize")
 
 
 def own_comments(w: World) -> list[dict[str, Any]]:
