@@ -8,7 +8,10 @@ issues in training, side by side. Duplicates: `../shared/data/issues/duplicates_
 (2,503 Hadoop bug reports, 126 duplicate pairs): recall@1/5/10 of the duplicate search over
 all the other reports.
 
-    python -m bench.triage [--skip-classifier] [--skip-duplicates]
+Growth: a triage's duplicate search with 1,000, 5,000 and 20,000 known issues, before
+(all read and refitted per triage) and now (an index kept in memory), side by side.
+
+    python -m bench.triage [--skip-classifier] [--skip-duplicates] [--skip-growth]
 """
 
 from __future__ import annotations
@@ -86,15 +89,77 @@ def duplicates(data: Path) -> None:
               + f"; {per_query * 1000:.0f} ms per query, index built in {built:.1f} s")
 
 
+def growth(data: Path, sizes: tuple[int, ...] = (1_000, 5_000, 20_000),
+           new_issues: int = 20) -> None:
+    """A triage's duplicate search as the known issues grow, on a real SQLite store: each
+    new issue is stored, then searched for. Before: every triage read all known issues
+    and fitted TF-IDF over them. Now: the index kept in memory reads only what changed
+    since the last triage. The real issues (NLBSE'24 and Hadoop) are repeated to reach the
+    sizes, each copy with words of its own so the vocabulary grows too."""
+    import tempfile
+
+    import sqlalchemy as sa
+
+    from bot.store import triage as store
+    from bot.store.engine import create_engine
+    from bot.store.migrate import upgrade
+    from bot.store.tables import issue_index
+    from bot.triage.duplicates import KnownIssues
+
+    real = [(i.title, i.body) for i in read_issues(data / "nlbse24" / "issues_train.csv")]
+    csv.field_size_limit(sys.maxsize)
+    with (data / "duplicates_hadoop" / "hadoop_bugs.csv").open(newline="",
+                                                              encoding="utf-8") as h:
+        real += [(r["Summary"] or "", r["Description"] or "") for r in csv.DictReader(h)]
+    print("| known issues | before: ms per triage | now: ms per triage | now / before | "
+          "now, first triage after a restart (s) |")
+    print("|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = create_engine(f"sqlite:///{tmp}/bench.db", sqlite_synchronous="NORMAL")
+            upgrade(engine)
+            now = time.time()
+            rows = [{"repository": "o/r", "number": k, "title": real[k % len(real)][0][:1000],
+                     "body": f"{real[k % len(real)][1][:5000]} copy{k // len(real)}x{k % 97}",
+                     "state": "open", "updated_at": now - size + k}
+                    for k in range(1, size + 1)]
+            with engine.begin() as conn:
+                conn.execute(sa.insert(issue_index), rows)
+            known = KnownIssues()
+            started = time.perf_counter()
+            known.refresh(store.indexed_since(engine, "o/r", None))
+            cold = time.perf_counter() - started
+            before = after = 0.0
+            for k in range(new_issues):
+                number = size + 1 + k
+                title, body = real[(7 * k) % len(real)]
+                store.index_issue(engine, "o/r", number, title, body, "open")
+                started = time.perf_counter()
+                everything = [c for c, _ in store.indexed_issues(engine, "o/r", limit=size * 2)
+                              if c.number != number]
+                DuplicateIndex(everything).query(title, body, exclude=number)
+                before += time.perf_counter() - started
+                started = time.perf_counter()
+                known.refresh(store.indexed_since(engine, "o/r", known.since()))
+                known.index.query(title, body, exclude=number)
+                after += time.perf_counter() - started
+            engine.dispose()
+        b, a = before / new_issues * 1000, after / new_issues * 1000
+        print(f"| {size:,} | {b:.0f} | {a:.1f} | {a / b:.3f} | {cold:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-classifier", action="store_true")
     parser.add_argument("--skip-duplicates", action="store_true")
+    parser.add_argument("--skip-growth", action="store_true")
     parser.add_argument("--data", type=Path, default=SHARED,
                         help="the folder holding nlbse24/ and duplicates_hadoop/")
     args = parser.parse_args()
     if not args.skip_duplicates:
         duplicates(args.data)
+    if not args.skip_growth:
+        growth(args.data)
     if not args.skip_classifier:
         classification(args.data)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -12,6 +12,7 @@ from bot.github.gateway import GitHubApp
 from bot.llm.client import LLMClient
 from bot.llm.embeddings import Embedder
 from bot.settings import Settings
+from bot.triage.duplicates import IndexCache
 from checks.linters.workspace import Runner
 
 
@@ -38,3 +39,6 @@ class JobContext:
     linters: Mapping[str, Runner] | None = None
     llm: LLMClient | None = None  # None: linters only
     embedder: Embedder | None = None  # None: triage without embeddings
+    # Each repository's duplicate index, kept between triage jobs and refreshed from the
+    # store with what changed since: a triage costs the same with 20,000 known issues.
+    known_issues: IndexCache = field(default_factory=IndexCache)

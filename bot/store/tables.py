@@ -263,6 +263,7 @@ class IssueIndexRow(SQLModel, table=True):
     """Issues known for the duplicate search (from deliveries and trainings)."""
 
     __tablename__ = "issue_index"
+    __table_args__ = (sa.Index("ix_issue_index_updated", "repository", "updated_at"),)
 
     repository: str = Field(primary_key=True, max_length=256)
     number: int = Field(primary_key=True)

@@ -166,6 +166,22 @@ def indexed_issues(engine: Engine, repository: str, limit: int = 5000
              json.loads(r.vector) if r.vector else None) for r in rows]
 
 
+def indexed_since(engine: Engine, repository: str, since: float | None,
+                  limit: int = 50_000) -> list[tuple[Candidate, float]]:
+    """The repository's known issues changed since `since` (None: all, newest first up to
+    `limit`), each with when it was last indexed; for the duplicate index kept in memory."""
+    query = sa.select(issue_index.c.number, issue_index.c.title, issue_index.c.body,
+                      issue_index.c.state, issue_index.c.updated_at).where(
+        issue_index.c.repository == repository)
+    if since is not None:
+        query = query.where(issue_index.c.updated_at >= since)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(issue_index.c.number.desc()).limit(limit)).all()
+    return [(Candidate(number=r.number, title=r.title, body=r.body, state=r.state,
+                       url=f"https://github.com/{repository}/issues/{r.number}"),
+             float(r.updated_at)) for r in rows]
+
+
 def labelled_examples(engine: Engine, repository: str, limit: int = 2000
                       ) -> list[tuple[Candidate, str]]:
     """Issues people labelled, with their type: examples for the model."""

@@ -89,18 +89,7 @@ async def _triage(ctx: JobContext, gh: InstallationClient, repo: str, issue: api
     classifier, refused = await _classify(ctx, repo, issue, config, vector)
     duplicates: list[Similar] = []
     if config.duplicates:
-        known = [k for k in await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
-                 if k[0].number != issue.number]
-        candidates = [c for c, _ in known]
-        known_vectors = None
-        if vector is not None:  # no query vector: the others' are not needed
-            candidates, known_vectors = await vectors.known_with_vectors(
-                ctx, repo, issue.number, known, gh.installation_id)
-        # CPU work (TF-IDF over every known issue) runs in a worker thread, within anyio's
-        # bounded thread pool: the event loop it would stall also takes webhook deliveries.
-        duplicates = await anyio.to_thread.run_sync(lambda: worth_suggesting(
-            DuplicateIndex(candidates, known_vectors).query(
-                issue.title, issue.body, exclude=issue.number, query_vector=vector)))
+        duplicates = await _duplicates(ctx, gh, repo, issue, vector)
     ref, paths = await knowledge.default_branch_tree(gh, repo, default_branch)
     chunks = await knowledge.docs(engine, gh, repo, ref, paths) if config.answers else []
     question = f"{issue.title}\n{issue.body}"
@@ -160,6 +149,32 @@ def _kind(decision: Decision, on_issue: tuple[str, ...], classifier: Opinion | N
     if classifier is not None and classifier.confidence >= 0.5:
         return config.type_of(classifier.label)
     return None
+
+
+async def _duplicates(ctx: JobContext, gh: InstallationClient, repo: str,
+                      issue: api.IssueInfo, vector: list[float] | None) -> list[Similar]:
+    """Likely duplicates among the issues known here. Lexically, from the index kept in
+    memory (refreshed with what changed since the last triage); with an embedding, the
+    known issues' vectors are needed too, so the index is built for this query. Either way
+    the CPU work runs in a worker thread of anyio's bounded pool, off the event loop that
+    also takes webhook deliveries."""
+    engine = ctx.engine
+    if vector is None:
+        known = ctx.known_issues.of(repo)
+
+        def search() -> list[Similar]:
+            with known.lock:
+                known.refresh(store.indexed_since(engine, repo, known.since()))
+                return worth_suggesting(known.index.query(issue.title, issue.body,
+                                                          exclude=issue.number))
+        return await anyio.to_thread.run_sync(search)
+    rows = [k for k in await anyio.to_thread.run_sync(store.indexed_issues, engine, repo)
+            if k[0].number != issue.number]
+    candidates, known_vectors = await vectors.known_with_vectors(
+        ctx, repo, issue.number, rows, gh.installation_id)
+    return await anyio.to_thread.run_sync(lambda: worth_suggesting(
+        DuplicateIndex(candidates, known_vectors).query(
+            issue.title, issue.body, exclude=issue.number, query_vector=vector)))
 
 
 async def _classify(ctx: JobContext, repo: str, issue: api.IssueInfo,
