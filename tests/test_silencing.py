@@ -207,3 +207,19 @@ def test_concurrent_workers_cannot_overshoot_the_per_user_limit(engine: Engine) 
     with ThreadPoolExecutor(8) as pool:
         admitted = list(pool.map(ask, range(24)))
     assert sum(admitted) == 5
+
+
+async def test_without_get_app_the_login_is_learnt_from_the_first_post(
+        world: World) -> None:
+    from tests.fakegithub import Fault
+
+    world.fake.fail(Fault("GET", r"/app", 404, {"message": "Not Found"}, times=100))
+    head = await review_opened(world)  # nothing is "ours" yet: still reviewed and posted
+    assert latest_run(world, head)["conclusion"] == "failure"
+    assert await world.github.bot_login() == "reviewbot-test[bot]"  # from the review's author
+    new_head = "e" * 40
+    world.fake.add_human_review(REPO, NUMBER, f"LGTM\n{review_marker(new_head)}", new_head)
+    await world.deliver(push(world, new_head), "d-push")
+    await world.run_jobs()
+    assert latest_run(world, new_head)["conclusion"] == "failure"
+    assert len(own_comments(world)) == 4  # nothing posted twice

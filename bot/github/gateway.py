@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -36,7 +37,9 @@ from bot.github.ratelimit import rate_limit_delay
 from bot.github.transport import MutationPacer, RetryServerErrors, SharedTransport
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 MAX_FILES_PAGES = 30  # GitHub lists at most 3000 files of a PR
+LOGIN_RETRY_SECONDS = 300.0
 ANNOTATIONS_PER_REQUEST = 50
 
 
@@ -63,6 +66,7 @@ class GitHubApp:
         # slug is not configured (a `[bot]` login cannot be taken by a person).
         self._bot_login = f"{app_slug}[bot]" if app_slug else None
         self._login_lock = asyncio.Lock()
+        self._ask_after = 0.0
         self.mutation_interval = mutation_interval
         self._pacers: dict[int, MutationPacer] = {}
         # Every text posted passes this guard; the App key itself is one of the secrets.
@@ -88,20 +92,30 @@ class GitHubApp:
         await self._transport.close_pool()
 
     async def bot_login(self) -> str:
-        """The App's own login, `<slug>[bot]` (asked of GitHub once, with the App's JWT)."""
+        """The App's own login, `<slug>[bot]`: configured, or asked of GitHub once with the
+        App's JWT, or learnt from the author of what reviewbot posted. "" while unknown:
+        then nothing counts as reviewbot's own (forged markers cannot count either)."""
         async with self._login_lock:
-            if self._bot_login is None:
+            if self._bot_login is None and time.monotonic() >= self._ask_after:
                 try:
                     response = await self._github.arequest("GET", "/app")
-                except GitHubException as exc:
-                    raise GitHubError(f"GET /app: {type(exc).__name__}", status=getattr(
-                        getattr(exc, "response", None), "status_code", 0)) from exc
-                data = response.json()
+                    data = response.json()
+                except (GitHubException, ValueError) as exc:
+                    self._ask_after = time.monotonic() + LOGIN_RETRY_SECONDS
+                    log.warning("GET /app failed (%s); reviewbot's login is learnt from its "
+                                "next post", type(exc).__name__)
+                    return ""
                 slug = data.get("slug") if isinstance(data, dict) else None
-                if not isinstance(slug, str) or not slug:
-                    raise GitHubError("GET /app: the answer has no slug", status=0)
-                self._bot_login = f"{slug}[bot]"
-            return self._bot_login
+                if isinstance(slug, str) and slug:
+                    self._bot_login = f"{slug}[bot]"
+                else:
+                    self._ask_after = time.monotonic() + LOGIN_RETRY_SECONDS
+            return self._bot_login or ""
+
+    def learn_login(self, login: str) -> None:
+        """The author GitHub shows on something reviewbot just posted (a bot login)."""
+        if self._bot_login is None and login.endswith("[bot]"):
+            self._bot_login = login
 
     def installation(self, installation_id: int) -> InstallationClient:
         auth = self._github.auth
@@ -109,7 +123,7 @@ class GitHubApp:
         pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
         return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
                                   pacer, self.mask, self.app_id, installation_id,
-                                  self.bot_login)
+                                  self.bot_login, self.learn_login)
 
 
 def app_from_settings(
@@ -129,9 +143,11 @@ class InstallationClient:
     def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None,
                  mask: SecretMask | None = None, app_id: int | None = None,
                  installation_id: int | None = None,
-                 bot_login: Callable[[], Awaitable[str]] | None = None) -> None:
+                 bot_login: Callable[[], Awaitable[str]] | None = None,
+                 learn_login: Callable[[str], None] | None = None) -> None:
         self.installation_id = installation_id
         self._bot_login = bot_login
+        self._learn_login = learn_login
         self._gh = github
         self._pacer = pacer or MutationPacer(0)
         self._mask = mask or SecretMask()
@@ -173,7 +189,11 @@ class InstallationClient:
                               status=raw.status_code) from exc
         except RequestError as exc:
             raise GitHubError(f"{method} {url}: {exc!r}", status=0) from exc
-        return response.json() if response.raw_response.content else None
+        data = response.json() if response.raw_response.content else None
+        if method == "POST" and self._learn_login is not None and isinstance(data, dict) \
+                and "body" in data:  # a review or comment reviewbot just wrote
+            self._learn_login(author_of(data))
+        return data
 
     # --- reads ---------------------------------------------------------------------------
 

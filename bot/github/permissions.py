@@ -5,7 +5,12 @@ reviewbot itself, never another bot."""
 
 from __future__ import annotations
 
+import logging
+
+from bot.errors import GitHubError
 from bot.github.gateway import InstallationClient
+
+log = logging.getLogger(__name__)
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 REPOSITORY_PERMISSIONS = frozenset({"admin", "maintain"})  # may decide for the whole repo
@@ -24,7 +29,12 @@ class Deciders:
         if not login or login.endswith("[bot]"):
             return "none"  # bots, reviewbot included, decide nothing
         if login not in self._known:
-            self._known[login] = await self._gh.permission_of(self._repo, login)
+            try:
+                self._known[login] = await self._gh.permission_of(self._repo, login)
+            except GitHubError as exc:  # fail closed: unknown permission decides nothing
+                log.warning("permission of a user unavailable: %s", exc,
+                            extra={"repo": self._repo})
+                return "none"
         return self._known[login]
 
     async def may_decide(self, login: str) -> bool:

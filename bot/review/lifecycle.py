@@ -86,7 +86,12 @@ async def _votes(gh: InstallationClient, repo: str, comments: Sequence[ReviewCom
             continue
         up = down = 0
         if c.up or c.down:
-            for login, content in await gh.reactions_of(repo, c.id):
+            try:
+                reactions = await gh.reactions_of(repo, c.id)
+            except GitHubError as exc:  # who reacted is unknown: nobody's reaction counts
+                log.warning("reactions unavailable: %s", exc, extra={"repo": repo})
+                reactions = []
+            for login, content in reactions:
                 if content not in ("+1", "-1") or not await deciders.may_decide(login):
                     continue
                 if content == "+1":
