@@ -89,3 +89,30 @@ async def test_a_huge_file_is_skipped_without_being_read(tmp_path: Path) -> None
     plan = await run_review(request)
     assert ("data.py", "diff too large") in plan.coverage.skipped
     assert any(f.path == "small.py" for f in plan.findings)
+
+
+def test_a_patch_does_not_configure_its_review_nor_read_through_symlinks(
+        tmp_path: Path) -> None:
+    from bot.review.local import request_from_patch
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("TOKEN = 'hunter2'\n")
+    repo = tmp_path / "work"
+    (repo / ".github").mkdir(parents=True)
+    (repo / ".github" / "reviewbot.yml").write_text("checkers: {security: {enabled: false}}\n")
+    (repo / "lib").symlink_to(outside, target_is_directory=True)
+    (repo / "app.py").write_text("x = 1\n")
+    patch = tmp_path / "change.patch"
+    patch.write_text(
+        "diff --git a/.github/reviewbot.yml b/.github/reviewbot.yml\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/.github/reviewbot.yml\n@@ -0,0 +1 @@\n"
+        "+checkers: {security: {enabled: false}}\n"
+        "diff --git a/lib/secret.py b/lib/secret.py\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/lib/secret.py\n@@ -0,0 +1 @@\n+TOKEN = 'hunter2'\n"
+        "diff --git a/app.py b/app.py\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/app.py\n@@ -0,0 +1 @@\n+x = 1\n")
+    request = request_from_patch(repo, patch)
+    assert request.config.config.checker_enabled("security")  # the patch's own: not obeyed
+    assert request.contents.get("lib/secret.py") is None  # through a symlinked folder
+    assert request.contents["app.py"] == b"x = 1\n"

@@ -429,3 +429,15 @@ def test_a_bug_template_is_known_by_the_repository_bug_label_even_with_spaces() 
                           "    validations: {required: true}\n")
     assert form is not None and form.is_bug_template("type: defect")
     assert not form.is_bug_template("defect")
+
+
+async def test_triage_commands_are_rate_limited_like_the_paid_ones(
+        sqlite_engine: Engine) -> None:
+    w = make_world(sqlite_engine, REVIEWBOT_COMMANDS_PER_USER_HOUR=2)
+    w.fake.add_issue(REPO, 19, "Export fails", "Exporting fails.")
+    for k in range(4):
+        await w.deliver(comment_on_issue(19, "/triage"), f"c-{k}", event="issue_comment")
+        await w.run_jobs()
+    reads = [r for r in w.fake.requests if r[:2] == ("GET", f"/repos/{REPO}/issues/19")]
+    assert len(reads) == 2  # two triaged, two over the limit (not run)
+    await w.web.aclose()
