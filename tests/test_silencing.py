@@ -223,3 +223,42 @@ async def test_without_get_app_the_login_is_learnt_from_the_first_post(
     await world.run_jobs()
     assert latest_run(world, new_head)["conclusion"] == "failure"
     assert len(own_comments(world)) == 4  # nothing posted twice
+
+
+def test_security_rules_are_only_ever_proposed_for_silencing() -> None:
+    from bot.cli.feedback import action
+    from bot.core.findings import Finding, Severity
+    from bot.review.select import Decisions, decide
+
+    stats = {"semgrep:subprocess-shell-true": "rejected on 3 of 3 answered comments in 2 PRs",
+             "ruff:N802": "rejected on 4 of 4 answered comments in 3 PRs"}
+    shell = Finding("security", "semgrep", "subprocess-shell-true", Severity.ERROR, "a.py", 3,
+                    "shell=True")
+    naming = Finding("style", "ruff", "N802", Severity.NOTE, "a.py", 5, "lowercase")
+    said = Decisions(suppressed_rules=stats)
+    assert decide(shell, said, frozenset()).quiet == ""  # stays inline; a maintainer decides
+    assert decide(naming, said, frozenset()).quiet.startswith("rule ruff:N802 quiet")
+    assert decide(naming, said, frozenset({"ruff:N802"})).quiet == ""  # enable_rules wins
+    rows = [feedback.RuleStats(REPO, tool, rule, checker, 3, 0, 3, 0, 0, 0, 3, 0, 2)
+            for tool, rule, checker in (("semgrep", "subprocess-shell-true", "security"),
+                                        ("ruff", "N802", "style"))]
+    keys = {(REPO, r.key) for r in rows}
+    assert [action(r, keys) for r in rows] == ["proposal", "quiet"]
+
+
+def test_feedback_recorded_before_the_hardening_is_dropped_on_upgrade(tmp_path: Path) -> None:
+    from bot.store.engine import create_engine
+    from bot.store.migrate import upgrade
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0010")
+    memory.remember_ignored(engine, REPO, 0, "rule", "bandit:B602", "anyone")
+    feedback.record_posted(engine, REPO, 3, [feedback.Posted("f1", "bandit", "B602",
+                                                             "security")])
+    feedback.record_reactions(engine, REPO, 3, {"f1": (0, 9)})
+    feedback.mark(engine, REPO, 3, "f1", "fixed")
+    upgrade(engine)
+    assert memory.ignored_on(engine, REPO, 3) == memory.Ignored()
+    (row,) = feedback.rule_stats(engine, REPO)
+    assert (row.posted, row.down, row.fixed) == (1, 0, 1)  # reviewbot's own record kept
+    engine.dispose()

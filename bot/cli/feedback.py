@@ -1,6 +1,6 @@
 """`reviewbot feedback`: what people did with reviewbot's inline comments, per rule and per
 checker (👍, 👎, /ignore, resolved by a human, fixed by a later push), and which rules a
-repository's feedback suppressed."""
+repository's feedback keeps rejecting (quiet inline; for security rules, a proposal)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def by_checker(stats: list[RuleStats]) -> dict[str, dict[str, int]]:
     return dict(sorted(totals.items()))
 
 
+def action(s: RuleStats, suppressed: set[tuple[str, str]]) -> str | None:
+    """What the feedback does to a rule: quiet (no longer inline), or for the security
+    checker only a proposal (its findings are never silenced by statistics)."""
+    if (s.repository, s.key) not in suppressed:
+        return None
+    return "proposal" if s.checker == "security" else "quiet"
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     engine = ready_engine(load_settings())
     stats = rule_stats(engine, args.repo)
@@ -36,13 +44,16 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         print(json.dumps({
             "rules": [{"repository": s.repository, "rule": s.key, "checker": s.checker,
                        **{n: getattr(s, n) for n in COUNTS}, "acceptance": s.acceptance,
-                       "suppressed": (s.repository, s.key) in suppressed} for s in stats],
+                       "suppressed": (s.repository, s.key) in suppressed,
+                       "action": action(s, suppressed)} for s in stats],
             "checkers": by_checker(stats)}, indent=2))
         return 0
     print(f"{'repository':<30} {'rule':<28} {'checker':<11} {'posted':>6} {'👍':>4} {'👎':>4} "
           f"{'ignored':>7} {'resolved':>8} {'fixed':>5} {'accepted':>8}")
     for s in stats:
-        mark = "  (suppressed)" if (s.repository, s.key) in suppressed else ""
+        mark = {"quiet": "  (quiet inline)",
+                "proposal": "  (proposed for disabled_rules: a maintainer decides)",
+                None: ""}[action(s, suppressed)]
         print(f"{s.repository[:30]:<30} {s.key[:28]:<28} {s.checker[:11]:<11} {s.posted:>6} "
               f"{s.up:>4} {s.down:>4} {s.ignored:>7} {s.resolved:>8} {s.fixed:>5} "
               f"{_percent(s.acceptance):>8}{mark}")
