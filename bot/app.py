@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from bot.errors import ConfigError
 from bot.github.gateway import GitHubApp, app_from_settings
-from bot.jobs.context import JobContext
+from bot.jobs.context import JobContext, close_clients
 from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.routing import Router
 from bot.jobs.worker import Retention, Worker, WorkerPool
@@ -96,12 +96,7 @@ class Services:
                           linters=linters, llm=self.llm, embedder=self.embedder)
 
     async def aclose(self) -> None:
-        if self.github is not None:
-            await self.github.aclose()
-        if self.llm is not None:
-            await self.llm.aclose()
-        if self.embedder is not None:
-            await self.embedder.aclose()
+        await close_clients(self.github, self.llm, self.embedder)
 
 
 def github_configured(settings: Settings) -> bool:

@@ -190,3 +190,19 @@ async def test_in_process_workers_wake_on_enqueue_not_on_the_next_poll(
                 break
             await asyncio.sleep(0.02)
     assert JobQueue(sqlite_engine).counts()["done"] == 1
+
+
+async def test_serves_lifespan_closes_every_client_it_was_given(sqlite_engine: Engine) -> None:
+    """GitHub's pool, the model client and the embeddings client: none left open."""
+    from bot.app import build_services
+    from bot.web.app import create_app
+
+    settings = make_settings(OPENAI_BASE_URL="http://model.test/v1",
+                             REVIEWBOT_EMBEDDINGS_MODEL="nomic-embed-text")
+    services = build_services(settings, engine=sqlite_engine)
+    assert services.llm is not None and services.embedder is not None
+    app = create_app(settings, engine=sqlite_engine, router=build_router(),
+                     context=services.job_context())
+    async with app.router.lifespan_context(app):
+        assert not services.llm.sdk.is_closed() and not services.embedder.sdk.is_closed()
+    assert services.llm.sdk.is_closed() and services.embedder.sdk.is_closed()

@@ -42,3 +42,18 @@ class JobContext:
     # Each repository's duplicate index, kept between triage jobs and refreshed from the
     # store with what changed since: a triage costs the same with 20,000 known issues.
     known_issues: IndexCache = field(default_factory=IndexCache)
+
+    async def aclose(self) -> None:
+        """Close every client this context holds: called once, by whoever built it."""
+        await close_clients(self.github, self.llm, self.embedder)
+
+
+async def close_clients(github: GitHubApp | None, llm: LLMClient | None,
+                        embedder: Embedder | None) -> None:
+    """The process's GitHub pool, the model and embeddings endpoints' connections."""
+    if github is not None:
+        await github.aclose()
+    if llm is not None:
+        await llm.aclose()
+    if embedder is not None:
+        await embedder.aclose()

@@ -229,8 +229,7 @@ def create_app(
             await pool.stop()
             if checkpointer is not None:
                 checkpointer.stop()
-            if state.context.github is not None:
-                await state.context.github.aclose()  # the process's one GitHub pool
+            await state.context.aclose()  # GitHub's pool, the model and embeddings clients
 
     app = Starlette(
         routes=[
