@@ -262,3 +262,17 @@ def test_feedback_recorded_before_the_hardening_is_dropped_on_upgrade(tmp_path: 
     (row,) = feedback.rule_stats(engine, REPO)
     assert (row.posted, row.down, row.fixed) == (1, 0, 1)  # reviewbot's own record kept
     engine.dispose()
+
+
+async def test_what_github_shows_as_reviewbots_author_wins_over_a_wrong_slug() -> None:
+    from bot.errors import GitHubError
+    from bot.github.identity import AppIdentity
+
+    async def down() -> object:
+        raise GitHubError("GET /app: 404", status=404)
+
+    identity = AppIdentity("misconfigured", down)
+    assert await identity.login() == "misconfigured[bot]"  # until reviewbot has posted
+    identity.learn("octocat")  # a person's login is never taken
+    identity.learn("reviewbot-test[bot]")  # the author of reviewbot's own post
+    assert await identity.login() == "reviewbot-test[bot]"

@@ -7,7 +7,6 @@ becomes `RetryLater`, and the job is re-scheduled instead of holding a worker fo
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 import time
@@ -32,6 +31,7 @@ from bot.core.limits import fit_body
 from bot.core.redact import SecretMask
 from bot.errors import ConfigError, GitHubError, RetryLater
 from bot.github import threads as gql
+from bot.github.identity import AppIdentity
 from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of
 from bot.github.ratelimit import rate_limit_delay
 from bot.github.transport import MutationPacer, RetryServerErrors, SharedTransport
@@ -39,7 +39,6 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_FILES_PAGES = 30  # GitHub lists at most 3000 files of a PR
-LOGIN_RETRY_SECONDS = 300.0
 ANNOTATIONS_PER_REQUEST = 50
 
 
@@ -62,11 +61,8 @@ class GitHubApp:
     ) -> None:
         self.app_id = app_id
         # Who "reviewbot" is on GitHub: markers, fingerprints and "already posted" count
-        # only from comments and reviews this login wrote. Learnt from GET /app when the
-        # slug is not configured (a `[bot]` login cannot be taken by a person).
-        self._bot_login = f"{app_slug}[bot]" if app_slug else None
-        self._login_lock = asyncio.Lock()
-        self._ask_after = 0.0
+        # only from comments and reviews this login wrote (bot/github/identity.py).
+        self.identity = AppIdentity(app_slug, self._app_slug)
         self.mutation_interval = mutation_interval
         self._pacers: dict[int, MutationPacer] = {}
         # Every text posted passes this guard; the App key itself is one of the secrets.
@@ -92,30 +88,19 @@ class GitHubApp:
         await self._transport.close_pool()
 
     async def bot_login(self) -> str:
-        """The App's own login, `<slug>[bot]`: configured, or asked of GitHub once with the
-        App's JWT, or learnt from the author of what reviewbot posted. "" while unknown:
-        then nothing counts as reviewbot's own (forged markers cannot count either)."""
-        async with self._login_lock:
-            if self._bot_login is None and time.monotonic() >= self._ask_after:
-                try:
-                    response = await self._github.arequest("GET", "/app")
-                    data = response.json()
-                except (GitHubException, ValueError) as exc:
-                    self._ask_after = time.monotonic() + LOGIN_RETRY_SECONDS
-                    log.warning("GET /app failed (%s); reviewbot's login is learnt from its "
-                                "next post", type(exc).__name__)
-                    return ""
-                slug = data.get("slug") if isinstance(data, dict) else None
-                if isinstance(slug, str) and slug:
-                    self._bot_login = f"{slug}[bot]"
-                else:
-                    self._ask_after = time.monotonic() + LOGIN_RETRY_SECONDS
-            return self._bot_login or ""
+        return await self.identity.login()
 
     def learn_login(self, login: str) -> None:
-        """The author GitHub shows on something reviewbot just posted (a bot login)."""
-        if self._bot_login is None and login.endswith("[bot]"):
-            self._bot_login = login
+        self.identity.learn(login)
+
+    async def _app_slug(self) -> object:
+        """GET /app with the App's JWT: its `slug`."""
+        try:
+            response = await self._github.arequest("GET", "/app")
+            data = response.json()
+        except (GitHubException, ValueError) as exc:
+            raise GitHubError(f"GET /app: {type(exc).__name__}", status=0) from exc
+        return data.get("slug") if isinstance(data, dict) else None
 
     def installation(self, installation_id: int) -> InstallationClient:
         auth = self._github.auth
