@@ -288,3 +288,13 @@ async def test_a_thumbs_down_on_a_finding_keeps_it_away_on_this_pr(world: World)
     assert len(runs) == 2 and kept["annotation_level"] == "notice"
     assert list(ignored_on(world.engine, REPO, 7).fingerprints.values()) == [
         "@maintainer (a thumbs-down)"]  # remembered, with who
+
+
+async def test_one_job_per_comment_whether_on_a_pr_or_an_issue(world: World) -> None:
+    for k, on_pull in enumerate((True, False)):
+        event = comment_event("/help" if on_pull else "/triage", on_pull=on_pull)
+        assert (await world.deliver(event, f"one-{k}", event="issue_comment")
+                ).status_code == 202
+    assert sum(world.queue.counts().values()) == 2  # not one job per registered room
+    await world.run_jobs()
+    assert "`/triage` | in an issue" in world.fake.issue_comments[0]["body"]  # /help

@@ -12,17 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-KNOWN = ("review", "ask", "explain", "ignore", "config", "help")
+KNOWN = ("review", "ask", "explain", "ignore", "config", "help", "triage")
 # Commands that cost model time or a full review: only for users with write access.
 PAID = frozenset({"review", "ask", "explain"})
 PAID_OR_TRIAGE = PAID | {"triage"}  # share the paid limits
-FREE = frozenset(KNOWN) - PAID | {"unknown"}
+FREE = frozenset(KNOWN) - PAID | {"unknown"}  # /triage on a PR: only a pointer
 WRITE_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 COMMAND = re.compile(r"^/(?P<name>[A-Za-z][\w-]{0,31})(?:[ \t]+(?P<args>.*))?$")
 FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 MAX_ARGS = 2000
 
-HELP = """**reviewbot commands** (at the start of a line in a PR comment):
+HELP = """**reviewbot commands** (at the start of a line in a comment):
 
 | command | what it does |
 |---|---|
@@ -32,6 +32,7 @@ HELP = """**reviewbot commands** (at the start of a line in a PR comment):
 | `/ignore` | in the thread of a reviewbot comment: do not raise this finding again |
 | `/config` | the effective configuration and where each value comes from |
 | `/help` | this list |
+| `/triage` | in an issue: triage it again (users with write access) |
 """
 
 

@@ -16,13 +16,11 @@ from collections.abc import Awaitable, Callable, Mapping
 import anyio
 
 from bot.core.commands import (
-    AMBIGUOUS_ASSOCIATIONS,
     FREE,
     HELP,
     PAID,
     PAID_OR_TRIAGE,
     Command,
-    may_spend,
     parse_command,
 )
 from bot.core.inert import code_span, inert
@@ -31,7 +29,9 @@ from bot.core.payloads import CommentRef, comment_ref, review_comment_ref, valid
 from bot.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from bot.github.gateway import InstallationClient
 from bot.github.permissions import Deciders
+from bot.handlers.access import has_write_access
 from bot.handlers.review import github_of
+from bot.handlers.triage import handle_triage_command
 from bot.jobs.context import ClaimedJob, JobContext
 from bot.jobs.routing import Router
 from bot.review.ask import answer_question
@@ -45,9 +45,12 @@ Reply = Callable[[str], Awaitable[object]]
 
 
 async def handle_issue_comment(ctx: JobContext, job: ClaimedJob) -> None:
+    """One job per comment: a PR's commands here, an issue's `/triage` in triage's room."""
     ref = comment_ref(job.payload)
-    if ref.on_pull_request:  # issues are triage's
+    if ref.on_pull_request:
         await _command(ctx, job, ref)
+    else:
+        await handle_triage_command(ctx, job)
 
 
 async def handle_review_comment(ctx: JobContext, job: ClaimedJob) -> None:
@@ -106,19 +109,6 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
     await reply(await _answer(ctx, gh, ref, command))
 
 
-async def has_write_access(ctx: JobContext, gh: InstallationClient, ref: CommentRef) -> bool:
-    """Whether the comment's author may start paid work (/review, /ask, /explain, /triage)
-    or dismiss a finding: write access as the permission API says. An association is a
-    hint, not a permission (an org MEMBER may have no access to this repository; a
-    COLLABORATOR may only read): it only spares the API call for those who cannot have
-    write access (NONE, FIRST_TIMER, ...) or whom the operator did not allow."""
-    association = ref.association.upper()
-    if not (may_spend(association, ctx.settings.allowed_associations)
-            or association in AMBIGUOUS_ASSOCIATIONS) or not ref.author:
-        return False
-    return await Deciders(gh, ref.where.repo).may_decide(ref.author)
-
-
 async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
                   command: Command) -> str:
     if command.name == "help":
@@ -132,6 +122,8 @@ async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
                                                  ref.where.repo, ref.number)
         return config_table(loaded.config, loaded.error, found=text is not None,
                             suppressed=suppressed, ignored=ignored)
+    if command.name == "triage":
+        return "`/triage` works in issues; on a pull request, `/review` reviews it again."
     if command.name in ("ask", "explain"):
         if ctx.llm is None:
             return (f"`/{command.name}` needs a language model, and none is configured for "

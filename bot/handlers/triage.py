@@ -12,7 +12,7 @@ import anyio
 
 from bot.core.commands import PAID_OR_TRIAGE, parse_command
 from bot.core.payloads import comment_ref, issue_ref, validator
-from bot.handlers.commands import has_write_access
+from bot.handlers.access import has_write_access
 from bot.handlers.review import github_of
 from bot.jobs.context import ClaimedJob, JobContext
 from bot.jobs.routing import Router, number_key
@@ -59,6 +59,7 @@ async def handle_state(ctx: JobContext, job: ClaimedJob) -> None:
 
 
 async def handle_triage_command(ctx: JobContext, job: ClaimedJob) -> None:
+    """`/triage` in an issue's comment (routed here by the one `issue_comment` route)."""
     ref = comment_ref(job.payload)
     if ref.on_pull_request or ref.from_bot:
         return
@@ -92,5 +93,3 @@ def register(router: Router) -> None:
                validate=validator(issue_ref))
     router.add("issues", ["closed", "reopened"], "triage.state", handle_state,
                validate=validator(issue_ref))
-    router.add("issue_comment", ["created"], "triage.command", handle_triage_command,
-               validate=validator(comment_ref))
