@@ -88,7 +88,8 @@ def test_security_in_tests_weak_crypto_and_superseded_patterns() -> None:
     assert classify(md5, password)[0] == "defect"
     web = "from flask import request\nquery = 'SELECT ' + name\n"
     pattern_sql = finding("bandit", "B608", 2, checker="security", concern="sql-injection")
-    assert classify(pattern_sql, web)[0] == "off"  # the taint rules judge request handlers
+    # The taint rules judge request handlers: the pattern alone is still annotated, as advice.
+    assert classify(pattern_sql, web)[0] == "advice"
     assert classify(pattern_sql, "query = 'SELECT ' + name\n")[0] == "advice"
 
 
@@ -190,3 +191,13 @@ def test_argument_checks_are_defects_on_function_calls_only() -> None:
                              "(too-many-function-args)")
     assert classify(function, None)[0] == "defect"
     assert classify(method, None)[0] == "advice"
+
+
+def test_a_taint_finding_and_the_pattern_on_its_line_are_one_problem() -> None:
+    from bot.core.merge import merge_duplicates
+
+    taint = finding("semgrep", "taint-deserialization", 9, checker="security",
+                    concern="unsafe-deserialization")
+    pattern = finding("bandit", "B506", 9, checker="security", concern="unsafe-yaml-load")
+    (merged,) = merge_duplicates([taint, pattern])
+    assert merged.rule == "taint-deserialization" and merged.also_reported_by == ("bandit:B506",)

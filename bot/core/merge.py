@@ -38,6 +38,16 @@ def _merge_key(f: Finding) -> tuple[int, int, int, int, str, int, str]:
             TOOL_PREFERENCE.get(f.tool, 9), f.path, f.line, f.rule)
 
 
+# Concerns that name one problem at different grains: the taint rule's "untrusted data is
+# deserialised" is the pattern rules' unsafe YAML load or pickle on the same line.
+CONCERN_FAMILY = {"unsafe-yaml-load": "unsafe-deserialization",
+                  "pickle-untrusted": "unsafe-deserialization"}
+
+
+def _family(concern: str | None) -> str | None:
+    return CONCERN_FAMILY.get(concern or "", concern)
+
+
 def _overlap(a: Finding, b: Finding) -> bool:
     return a.line <= b.last_line and b.line <= a.last_line
 
@@ -57,7 +67,8 @@ def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
     for f in sorted(findings, key=_merge_key):
         for i, kept in enumerate(merged):
             same = kept.path == f.path and (
-                (kept.concern is not None and kept.concern == f.concern and _overlap(kept, f))
+                (kept.concern is not None and _family(kept.concern) == _family(f.concern)
+                 and _overlap(kept, f))
                 or (kept.fingerprint and kept.fingerprint == f.fingerprint)
                 or _model_repeats_linter(kept, f)
             )
