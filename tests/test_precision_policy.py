@@ -88,8 +88,7 @@ def test_security_in_tests_weak_crypto_and_superseded_patterns() -> None:
     assert classify(md5, password)[0] == "defect"
     web = "from flask import request\nquery = 'SELECT ' + name\n"
     pattern_sql = finding("bandit", "B608", 2, checker="security", concern="sql-injection")
-    # The taint rules judge request handlers: the pattern alone is still annotated, as advice.
-    assert classify(pattern_sql, web)[0] == "advice"
+    assert classify(pattern_sql, web)[0] == "off"  # the taint rules judge request handlers
     assert classify(pattern_sql, "query = 'SELECT ' + name\n")[0] == "advice"
 
 
