@@ -216,7 +216,7 @@ async def test_without_get_app_the_login_is_learnt_from_the_first_post(
     world.fake.fail(Fault("GET", r"/app", 404, {"message": "Not Found"}, times=100))
     head = await review_opened(world)  # nothing is "ours" yet: still reviewed and posted
     assert latest_run(world, head)["conclusion"] == "failure"
-    assert await world.github.bot_login() == "reviewbot-test[bot]"  # from the review's author
+    assert await world.github.identity.login() == "reviewbot-test[bot]"  # from the review's author
     new_head = "e" * 40
     world.fake.add_human_review(REPO, NUMBER, f"LGTM\n{review_marker(new_head)}", new_head)
     await world.deliver(push(world, new_head), "d-push")
@@ -276,3 +276,20 @@ async def test_what_github_shows_as_reviewbots_author_wins_over_a_wrong_slug() -
     identity.learn("octocat")  # a person's login is never taken
     identity.learn("reviewbot-test[bot]")  # the author of reviewbot's own post
     assert await identity.login() == "reviewbot-test[bot]"
+
+
+def test_people_decide_once_per_problem_after_merging() -> None:
+    from bot.core.diffmap import PullFile, from_pull_files
+    from bot.core.findings import Finding, Severity
+    from bot.core.repo_config import RepoConfig
+    from bot.review.select import Decisions, select
+
+    diff = from_pull_files([PullFile("a.py", "added", "@@ -0,0 +1,2 @@\n+x\n+y", changes=2)])
+    pair = [Finding("bug", tool, rule, Severity.WARNING, "a.py", 1, "m", concern="same")
+            for tool, rule in (("ruff", "B001"), ("pylint", "W0001"))]
+    quiet = Decisions(suppressed_rules={"pylint:W0001": "rejected", "ruff:B001": "rejected"})
+    enabled = RepoConfig(enable_rules=["ruff:B001"])  # one member's rule is wanted inline
+    (merged,) = select(pair, diff, enabled, {"a.py": "x\ny\n"}, decisions=quiet).kept
+    assert merged.quiet == "" and merged.dismissed == ""
+    (merged,) = select(pair, diff, RepoConfig(), {"a.py": "x\ny\n"}, decisions=quiet).kept
+    assert merged.quiet.startswith(f"rule {merged.tool}:{merged.rule} quiet")

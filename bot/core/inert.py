@@ -38,11 +38,17 @@ def has_control_characters(text: str) -> bool:
     return _INVISIBLE.search(text) is not None or "\n" in text or "\t" in text
 
 
+def fence_for(text: str, shortest: int = 1) -> str:
+    """A backtick fence longer than any backtick run in `text` (it cannot be closed from
+    inside), at least `shortest` long."""
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    return "`" * max(shortest, longest + 1)
+
+
 def code_span(text: str, *, in_table: bool = False) -> str:
     """`text` as one inline code span it cannot close, on one line."""
     flat = " ".join(visible(text).split()) or " "
-    longest = max((len(m) for m in _BACKTICKS.findall(flat)), default=0)
-    fence = "`" * (longest + 1)
+    fence = fence_for(flat)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     span = f"{fence}{pad}{flat}{pad}{fence}"
     return span.replace("|", "\\|") if in_table else span

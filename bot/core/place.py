@@ -3,12 +3,11 @@ when a safe fix replaces exactly those lines), or the review body (pure)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
-from bot.core.inert import inert
+from bot.core.inert import fence_for, inert
 from bot.core.limits import shortened
 from bot.core.markers import fingerprint_marker
 from bot.core.plan import InlineComment
@@ -25,8 +24,7 @@ def tools_label(f: Finding) -> str:
 
 def suggestion_block(code: str) -> str:
     """A suggestion fenced longer than any backtick run in the code (code cannot close it)."""
-    longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=0)
-    fence = "`" * max(3, longest + 1)
+    fence = fence_for(code, shortest=3)
     return f"\n\n{fence}suggestion\n{code}\n{fence}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -32,7 +32,7 @@ from bot.core.redact import SecretMask
 from bot.errors import ConfigError, GitHubError, RetryLater
 from bot.github import threads as gql
 from bot.github.identity import AppIdentity
-from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of
+from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of, written_by
 from bot.github.ratelimit import rate_limit_delay
 from bot.github.transport import MutationPacer, RetryServerErrors, SharedTransport
 from bot.settings import Settings
@@ -87,12 +87,6 @@ class GitHubApp:
     async def aclose(self) -> None:
         await self._transport.close_pool()
 
-    async def bot_login(self) -> str:
-        return await self.identity.login()
-
-    def learn_login(self, login: str) -> None:
-        self.identity.learn(login)
-
     async def _app_slug(self) -> object:
         """GET /app with the App's JWT: its `slug`."""
         try:
@@ -108,7 +102,7 @@ class GitHubApp:
         pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
         return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
                                   pacer, self.mask, self.app_id, installation_id,
-                                  self.bot_login, self.learn_login)
+                                  self.identity)
 
 
 def app_from_settings(
@@ -128,11 +122,9 @@ class InstallationClient:
     def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None,
                  mask: SecretMask | None = None, app_id: int | None = None,
                  installation_id: int | None = None,
-                 bot_login: Callable[[], Awaitable[str]] | None = None,
-                 learn_login: Callable[[str], None] | None = None) -> None:
+                 identity: AppIdentity | None = None) -> None:
         self.installation_id = installation_id
-        self._bot_login = bot_login
-        self._learn_login = learn_login
+        self._identity = identity
         self._gh = github
         self._pacer = pacer or MutationPacer(0)
         self._mask = mask or SecretMask()
@@ -140,16 +132,11 @@ class InstallationClient:
 
     async def own_login(self) -> str:
         """reviewbot's login; without an App behind this client nothing counts as ours."""
-        return await self._bot_login() if self._bot_login is not None else ""
+        return await self._identity.login() if self._identity is not None else ""
 
     async def is_ours(self, item: Any) -> bool:
-        """Whether a comment or review (as REST lists it) was written by reviewbot itself:
-        its author is the App's bot login, or GitHub says our App performed it."""
-        own = await self.own_login()
-        app = item.get("performed_via_github_app") if isinstance(item, dict) else None
-        by_app = (isinstance(app, dict) and self._app_id is not None
-                  and app.get("id") == self._app_id)
-        return bool(own) and (author_of(item) == own or by_app)
+        """Whether one comment or review (as REST lists it) was written by reviewbot."""
+        return written_by(item, await self.own_login(), self._app_id)
 
     async def request(self, method: str, url: str, *, paced: bool | None = None,
                        **kwargs: Any) -> Any:
@@ -175,9 +162,9 @@ class InstallationClient:
         except RequestError as exc:
             raise GitHubError(f"{method} {url}: {exc!r}", status=0) from exc
         data = response.json() if response.raw_response.content else None
-        if method == "POST" and self._learn_login is not None and isinstance(data, dict) \
+        if method == "POST" and self._identity is not None and isinstance(data, dict) \
                 and "body" in data:  # a review or comment reviewbot just wrote
-            self._learn_login(author_of(data))
+            self._identity.learn(author_of(data))
         return data
 
     # --- reads ---------------------------------------------------------------------------
@@ -271,9 +258,10 @@ class InstallationClient:
         """reviewbot's own review comments on the PR with their 👍/👎 counts (GitHub sends
         no webhook for reactions: they are read when the PR is reviewed again)."""
         comments = await self.paginate(f"/repos/{repo}/pulls/{number}/comments", 10)
+        own = await self.own_login()
         out = []
         for c in comments:
-            if not await self.is_ours(c):
+            if not written_by(c, own, self._app_id):
                 continue  # a person's comment may carry copies of our hidden markers
             rollup = c.get("reactions") or {}
             out.append(ReviewComment(id=int(c["id"]), body=str(c.get("body") or ""),

@@ -36,3 +36,11 @@ class ReviewComment:
 def author_of(item: Any) -> str:
     user = item.get("user") if isinstance(item, dict) else None
     return str(user.get("login") or "") if isinstance(user, dict) else ""
+
+
+def written_by(item: Any, own_login: str, app_id: int | None) -> bool:
+    """Whether a comment or review was written by reviewbot: its author is reviewbot's bot
+    login, or GitHub says reviewbot's App performed it ("" login: nothing is ours)."""
+    app = item.get("performed_via_github_app") if isinstance(item, dict) else None
+    by_app = isinstance(app, dict) and app_id is not None and app.get("id") == app_id
+    return bool(own_login) and (author_of(item) == own_login or by_app)

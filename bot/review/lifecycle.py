@@ -122,19 +122,22 @@ async def recall(ctx: JobContext, gh: InstallationClient, repo: str,
         if (t.resolved and fp is not None and fp not in fixed and t.resolved_by
                 and await deciders.may_decide(t.resolved_by)):
             resolved_by[fp] = t.resolved_by
-    down = {fp: f"@{who} (a thumbs-down)" for fp, (_up, n) in counts.items()
-            if n > counts[fp][0] and (who := down_by.get(fp))}
+    down = {fp: f"@{who} (a thumbs-down)" for fp, (up, n) in counts.items()
+            if n > up and (who := down_by.get(fp))}
 
     def remember() -> memory.Ignored:
         feedback.record_reactions(engine, repo, number, counts)
         for fp in resolved_by:
             feedback.mark(engine, repo, number, fp, "resolved")
         ignored = memory.ignored_on(engine, repo, number)
+        added: dict[str, str] = {}
         for fp, why in [*down.items(),
                         *((fp, f"@{who} (thread resolved)") for fp, who in resolved_by.items())]:
             if fp not in ignored.fingerprints:  # remembered once: survives a deleted comment
-                memory.remember_ignored(engine, repo, number, "finding", fp, why)
-        return memory.ignored_on(engine, repo, number)
+                added.setdefault(fp, why)  # the first reason given is the one kept
+        for fp, why in added.items():
+            memory.remember_ignored(engine, repo, number, "finding", fp, why)
+        return memory.Ignored({**ignored.fingerprints, **added}, ignored.rules)
 
     ignored = await anyio.to_thread.run_sync(remember)
     suppressed = await anyio.to_thread.run_sync(feedback.suppressed_rules, engine, repo)

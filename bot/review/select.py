@@ -95,13 +95,20 @@ def _rule_names(f: Finding) -> set[str]:
     return {*labels, *(label.split(":", 1)[-1] for label in labels)}
 
 
+def _dismissal(fp: str, d: Decisions) -> str:
+    who = d.dismissed.get(fp)
+    return f"dismissed by {who}" if who is not None else ""
+
+
 def decide(f: Finding, d: Decisions, enabled_rules: frozenset[str]) -> Finding:
     """A reported finding with what people decided about it (pure). Dismissals come only
     from people with write access (checked before they were stored); a rule the feedback
     statistics reject only goes quiet, and never a security rule: for those the numbers
     are shown (`/config`, `reviewbot feedback`) and a maintainer decides."""
-    if (who := d.dismissed.get(f.fingerprint)) is not None:
-        return replace(f, dismissed=f"dismissed by {who}")
+    if f.dismissed:
+        return f  # a member dismissed before merging: one problem, one decision
+    if reason := _dismissal(f.fingerprint, d):
+        return replace(f, dismissed=reason)
     names = _rule_names(f)
     rule = next((r for r in sorted(names) if r in d.ignored_rules), None)
     if rule is not None:
@@ -144,10 +151,10 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
             dropped.append(f.with_status("dropped", reason))
             continue
         fp = fingerprint(f, sources.get(f.path))
-        kept.append(decide(replace(f, advice=tier == "advice").with_fingerprint(fp), said,
-                           enabled))
-    merged = [decide(f, said, enabled) if not f.dismissed else f
-              for f in merge_duplicates(kept)]
+        # Dismissed by its own fingerprint before merging (which keeps one member's).
+        kept.append(replace(f, advice=tier == "advice", fingerprint=fp,
+                            dismissed=_dismissal(fp, said)))
+    merged = [decide(f, said, enabled) for f in merge_duplicates(kept)]
     for stage in after_merge:
         merged = stage(merged)
     return Selection(sorted(merged, key=rank_key), dropped)
