@@ -34,10 +34,11 @@ import yaml
 
 from bot.core.plan import ReviewPlan
 from bot.core.repo_config import LoadedConfig, RepoConfig
+from bot.review.aggregate.rules import RULES
 from bot.review.gitrepo import git_runner
 from bot.review.local import request_from_git
 from bot.review.pipeline import run_review
-from checks.linters.policy import RULES
+from bot.review.policy import ReviewPolicy
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache" / "precision"
@@ -146,9 +147,9 @@ async def review_change(project: str, old: str, new: str, workdir: Path
     head = commit_release(repo, sdist(project, new), new)
     request = request_from_git(repo, base, head)
     change = f"{project} {old}..{new}"
-    plan = await run_review(request, use_llm=False)
+    plan = await run_review(request, ReviewPolicy(use_llm=False))
     everything = await run_review(replace(request, config=LoadedConfig(EVERYTHING)),
-                                  use_llm=False)
+                                  ReviewPolicy(use_llm=False))
     return (inline_comments(change, plan, repo, head),
             inline_comments(change, everything, repo, head))
 

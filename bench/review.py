@@ -33,7 +33,9 @@ import time
 from pathlib import Path
 
 from bot.review.local import request_from_git
-from bot.review.pipeline import run_review, triage_files
+from bot.review.pipeline import Reviewers, run_review
+from bot.review.policy import ReviewPolicy
+from bot.review.request import split_reviewable
 from bot.review.snapshot import write_snapshot
 from checks.linters.tools import TOOLS
 from checks.linters.workspace import Runner, ToolResult, Workspace
@@ -106,7 +108,7 @@ def commentable(repo: Path, base: str, head: str) -> dict[str, set[int]]:
 
 
 async def direct_tool_times(request, tmp: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    reviewable, _ = triage_files(request.diff, request.config.config, request.contents)
+    reviewable, _ = split_reviewable(request.diff, request.config.config, request.contents)
     root, home = tmp / "repo", tmp / "home"
     root.mkdir()
     home.mkdir()
@@ -148,8 +150,8 @@ def large_release() -> None:
 
     request = request_from_git(repo, base, head)
     prepared = time.perf_counter() - started
-    plan = asyncio.run(run_review(request, runners={n: timed(n, r) for n, r in TOOLS.items()},
-                                  use_llm=False))
+    plan = asyncio.run(run_review(request, ReviewPolicy(use_llm=False), Reviewers(
+        runners={n: timed(n, r) for n, r in TOOLS.items()})))
     wall = time.perf_counter() - started
     python = [p for p in request.diff.files if p.endswith(".py")]
     print(f"{project} {old} -> {new}: {len(request.diff.files)} files changed, "

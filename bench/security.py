@@ -24,6 +24,7 @@ from pathlib import Path
 from bot.review.gitrepo import commit_tree
 from bot.review.local import request_from_git
 from bot.review.pipeline import run_review
+from bot.review.policy import ReviewPolicy
 from checks.linters.runner import find_executable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +70,7 @@ def reviewbot(folder: Path) -> set[tuple[str, int]]:
     base = commit_tree(repo, {"README.md": "handlers\n"}, "base")
     files = {p.name: p.read_text() for p in folder.glob("*.py")}
     head = commit_tree(repo, {f"app/{name}": text for name, text in files.items()}, "head")
-    plan = asyncio.run(run_review(request_from_git(repo, base, head), use_llm=False))
+    plan = asyncio.run(run_review(request_from_git(repo, base, head), ReviewPolicy(use_llm=False)))
     return {(Path(f.path).name, f.line) for f in plan.findings if f.checker == "security"}
 
 

@@ -1,9 +1,9 @@
 """The checker agents (bug, style, security, performance) and the one registry of them.
 
-A checker receives a `ReviewContext` and returns its findings: its linters' and, when a
-model is configured, an LLM critique's (a `Checker` is anything with a `name`, its `tools`
-and `check`). Checkers run concurrently and share
-one run of each linter through the context's `ToolSession`.
+A checker receives a `ReviewContext` and returns a `CheckerResult`: its linters' findings
+and, when a model is configured, an LLM critique's (a `Checker` is anything with a `name`,
+its `tools` and `check`). Checkers run concurrently and share one run of each linter
+through the context's `ToolSession`.
 """
 
 from __future__ import annotations
@@ -14,35 +14,20 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.checkers import CHECKER_SPECS, CheckerSpec
-from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
-from bot.core.repo_config import RepoConfig
 from bot.errors import ModelError
 from checks.critique import Critic
 from checks.linters.session import ToolSession
-from checks.linters.workspace import ToolResult, Workspace
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What one review may spend. Linters: seconds per tool run (the job has its own
-    overall deadline); the agent core adds model calls and tokens."""
-
-    tool_seconds: float = 180.0
+from checks.linters.workspace import ToolResult
 
 
 @dataclass(frozen=True)
 class ReviewContext:
-    """Everything a checker may look at: the change, the snapshot of its files at head (with
-    the linter settings built from the default branch), the repository's configuration, the
-    budget, and the shared linter runs."""
+    """What a checker works with: the shared linter runs over the snapshot of the PR's files,
+    and the LLM half of every checker when a model is configured."""
 
-    diff: DiffMap
-    workspace: Workspace
-    config: RepoConfig
-    budget: Budget
     tools: ToolSession
-    critic: Critic | None = None  # the LLM half of every checker, when a model is configured
+    critic: Critic | None = None
 
 
 @dataclass(frozen=True)
@@ -119,11 +104,9 @@ REGISTRY: dict[str, Checker] = {spec.name: AgentChecker(LinterChecker(spec))
                                 for spec in CHECKER_SPECS}
 
 
-async def run_checkers(
-    ctx: ReviewContext, enabled: Sequence[str],
-    registry: dict[str, Checker] | None = None,
-) -> tuple[list[CheckerResult], list[ToolResult]]:
-    checkers = [(registry or REGISTRY)[name] for name in enabled]
+async def run_checkers(ctx: ReviewContext, enabled: Sequence[str]
+                       ) -> tuple[list[CheckerResult], list[ToolResult]]:
+    checkers = [REGISTRY[name] for name in enabled]
     # Start every tool at once so they overlap instead of queueing behind one checker.
     ctx.tools.start(sorted({t for c in checkers for t in c.tools}))
     results = await asyncio.gather(*(c.check(ctx) for c in checkers))

@@ -9,24 +9,22 @@ the reason. Low-confidence findings are dropped too (the threshold is configurab
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bot.core.change_view import render_change
 from bot.core.diffmap import DiffMap, FileDiff
 from bot.core.findings import Finding, Severity
 from bot.core.repo_config import ModelChoice
+from bot.core.reports import CritiqueReport
 from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
-from bot.llm.agent import Trace
-from bot.llm.client import AnswerCache, LLMClient
+from bot.llm.client import ModelSession
 from bot.llm.prompts import PROMPT_VERSION, critique_prompt
-from checks.agent_tools import LinterFindings, review_tools
-from checks.change_view import render_change
-from checks.verify import Verified, verify
 
 MAX_CHANGE_CHARS = 60_000  # per file; a larger change is not sent (and the review says so)
 FAST_CHECKERS = ("style", "performance")
@@ -45,86 +43,76 @@ class Critique(BaseModel):
     findings: list[ModelFinding] = Field(default_factory=list, max_length=20)
 
 
-@dataclass
-class Critic:
-    """What the critiques of one review share: the client, the sources, the ledger, the
-    cache, the budget. Each checker critiques each file on its own (so an unchanged file of a
-    re-reviewed PR is answered from the cache), files in priority order, at most
-    `max_files`, at most `concurrency` calls at once, and no new call once the budget is
-    spent."""
+@dataclass(frozen=True)
+class CritiqueLimits:
+    """What the critiques of one review may do: the confidence a finding needs, the money
+    and input tokens they may spend, the files they read, the calls in flight at once."""
 
-    client: LLMClient
-    diff: DiffMap
-    sources: Mapping[str, str]
     min_confidence: float = 0.6
-    cache: AnswerCache | None = None
     budget_usd: float | None = None  # what this review may still spend; None: no cap
+    token_budget: int | None = None  # input tokens for this PR (the aggregator reduces)
     models: ModelChoice = field(default_factory=ModelChoice)
     max_files: int = 20
     concurrency: int = 40
-    ledger: Ledger = field(default_factory=Ledger)
+
+
+@dataclass
+class Critic:
+    """A checker's LLM half, for every checker of one review. Each checker critiques each
+    file on its own (so an unchanged file of a re-reviewed PR is answered from the cache),
+    files in priority order, at most `max_files`, at most `concurrency` calls at once, and
+    no new call once the budget is spent."""
+
+    model: ModelSession
+    diff: DiffMap
+    sources: Mapping[str, str]
+    limits: CritiqueLimits = field(default_factory=CritiqueLimits)
     dropped: list[Finding] = field(default_factory=list)
-    # Input tokens the critiques may send for this PR (the map step; the aggregator reduces).
-    token_budget: int | None = None
-    not_read: dict[str, str] = field(default_factory=dict)  # files the model did not read: why
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # (checker, path, why)
-    read: set[str] = field(default_factory=set)  # files at least one critique read
+    not_read: dict[str, str] = field(default_factory=dict)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    read: set[str] = field(default_factory=set)
     _reserved_tokens: int = 0
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
     _changes: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    trace: Trace = field(default_factory=Trace)  # the aggregator's tool steps
-    # The linters' findings in one file, once they have run (a tool for the verifier).
-    linter_findings: LinterFindings | None = None
     _tasks: dict[str, asyncio.Future[list[Finding]]] = field(default_factory=dict)
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.model.ledger
 
     def model_for(self, checker: str) -> str:
         """The operator's routing, or the repository's choice when the operator offers that
         model (configured or priced: an unknown model could not be budgeted)."""
+        client = self.model.client
         fast = checker in FAST_CHECKERS
-        chosen = self.models.fast if fast else self.models.strong
-        if chosen is not None and chosen in self.client.offered():
+        chosen = self.limits.models.fast if fast else self.limits.models.strong
+        if chosen is not None and chosen in client.offered():
             return chosen
-        return self.client.fast_model if fast else self.client.model
+        return client.fast_model if fast else client.model
 
     def files(self) -> list[str]:
         return prioritised([p for p in self.sources if self.diff.get(p) is not None],
                            self.diff)
 
-    async def critique(self, checker: str) -> list[Finding]:
-        """Every file's findings (asked once per review, however often awaited); ModelError
-        only when every call failed."""
+    def critique(self, checker: str) -> asyncio.Future[list[Finding]]:
+        """Every file's findings, asked once per review however often awaited (the checker
+        and the aggregator's verification wait for the same answer); ModelError only when
+        every call failed."""
         if checker not in self._tasks:
             self._tasks[checker] = asyncio.ensure_future(self._critique(checker))
-        return await self._tasks[checker]
+        return self._tasks[checker]
 
-    async def verified(self, checkers: Sequence[str], threshold: int) -> Verified:
-        """The aggregator's verification of every critique's findings, started as soon as
-        the critiques are in (it does not wait for the linters)."""
-        results = await asyncio.gather(*(self.critique(c) for c in checkers),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, ModelError):
-                raise result
-        found = [f for r in results if isinstance(r, list) for f in r]
-        if not found:
-            return Verified(found)
-        if self.budget_usd is not None and self.ledger.cost_usd >= self.budget_usd:
-            return Verified(found, error="the model budget was reached")
-        verdict = await verify(found, client=self.client, sources=self.sources,
-                               ledger=self.ledger, threshold=threshold, cache=self.cache,
-                               tools=review_tools(self.sources, self.diff,
-                                                  self.linter_findings))
-        self.dropped += verdict.dropped
-        self.trace = verdict.trace
-        return verdict
+    def report(self) -> CritiqueReport:
+        return CritiqueReport(files=tuple(self.files()), read=frozenset(self.read),
+                              not_read=dict(self.not_read), skipped=tuple(self.skipped),
+                              dropped=tuple(self.dropped), ledger=self.ledger)
 
     async def _critique(self, checker: str) -> list[Finding]:
-        files = self.files()
-        for path in files[self.max_files:]:
-            self.not_read.setdefault(path, f"over the {self.max_files}-file limit")
-        results = await asyncio.gather(*(self._file(checker, p)
-                                         for p in files[: self.max_files]),
+        files, limit = self.files(), self.limits.max_files
+        for path in files[limit:]:
+            self.not_read.setdefault(path, f"over the {limit}-file limit")
+        results = await asyncio.gather(*(self._file(checker, p) for p in files[:limit]),
                                        return_exceptions=True)
         errors = [r for r in results if isinstance(r, ModelError)]
         others = [r for r in results if isinstance(r, BaseException)
@@ -148,7 +136,7 @@ class Critic:
 
     async def _file(self, checker: str, path: str) -> list[Finding]:
         if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
+            self._slots = asyncio.Semaphore(self.limits.concurrency)
         async with self._slots:
             change, complete = self._change_of(path)
             if not complete or not change:
@@ -159,23 +147,24 @@ class Critic:
                         {"role": "user", "content": wrap(change, "CHANGE")}]
             # Calls run concurrently: each reserves its cost and tokens first, so the budgets
             # hold for the calls in flight too, not only for those already answered.
-            estimate = self.client.estimate_cost(model, messages)
-            tokens = self.client.count_tokens(model, messages)
-            if self.budget_usd is not None and (
-                    self.ledger.cost_usd + self._reserved + estimate > self.budget_usd):
+            client, budget, token_budget = (self.model.client, self.limits.budget_usd,
+                                            self.limits.token_budget)
+            estimate = client.estimate_cost(model, messages)
+            tokens = client.count_tokens(model, messages)
+            if budget is not None and (
+                    self.ledger.cost_usd + self._reserved + estimate > budget):
                 self._skip(checker, path, "the model budget was reached")
                 return []
-            if self.token_budget is not None and (
-                    self.ledger.prompt_tokens + self._reserved_tokens + tokens
-                    > self.token_budget):
-                self._skip(checker, path, f"over the PR's {self.token_budget:,}-token budget")
+            if token_budget is not None and (
+                    self.ledger.prompt_tokens + self._reserved_tokens + tokens > token_budget):
+                self._skip(checker, path, f"over the PR's {token_budget:,}-token budget")
                 return []
             self._reserved += estimate
             self._reserved_tokens += tokens
             try:
-                answer = await self.client.structured(
+                answer = await client.structured(
                     purpose=f"critique:{checker}", model=model, messages=messages,
-                    schema=Critique, ledger=self.ledger, cache=self.cache,
+                    schema=Critique, ledger=self.ledger, cache=self.model.cache,
                     version=PROMPT_VERSION)
             finally:
                 self._reserved -= estimate
@@ -183,7 +172,8 @@ class Critic:
             self.read.add(path)
         kept = []
         for item in answer.findings:
-            finding, reason = to_finding(checker, item, self.diff, self.min_confidence)
+            finding, reason = to_finding(checker, item, self.diff,
+                                        self.limits.min_confidence)
             if reason is None:
                 kept.append(finding)
             else:

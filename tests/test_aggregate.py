@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.core.build import build_plan, conclusion_for
 from bot.core.diffmap import parse_unified_diff
 from bot.core.findings import Finding, Severity
 from bot.core.fingerprint import fingerprint
@@ -10,7 +9,8 @@ from bot.core.markers import MARKER_RE
 from bot.core.merge import merge_duplicates
 from bot.core.plan import Coverage
 from bot.core.repo_config import RepoConfig
-from bot.review.select import select_findings
+from bot.review.aggregate.plan import Reviewed, build_plan, conclusion_for
+from bot.review.aggregate.select import select_findings
 
 DIFF = parse_unified_diff(
     "--- a/app.py\n+++ b/app.py\n@@ -1,3 +1,6 @@\n import os\n+x = 1\n+y = 2\n+z = 3\n"
@@ -63,9 +63,10 @@ def test_fingerprint_survives_line_shifts_not_content_changes() -> None:
 def plan_for(findings: list[Finding], **cfg: object) -> object:
     config = RepoConfig.model_validate(cfg)
     selected = select_findings(findings, DIFF, config, SOURCE)
-    return build_plan(base="b" * 40, head="h" * 40, findings=selected, diff=DIFF,
-                      config=config, coverage=Coverage(2, 1, (("logo.png", "binary"),)),
-                      reviewed_files=["app.py"], sources=SOURCE)
+    return build_plan(Reviewed(base="b" * 40, head="h" * 40, diff=DIFF, config=config,
+                               coverage=Coverage(2, 1, (("logo.png", "binary"),)),
+                               reviewed_files=["app.py"], sources=SOURCE),
+                      selected)
 
 
 def test_plan_caps_inline_comments_and_summarises_the_rest() -> None:
@@ -106,9 +107,10 @@ def test_already_posted_fingerprints_are_not_posted_again() -> None:
     fp = first.comments[0].fingerprint  # type: ignore[attr-defined]
     config = RepoConfig()
     selected = select_findings(findings, DIFF, config, SOURCE)
-    again = build_plan(base="b", head="h2", findings=selected, diff=DIFF, config=config,
-                       coverage=Coverage(1, 1), reviewed_files=["app.py"],
-                       already_posted=frozenset({fp}))
+    again = build_plan(Reviewed(base="b", head="h2", diff=DIFF, config=config,
+                                coverage=Coverage(1, 1), reviewed_files=["app.py"],
+                                already_posted=frozenset({fp})),
+                      selected)
     assert again.comments == () and len(again.findings) == 1
 
 
@@ -141,8 +143,9 @@ def test_merged_finding_keeps_the_fix_of_any_member() -> None:
 def test_coverage_line_keeps_the_case_of_paths() -> None:
     coverage = Coverage(files_total=2, files_reviewed=1,
                         skipped=(("Django.egg-info/PKG-INFO", "generated"),))
-    plan = build_plan(base="b", head="h", findings=[], diff=DIFF, config=RepoConfig(),
-                      coverage=coverage, reviewed_files=["app.py"])
+    plan = build_plan(Reviewed(base="b", head="h", diff=DIFF, config=RepoConfig(),
+                               coverage=coverage, reviewed_files=["app.py"]),
+                      [])
     assert "Reviewed 1 of 2 files; skipped: `Django.egg-info/PKG-INFO` (generated)" in plan.summary
 
 

@@ -61,13 +61,13 @@ def test_every_format_renders_the_same_review(tmp_path: Path) -> None:
 
     from bot.core.render import render
     from bot.review.local import request_from_git
-    from bot.review.pipeline import run_review
+    from bot.review.pipeline import Reviewers, run_review
     from tests.recorded import recorded_runners
 
     repo = tmp_path / "demo"
     base, head = build_demo_repo(repo)
     plan = asyncio.run(run_review(request_from_git(repo, base, head),
-                                  runners=recorded_runners()))
+                                  reviewers=Reviewers(runners=recorded_runners())))
     assert len(json.loads(render(plan, "sarif"))["runs"][0]["results"]) == len(plan.findings)
     markdown = render(plan, "markdown")
     assert "### Critical issues" in markdown and "### Inline comments" in markdown

@@ -256,7 +256,7 @@ def test_the_server_process_environment_is_closed_to_its_user(tmp_path: Path) ->
 def test_a_file_of_blank_lines_is_scanned_in_one_pass() -> None:
     """`^\\s*` ran across blank lines: 20,000 of them took 3 s, a megabyte would have held
     the worker for hours. The import probes now stay on their line."""
-    from bot.review.tiers import handles_requests
+    from bot.review.aggregate.tiers import handles_requests
     from checks.linters.tools import UNTRUSTED_HINT
 
     blank = "\n" * 1_000_000

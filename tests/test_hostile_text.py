@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.build import build_plan
 from bot.core.diffmap import PullFile, from_pull_files
 from bot.core.findings import Finding, Severity
 from bot.core.inert import code_span, inert
@@ -23,6 +22,7 @@ from bot.core.pysource import parse_python
 from bot.core.repo_config import RepoConfig
 from bot.core.untrusted import without_nonces, wrap
 from bot.errors import GitHubError
+from bot.review.aggregate.plan import Reviewed, build_plan
 from bot.review.publish import failure_reason
 from tests.github_world import REPO, World, commit_files, load_repo_into, make_world, pr_event
 
@@ -37,9 +37,10 @@ def hostile_plan(path: str, message: str, n: int = 1) -> ReviewPlan:
                                      changes=n)])
     findings = [Finding("security", "semgrep", "r", Severity.ERROR, path, 1 + i % n,
                         message + f" {i}", fingerprint=f"{i:016x}") for i in range(n)]
-    return build_plan(base="b" * 40, head="c" * 40, findings=findings, diff=diff,
-                      config=RepoConfig(), coverage=Coverage(1, 1),
-                      reviewed_files=[path], sources={path: "line\n" * n})
+    return build_plan(Reviewed(base="b" * 40, head="c" * 40, diff=diff, config=RepoConfig(),
+                               coverage=Coverage(1, 1), reviewed_files=[path],
+                               sources={path: "line\n" * n}),
+                      findings)
 
 
 def test_a_hostile_path_and_message_are_posted_inert() -> None:

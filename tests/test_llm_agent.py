@@ -11,11 +11,12 @@ import openai
 import pytest
 from pydantic import BaseModel
 
+from bot.core.agent_types import Tool, Trace
 from bot.core.diffmap import parse_unified_diff
 from bot.core.usage import Ledger
-from bot.llm.agent import Tool, Trace, run_agent
+from bot.llm.agent import run_agent
 from bot.llm.client import LLMClient
-from checks.agent_tools import review_tools
+from bot.review.aggregate.tools import review_tools
 from tests.fakellm import FakeLLM, Reply
 from tests.helpers.processes import served
 from tests.test_serve_e2e import free_port

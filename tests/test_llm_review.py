@@ -19,7 +19,8 @@ from bot.core.plan import ReviewPlan
 from bot.llm.client import LLMClient
 from bot.review.demo import build_demo_repo
 from bot.review.local import request_from_git
-from bot.review.pipeline import ReviewRequest, run_review
+from bot.review.pipeline import Reviewers, run_review
+from bot.review.request import ReviewRequest
 from checks.critique import ModelFinding, anchor_line, to_finding
 from tests.fakellm import FakeLLM, Reply, checker_of, findings
 from tests.helpers.processes import served
@@ -58,7 +59,8 @@ def client(url: str, *, retries: int = 2, fallback: str | None = None,
 def review(request: ReviewRequest, llm: LLMClient | None) -> ReviewPlan:
     async def go() -> ReviewPlan:
         try:
-            return await run_review(request, runners=recorded_runners(), llm=llm)
+            return await run_review(request, reviewers=Reviewers(llm=llm,
+                                                                 runners=recorded_runners()))
         finally:
             if llm is not None:
                 await llm.aclose()

@@ -11,7 +11,8 @@ from pathlib import Path
 import tiktoken
 
 from bot.llm.tokens import BLOB, TokenCounter, cached_file, estimate, offline_encoder
-from bot.review.pipeline import run_review
+from bot.review.pipeline import Reviewers, run_review
+from bot.review.policy import ReviewPolicy
 from tests.fakellm import FakeLLM
 from tests.helpers.processes import served
 from tests.recorded import recorded_runners
@@ -58,8 +59,8 @@ def test_the_pr_token_budget_reads_source_first_and_says_what_was_not_read(
     async def go(budget: int) -> tuple[str, int]:
         sdk_client = client(f"{url}/v1")
         try:
-            plan = await run_review(request, runners=recorded_runners(), llm=sdk_client,
-                                    token_budget=budget)
+            plan = await run_review(request, ReviewPolicy(token_budget=budget),
+                                    Reviewers(llm=sdk_client, runners=recorded_runners()))
         finally:
             await sdk_client.aclose()
         return plan.summary, len(llm.requests)

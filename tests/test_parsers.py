@@ -58,7 +58,7 @@ def test_empty_output_means_no_findings() -> None:
 
 
 def test_ruff_rule_families_map_to_checkers() -> None:
-    from checks.linters.catalog import ruff_checker
+    from bot.core.catalog import ruff_checker
 
     assert ruff_checker("S602") == "security"
     assert ruff_checker("SIM108") == "style"

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.build import annotations_for, build_plan, conclusion_for
 from bot.core.diffmap import parse_unified_diff
 from bot.core.findings import Edit, Finding, Severity
 from bot.core.plan import Coverage
 from bot.core.repo_config import RepoConfig, is_test_path
 from bot.core.suggest import suggestion_for
-from bot.review.select import select
-from bot.review.tiers import classify
+from bot.review.aggregate.plan import Reviewed, annotations_for, build_plan, conclusion_for
+from bot.review.aggregate.rules import table_markdown
+from bot.review.aggregate.select import select
+from bot.review.aggregate.tiers import classify
 from checks.linters.parsers import parse_pylint, pylint_errors
-from checks.linters.policy import table_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,17 +103,19 @@ def test_one_inline_comment_per_concern_and_line_and_advice_stays_out() -> None:
                          path="m.py")]
     config = RepoConfig()
     chosen = select(same_line, diff, config, source)
-    plan = build_plan(base="b", head="h", findings=chosen.kept, diff=diff, config=config,
-                      coverage=Coverage(1, 1), reviewed_files=["m.py"], sources=source)
+    plan = build_plan(Reviewed(base="b", head="h", diff=diff, config=config,
+                               coverage=Coverage(1, 1), reviewed_files=["m.py"], sources=source),
+                      chosen.kept)
     assert [c.line for c in plan.comments] == [1]  # the defect; the rest is advice
     assert [f.rule for f in chosen.kept] == ["F821", "B904", "W0612"]  # defect first
     assert chosen.kept[2].also_reported_by == ("ruff:B007",)  # one finding, both tools
     assert "W0707" in {f.rule for f in chosen.dropped}  # off: B904 says it
     assert "ruff B904, pylint W0612" in plan.summary  # advice is tallied, not re-listed
     everything = RepoConfig.model_validate({"inline": "all"})
-    plan_all = build_plan(base="b", head="h", findings=chosen.kept, diff=diff,
-                          config=everything, coverage=Coverage(1, 1), reviewed_files=["m.py"],
-                          sources=source)
+    plan_all = build_plan(Reviewed(base="b", head="h", diff=diff, config=everything,
+                                   coverage=Coverage(1, 1), reviewed_files=["m.py"],
+                                   sources=source),
+                      chosen.kept)
     assert sorted(c.line for c in plan_all.comments) == [1, 2, 3]  # one per line
 
 
@@ -164,7 +166,7 @@ per-file-ignores = {"__init__.py" = ["F401"], "tests/**" = ["S"]}
 
 
 def test_inline_suppressions_of_one_tool_silence_the_same_concern_of_another() -> None:
-    from bot.review.suppress import suppressed
+    from bot.review.aggregate.suppress import suppressed
 
     ruff_f401 = finding("ruff", "F401", 1, concern="unused-import")
     assert suppressed(ruff_f401, "import os  # pylint: disable=unused-import\n")

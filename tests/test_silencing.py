@@ -228,7 +228,7 @@ async def test_without_get_app_the_login_is_learnt_from_the_first_post(
 def test_security_rules_are_only_ever_proposed_for_silencing() -> None:
     from bot.cli.feedback import action
     from bot.core.findings import Finding, Severity
-    from bot.review.select import Decisions, decide
+    from bot.review.aggregate.select import Decisions, decide
 
     stats = {"semgrep:subprocess-shell-true": "rejected on 3 of 3 answered comments in 2 PRs",
              "ruff:N802": "rejected on 4 of 4 answered comments in 3 PRs"}
@@ -282,7 +282,7 @@ def test_people_decide_once_per_problem_after_merging() -> None:
     from bot.core.diffmap import PullFile, from_pull_files
     from bot.core.findings import Finding, Severity
     from bot.core.repo_config import RepoConfig
-    from bot.review.select import Decisions, select
+    from bot.review.aggregate.select import Decisions, select
 
     diff = from_pull_files([PullFile("a.py", "added", "@@ -0,0 +1,2 @@\n+x\n+y", changes=2)])
     pair = [Finding("bug", tool, rule, Severity.WARNING, "a.py", 1, "m", concern="same")

@@ -137,13 +137,13 @@ def test_settings_never_show_secrets() -> None:
 
 def test_file_limit_bounds_fetches_and_is_reported() -> None:
     from bot.core.diffmap import parse_unified_diff
-    from bot.review.pipeline import files_to_fetch, triage_files
+    from bot.review.request import files_to_fetch, split_reviewable
 
     text = "".join(f"--- /dev/null\n+++ b/f{i}.py\n@@ -0,0 +1 @@\n+x = {i}\n" for i in range(5))
     diff = parse_unified_diff(text)
     config = parse_repo_config("max_files: 3").config
     wanted = files_to_fetch(diff, config)
     assert wanted == ["f0.py", "f1.py", "f2.py"]
-    reviewable, skipped = triage_files(diff, config, {p: b"x = 1\n" for p in wanted})
+    reviewable, skipped = split_reviewable(diff, config, {p: b"x = 1\n" for p in wanted})
     assert sorted(reviewable) == wanted
     assert skipped == [("f3.py", "over the 3-file limit"), ("f4.py", "over the 3-file limit")]

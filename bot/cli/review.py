@@ -9,13 +9,15 @@ from pathlib import Path
 
 from bot.app import open_services
 from bot.cli.process import load_settings
-from bot.core.build import conclusion_for
 from bot.core.findings import Severity
 from bot.core.plan import ReviewPlan
 from bot.core.redact import SecretMask
 from bot.core.render import render
 from bot.errors import ConfigError
-from bot.review.pipeline import ReviewRequest, run_review
+from bot.review.aggregate.plan import conclusion_for
+from bot.review.pipeline import Reviewers, run_review
+from bot.review.policy import ReviewPolicy
+from bot.review.request import ReviewRequest
 from bot.settings import Settings
 
 
@@ -48,12 +50,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 async def _review(settings: Settings, request: ReviewRequest, *, use_llm: bool) -> ReviewPlan:
     async with open_services(settings, database=False) as services:  # it stores nothing
-        return await run_review(request, use_llm=use_llm, llm=services.llm,
-                                min_confidence=settings.llm_min_confidence,
-                                llm_concurrency=settings.llm_concurrency,
-                                verify_threshold=settings.llm_verify_threshold,
-                                budget_usd=settings.budget_pr_usd or None,
-                                token_budget=settings.llm_pr_tokens or None)
+        return await run_review(request, ReviewPolicy.from_settings(settings, use_llm=use_llm),
+                                Reviewers(llm=services.llm,
+                                          budget_usd=settings.budget_pr_usd or None))
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

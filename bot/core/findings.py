@@ -54,7 +54,7 @@ class Finding:
     status: str = "reported"  # reported | dropped | demoted, set by the aggregator
     status_reason: str = ""
     # Advice (true, rarely worth a review comment): annotations and the summary's tally,
-    # inline only when the repository opts in. Set by the selection (bot/review/tiers.py).
+    # inline only when the repository opts in. Set by the selection (bot/review/aggregate/tiers.py).
     advice: bool = False
     cwe: str | None = None  # "CWE-89" when the tool says which weakness it is
     # People's decisions, set by the selection. `dismissed`: who with write access

@@ -13,46 +13,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
+from bot.core.agent_types import Step, Tool, Trace
 from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.client import LLMClient, parse_answer
 
 T = TypeVar("T", bound=BaseModel)
 MAX_RESULT_CHARS = 8000
-
-
-@dataclass(frozen=True)
-class Tool:
-    name: str
-    description: str
-    args: type[BaseModel]
-    run: Callable[[Any], Awaitable[str]]  # receives a validated `args` instance
-
-    def spec(self) -> dict[str, Any]:
-        return {"type": "function", "function": {
-            "name": self.name, "description": self.description,
-            "parameters": self.args.model_json_schema()}}
-
-
-@dataclass(frozen=True)
-class Step:
-    tool: str
-    arguments: str
-    latency_seconds: float
-    outcome: str  # ok | unknown tool | invalid arguments | repeated | failed
-
-
-@dataclass
-class Trace:
-    steps: list[Step] = field(default_factory=list)
-    stopped: str = ""  # why the loop ended early, if it did
 
 
 async def run_agent(client: LLMClient, *, purpose: str, model: str,

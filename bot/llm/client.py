@@ -231,6 +231,16 @@ def describe(exc: openai.OpenAIError) -> str:
     return type(exc).__name__
 
 
+@dataclass(frozen=True)
+class ModelSession:
+    """One review's or job's access to the model: the client, the ledger its calls are
+    counted in, and the answer cache (None: every question is asked)."""
+
+    client: LLMClient
+    ledger: Ledger
+    cache: AnswerCache | None = None
+
+
 def client_from_settings(settings: Settings) -> LLMClient | None:
     if not settings.llm_enabled:
         return None

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import anyio
 from pydantic import BaseModel, Field
 
+from bot.core.agent_types import Trace
 from bot.core.quote import blockquote, defused
 from bot.core.repo_config import CONFIG_PATH, parse_repo_config
 from bot.core.untrusted import wrap
@@ -16,12 +17,12 @@ from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.github.gateway import InstallationClient
 from bot.jobs.context import JobContext
-from bot.llm.agent import Trace, run_agent
+from bot.llm.agent import run_agent
 from bot.llm.prompts import load
+from bot.review.aggregate.tools import review_tools
 from bot.review.publish import remaining_budget
 from bot.review.remote import request_from_pull
 from bot.store import usage as usage_store
-from checks.agent_tools import review_tools
 
 MAX_HISTORY = 6
 

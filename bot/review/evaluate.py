@@ -18,7 +18,7 @@ from bot.errors import ConfigError
 from bot.llm.client import LLMClient
 from bot.review.gitrepo import commit_tree
 from bot.review.local import request_from_git
-from bot.review.pipeline import run_review
+from bot.review.pipeline import Reviewers, run_review
 from checks.linters.workspace import Runner
 
 CASES = Path(__file__).resolve().parent.parent.parent / "fixtures" / "eval" / "cases.yml"
@@ -64,8 +64,8 @@ async def evaluate(cases: Sequence[Case], llm: LLMClient,
             base = commit_tree(repo, {"README": "eval\n", **case.base}, "base")
             head = commit_tree(repo, case.head, "head")
             started = time.perf_counter()
-            plan = await run_review(request_from_git(repo, base, head), llm=llm,
-                                    runners=runners)
+            plan = await run_review(request_from_git(repo, base, head),
+                                    reviewers=Reviewers(llm=llm, runners=runners))
             seconds = time.perf_counter() - started
         found = case.defect is not None and any(
             c.path == case.defect[0] and (c.start_line or c.line) <= case.defect[1] <= c.line

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.core.diffmap import DiffMap, PullFile, from_pull_files, parse_unified_diff
 from bot.core.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from bot.errors import ConfigError
-from bot.review.pipeline import ReviewRequest, files_to_fetch
+from bot.review.request import ReviewRequest, files_to_fetch
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, safe_relpath
 from checks.linters.settings import LINTER_CONFIG_FILES
 

@@ -26,10 +26,11 @@ from bot.errors import (
 from bot.github.gateway import InstallationClient
 from bot.github.models import PullInfo
 from bot.jobs.context import JobContext
+from bot.review.aggregate.select import Decisions
 from bot.review.lifecycle import PullMemory, recall, settle
-from bot.review.pipeline import run_review
+from bot.review.pipeline import Reviewers, run_review
+from bot.review.policy import ReviewPolicy
 from bot.review.remote import request_from_pull
-from bot.review.select import Decisions
 from bot.store import reviews as store
 from bot.store import usage as usage_store
 from bot.store.usage import StoreCache
@@ -196,12 +197,9 @@ async def _plan(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
     if ctx.llm is not None:
         budget = await anyio.to_thread.run_sync(
             lambda: remaining_budget(ctx, repo, number, gh.installation_id))
-    plan = await run_review(request, runners=ctx.linters, llm=ctx.llm,
-                            min_confidence=ctx.settings.llm_min_confidence,
-                            cache=StoreCache(ctx.engine), budget_usd=budget,
-                            llm_concurrency=ctx.settings.llm_concurrency,
-                            verify_threshold=ctx.settings.llm_verify_threshold,
-                            token_budget=ctx.settings.llm_pr_tokens or None)
+    plan = await run_review(request, ReviewPolicy.from_settings(ctx.settings),
+                            Reviewers(llm=ctx.llm, cache=StoreCache(ctx.engine),
+                                      budget_usd=budget, runners=ctx.linters))
     scope = usage_store.CallScope(repo, number, head, gh.installation_id)
     await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope, plan.calls)
     return plan

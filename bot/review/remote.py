@@ -9,7 +9,7 @@ from collections.abc import Set
 from bot.core.diffmap import from_pull_files
 from bot.core.repo_config import LoadedConfig
 from bot.github.gateway import InstallationClient
-from bot.review.pipeline import ReviewRequest, files_to_fetch
+from bot.review.request import ReviewRequest, files_to_fetch
 from checks.linters.settings import LINTER_CONFIG_FILES
 
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.core.catalog import concern_of, pylint_checker, ruff_checker
 from bot.core.checkers import CHECKERS
 from bot.core.findings import Edit, Finding, Severity
 from bot.errors import ToolError
-from checks.linters.catalog import concern_of, pylint_checker, ruff_checker
 
 
 class ParseError(ToolError):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import tomli_w
 
+from bot.core.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
 from bot.core.repo_config import is_test_path
 from bot.errors import ToolError
 from checks.linters import parsers
-from checks.linters.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
 from checks.linters.pylint_env import link_pylint_env
 from checks.linters.runner import clean_env, find_executable, run_tool
 from checks.linters.workspace import Runner, ToolResult, Workspace
@@ -139,12 +139,12 @@ async def run_bandit(ws: Workspace) -> ToolResult:
         return ToolResult("bandit")
     skips = sorted({*BANDIT_SKIP, *ws.settings.bandit_skip})
     # In a large change, test files are left out: what bandit says about tests is not
-    # reported anyway (checks/linters/policy.py NOT_IN_TESTS), and it costs half the time.
+    # reported anyway (bot/review/aggregate/rules.py NOT_IN_TESTS), and it costs half the time.
     targets = large_change_files(ws.python_files)
     if not targets:
         return ToolResult("bandit")
     # Every severity: the low ones (a weak random number, a hard-coded password) matter
-    # where they protect something, which the selection judges (bot/review/tiers.py).
+    # where they protect something, which the selection judges (bot/review/aggregate/tiers.py).
     argv = [find_executable("bandit"), "-f", "json", "-q", "--confidence-level", "medium",
             "--severity-level", "low", "--skip", ",".join(skips),
             "--", *(f"./{p}" for p in targets)]

@@ -10,7 +10,7 @@ Each finding gets a tier:
   (`enable_rules`).
 
 The table below is the whole decision, with the reason for each entry; `docs/RULES.md` is
-generated from it (`python -m checks.linters.policy`). A rule not listed is `advice` unless it
+generated from it (`python -m bot.review.aggregate.rules`). A rule not listed is `advice` unless it
 is an error-severity finding of a tool that parses or infers reliably.
 """
 
@@ -174,7 +174,8 @@ def rule_tier(tool: str, rule: str) -> tuple[Tier, str] | None:
 def table_markdown() -> str:
     """docs/RULES.md: every decision with its reason."""
     lines = ["# Which linter findings reviewbot posts inline by default", "",
-             "Generated from `checks/linters/policy.py` (`python -m checks.linters.policy`).",
+             "Generated from `bot/review/aggregate/rules.py` "
+             "(`python -m bot.review.aggregate.rules`).",
              "", "- **defect**: posted inline (a likely bug or a real risk);",
              "- **advice**: in the check run's annotations and the summary's tally; inline "
              "only with `inline: all` in `.github/reviewbot.yml`;",

@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from bot.core.catalog import concerns_ignored
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
 from bot.core.fingerprint import fingerprint
 from bot.core.merge import merge_duplicates, rank_key
 from bot.core.repo_config import RepoConfig
-from bot.review.suppress import suppressed
-from bot.review.tiers import classify
-from checks.linters.catalog import concerns_ignored
-from checks.linters.policy import Tier
+from bot.review.aggregate.rules import Tier
+from bot.review.aggregate.suppress import suppressed
+from bot.review.aggregate.tiers import classify
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from bot.core.agent_types import Tool
+from bot.core.change_view import render_change
 from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding
 from bot.core.pysource import parse_python
-from bot.llm.agent import Tool
-from checks.change_view import render_change
 
 MAX_LINES = 200
 MAX_HITS = 50

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.checkers import CHECKERS
@@ -46,35 +47,51 @@ def conclusion_for(findings: Sequence[Finding], fail_on: Severity | None) -> str
     return "neutral" if standing and fail_on is None else "success"
 
 
-def build_plan(
-    *,
-    base: str,
-    head: str,
-    findings: Sequence[Finding],
-    diff: DiffMap,
-    config: RepoConfig,
-    coverage: Coverage,
-    reviewed_files: Sequence[str],
-    tool_errors: Sequence[str] = (),
-    config_error: str | None = None,
-    settings_notes: Sequence[str] = (),
-    already_posted: frozenset[str] = frozenset(),
-    usage: Usage | None = None,
-    calls: tuple[CallRecord, ...] = (),
-    dropped: Sequence[Finding] = (),
-    tool_steps: Sequence[dict[str, Any]] = (),
-    llm_note: str = "Linters only (no LLM configured).",
-    sources: Mapping[str, str] | None = None,
-    seen: frozenset[str] | None = None,
-) -> ReviewPlan:
-    inline, _overflow = place_comments(findings, diff, limit=config.max_comments,
-                                       already_posted=already_posted, sources=sources,
+@dataclass(frozen=True)
+class Reviewed:
+    """What the review looked at: the change, the settings it obeyed, the files it read."""
+
+    base: str
+    head: str
+    diff: DiffMap
+    config: RepoConfig
+    coverage: Coverage
+    reviewed_files: Sequence[str]
+    sources: Mapping[str, str] | None = None  # the reviewed files at head
+    already_posted: frozenset[str] = frozenset()
+    config_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """What ran and what it cost: the summary's footer and the stored trace."""
+
+    tool_errors: Sequence[str] = ()
+    settings_notes: Sequence[str] = ()
+    usage: Usage = field(default_factory=Usage)
+    calls: tuple[CallRecord, ...] = ()
+    dropped: Sequence[Finding] = ()  # model findings not reported, each with its reason
+    tool_steps: Sequence[dict[str, Any]] = ()
+    llm_note: str = "Linters only (no LLM configured)."
+    # Everything any tool or model found, reported or not; None when one failed.
+    seen: frozenset[str] | None = None
+
+
+def build_plan(reviewed: Reviewed, findings: Sequence[Finding],
+               account: Account | None = None) -> ReviewPlan:
+    """The review to post: inline comments placed, the summary, the event, the check run's
+    conclusion and annotations, from the findings the selection kept (ranked)."""
+    r, acc = reviewed, account or Account()
+    config = r.config
+    inline, _overflow = place_comments(findings, r.diff, limit=config.max_comments,
+                                       already_posted=r.already_posted, sources=r.sources,
                                        include_advice=config.inline == "all")
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     summary = fit_body(write_summary(SummaryInputs(
-        head=head, findings=findings, inline=inline, coverage=coverage,
-        enabled_checkers=enabled, reviewed_files=reviewed_files, tool_errors=tool_errors,
-        config_error=config_error, llm_note=llm_note, settings_notes=settings_notes,
+        head=r.head, findings=findings, inline=inline, coverage=r.coverage,
+        enabled_checkers=enabled, reviewed_files=r.reviewed_files,
+        tool_errors=acc.tool_errors, config_error=r.config_error, llm_note=acc.llm_note,
+        settings_notes=acc.settings_notes,
     )))
     has_error = any(f.severity is Severity.ERROR and not f.advice and not f.dismissed
                     for f in findings)
@@ -83,9 +100,9 @@ def build_plan(
     errors = sum(f.severity is Severity.ERROR and not f.dismissed for f in findings)
     title = f"{len(findings)} finding(s), {errors} error(s)" if findings else "No findings"
     return ReviewPlan(
-        base=base, head=head, event=event, summary=summary, comments=tuple(inline),
-        findings=tuple(findings), coverage=coverage, conclusion=conclusion,
-        annotations=tuple(annotations_for(findings)), usage=usage or Usage(),
-        tool_errors=tuple(tool_errors), title=title, calls=calls, dropped=tuple(dropped),
-        tool_steps=tuple(tool_steps), seen=seen,
+        base=r.base, head=r.head, event=event, summary=summary, comments=tuple(inline),
+        findings=tuple(findings), coverage=r.coverage, conclusion=conclusion,
+        annotations=tuple(annotations_for(findings)), usage=acc.usage,
+        tool_errors=tuple(acc.tool_errors), title=title, calls=acc.calls,
+        dropped=tuple(acc.dropped), tool_steps=tuple(acc.tool_steps), seen=acc.seen,
     )

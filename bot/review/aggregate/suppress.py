@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.catalog import concerns_of_codes
 from bot.core.findings import Finding
-from checks.linters.catalog import concerns_of_codes
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?",
                    re.IGNORECASE)

@@ -1,5 +1,5 @@
 """Each linter finding's tier: a likely defect (inline), advice (annotations only) or off
-(not reported, with the reason). The rule table is checks/linters/policy.py; this module
+(not reported, with the reason). The rule table is bot/review/aggregate/rules.py; this module
 adds what the table alone cannot know, read from the code around the finding (pure)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from bot.core.findings import Finding, Severity
 from bot.core.repo_config import is_test_path
 from bot.core.suggest import in_fallback_import, parsed
-from checks.linters.policy import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
+from bot.review.aggregate.rules import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
 
 MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "setdefault", "pop",
                     "popitem", "remove", "clear", "discard", "sort", "reverse"}

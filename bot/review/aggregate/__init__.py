@@ -1,0 +1,1 @@
+"""The aggregator: verify, judge, merge and rank the checkers' findings into one plan."""

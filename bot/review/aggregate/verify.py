@@ -1,0 +1,91 @@
+"""The aggregator agent's verification step: every model finding is put to the strong model
+once more, which tries to refute it against the code (shown around each line, and more
+through the read-only review tools when it needs to look); below the score threshold it is
+dropped, with the reason (verdicts.py). Linter findings pass as they are (they are not
+guesses). If the call fails, the deterministic selection stands and the review says so.
+
+The aggregator's one conversation with the model: it goes through the client it is handed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.core.agent_types import Tool, Trace
+from bot.core.findings import Finding
+from bot.core.quote import defused
+from bot.core.untrusted import wrap
+from bot.errors import ModelError
+from bot.llm.agent import run_agent
+from bot.llm.client import ModelSession, cache_key
+from bot.llm.prompts import load
+from bot.review.aggregate.verdicts import Verification, Verified, excerpt, judged
+
+VERIFY_VERSION = "verify-3"
+MAX_STEPS = 3  # tool rounds before the verifier must answer
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the verifier may look at: the reviewed files at head, and its read-only tools."""
+
+    sources: Mapping[str, str]
+    tools: Sequence[Tool] = ()
+
+
+async def verify(findings: Sequence[Finding], model: ModelSession, evidence: Evidence,
+                 threshold: int) -> Verified:
+    trace = Trace()
+    candidates = [f for f in findings if f.source == "model"]
+    if not candidates:
+        return Verified(list(findings))
+    blocks = [f"Finding {i}: {f.path}:{f.line} ({f.checker}, {f.severity.value})\n"
+              f"{defused(f.message)}\n{excerpt(evidence.sources.get(f.path, ''), f.line)}"
+              for i, f in enumerate(candidates, 1)]
+    messages = [{"role": "system", "content": load("verify")},
+                {"role": "user", "content": wrap("\n\n".join(blocks))}]
+    try:
+        answer = await _answer(model, messages, evidence.tools, trace)
+    except ModelError as exc:
+        return Verified(list(findings), error=str(exc), trace=trace)
+    verdict = judged(findings, candidates, answer, threshold)
+    verdict.trace = trace
+    return verdict
+
+
+async def verify_critiques(critiques: Sequence[asyncio.Future[list[Finding]]],
+                           model: ModelSession, evidence: Evidence, *, threshold: int,
+                           budget_usd: float | None) -> Verified:
+    """The verification of every critique's findings, started as soon as the critiques are
+    in (it does not wait for the linters). A critique that failed gives no findings."""
+    results = await asyncio.gather(*critiques, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, ModelError):
+            raise result
+    found = [f for r in results if isinstance(r, list) for f in r]
+    if not found:
+        return Verified(found)
+    if budget_usd is not None and model.ledger.cost_usd >= budget_usd:
+        return Verified(found, error="the model budget was reached")
+    return await verify(found, model, evidence, threshold)
+
+
+async def _answer(model: ModelSession, messages: list[dict[str, str]], tools: Sequence[Tool],
+                  trace: Trace) -> Verification:
+    """The verification, looking at the code with the read-only tools when it needs to.
+    An answer reached without a tool call is cached like any other; one that needed tools
+    is not (what it saw is not part of the key)."""
+    client, ledger, cache = model.client, model.ledger, model.cache
+    key = cache_key(client.model, VERIFY_VERSION, Verification, messages)
+    cached = await client.from_cache(cache, key, "aggregate:verify", client.model, Verification,
+                                     ledger)
+    if cached is not None:
+        return cached
+    answer = await run_agent(client, purpose="aggregate:verify", model=client.model,
+                             messages=messages, tools=tools, schema=Verification,
+                             ledger=ledger, trace=trace, max_steps=MAX_STEPS)
+    if not trace.steps:
+        await client.to_cache(cache, key, client.model, answer)
+    return answer
