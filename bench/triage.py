@@ -133,7 +133,7 @@ def growth(data: Path, sizes: tuple[int, ...] = (1_000, 5_000, 20_000),
             for k in range(new_issues):
                 number = size + 1 + k
                 title, body = real[(7 * k) % len(real)]
-                store.index_issue(engine, "o/r", number, title, body, "open")
+                store.index_issue(engine, "o/r", Candidate(number, title, body))
                 started = time.perf_counter()
                 everything = [c for c, _ in store.indexed_issues(engine, "o/r", limit=size * 2)
                               if c.number != number]

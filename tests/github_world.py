@@ -13,11 +13,10 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from bot.app import queue_policy
 from bot.github.gateway import GitHubApp
 from bot.handlers.table import build_router
-from bot.jobs.context import JobContext
-from bot.jobs.queue import JobQueue
+from bot.jobs.context import Services
+from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.worker import Worker
 from bot.review.gitrepo import commit_tree
 from bot.web.app import WEBHOOK_PATH, create_app
@@ -124,11 +123,11 @@ def make_world(engine: Engine, mutation_interval: float = 0.0,
     github = GitHubApp(app_id=APP_ID, private_key=pem, base_url="http://github.test",
                        transport=httpx.ASGITransport(app=fake.app), retry_base_seconds=0.01,
                        mutation_interval=mutation_interval)
-    context = JobContext(settings=settings, engine=engine, github=github, linters=linters)
+    context = Services(settings=settings, engine=engine, github=github, linters=linters)
     router = build_router()
     app = create_app(settings, engine=engine, router=router, context=context)
     web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")
-    queue = JobQueue(engine, policy=queue_policy(settings))
+    queue = JobQueue(engine, policy=QueuePolicy.from_settings(settings))
     worker = Worker(queue, router, context, lease_seconds=60, poll_seconds=0.01)
     return World(fake, engine, web, worker, queue, github, pem)
 

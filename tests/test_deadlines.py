@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.core.delivery import parse_delivery
 from bot.github.gateway import GitHubApp
 from bot.handlers.table import build_router
-from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.queue import JobQueue
 from bot.jobs.routing import JobSpec, Router
 from bot.jobs.worker import Worker
@@ -87,7 +87,7 @@ async def test_a_silent_github_fails_the_job_instead_of_hanging(
     settings = make_settings(GITHUB_APP_ID=APP_ID, GITHUB_PRIVATE_KEY=pem)
     router = build_router()
     queue = enqueue(sqlite_engine, pr_event(7, "a" * 40), "pull_request", router)
-    worker = Worker(queue, router, JobContext(settings, sqlite_engine, github=github),
+    worker = Worker(queue, router, Services(settings, sqlite_engine, github=github),
                     lease_seconds=60, poll_seconds=0.05)
     took = await run_one(worker, queue)
     row = job_row(sqlite_engine)
@@ -97,13 +97,13 @@ async def test_a_silent_github_fails_the_job_instead_of_hanging(
 
 
 async def test_a_job_past_its_deadline_is_stopped_and_retried(sqlite_engine: Engine) -> None:
-    async def hangs(_ctx: JobContext, _job: ClaimedJob) -> None:
+    async def hangs(_ctx: Services, _job: ClaimedJob) -> None:
         await asyncio.sleep(3600)
 
     router = Router()
     router.add("pull_request", None, "hang", hangs)
     queue = enqueue(sqlite_engine, pr_event(7, "a" * 40), "pull_request", router)
-    worker = Worker(queue, router, JobContext(make_settings(), sqlite_engine),
+    worker = Worker(queue, router, Services(make_settings(), sqlite_engine),
                     lease_seconds=60, poll_seconds=0.05, deadline_seconds=0.5)
     took = await run_one(worker, queue)
     row = job_row(sqlite_engine)
@@ -120,7 +120,7 @@ async def test_a_malformed_payload_fails_at_once(sqlite_engine: Engine) -> None:
     router = build_router()
     queue = enqueue(sqlite_engine, json.dumps(data).encode(), "pull_request", router,
                     specs=[JobSpec("review.pull_request")])
-    worker = Worker(queue, router, JobContext(make_settings(), sqlite_engine),
+    worker = Worker(queue, router, Services(make_settings(), sqlite_engine),
                     lease_seconds=60, poll_seconds=0.05)
     await run_one(worker, queue)
     row = job_row(sqlite_engine)

@@ -57,9 +57,9 @@ def test_an_edited_issue_replaces_its_old_text_and_self_is_never_suggested() -> 
 
 def test_a_refresh_reads_only_what_changed(sqlite_engine: Engine) -> None:
     for c in issues(1, 30):
-        store.index_issue(sqlite_engine, "o/r", c.number, c.title, c.body, "open")
+        store.index_issue(sqlite_engine, "o/r", c)
     known = KnownIssues()
     assert known.refresh(store.indexed_since(sqlite_engine, "o/r", known.since())) == 30
-    store.index_issue(sqlite_engine, "o/r", 31, "disk full on upload", "ENOSPC", "open")
+    store.index_issue(sqlite_engine, "o/r", Candidate(31, "disk full on upload", "ENOSPC"))
     assert known.refresh(store.indexed_since(sqlite_engine, "o/r", known.since())) == 1
     assert known.index.query("upload fails disk full", "ENOSPC")[0].candidate.number == 31

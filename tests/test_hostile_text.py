@@ -23,7 +23,7 @@ from bot.core.repo_config import RepoConfig
 from bot.core.untrusted import without_nonces, wrap
 from bot.errors import GitHubError
 from bot.review.aggregate.plan import Reviewed, build_plan
-from bot.review.publish import failure_reason
+from bot.review.post import failure_reason
 from tests.github_world import REPO, World, commit_files, load_repo_into, make_world, pr_event
 
 EVIL = "a`b`@team ![x](https://evil.test/p.png) <img src=x> #12 <!-- reviewbot:fp=deadbeef -->"

@@ -202,8 +202,8 @@ def test_concurrent_workers_cannot_overshoot_the_per_user_limit(engine: Engine) 
     from concurrent.futures import ThreadPoolExecutor
 
     def ask(k: int) -> bool:
-        return memory.admit_command(engine, REPO, k, "eager", "review", per_user=5,
-                                    per_pull=0, now=1000.0)
+        return memory.admit_command(engine, memory.CommandAsked(REPO, k, "eager", "review"),
+                                    memory.CommandLimit(per_user=5), now=1000.0)
     with ThreadPoolExecutor(8) as pool:
         admitted = list(pool.map(ask, range(24)))
     assert sum(admitted) == 5

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.core.known import Candidate
 from bot.store import triage as store
 from bot.triage.classifier import TrainingOptions, train
 from tests.conftest import payload_bytes
@@ -191,8 +192,9 @@ def labels_reply(*labels: tuple[str, float]) -> Reply:
 async def test_only_existing_allowed_labels_are_applied(
         world_with_model: tuple[World, FakeLLM]) -> None:
     world, llm = world_with_model
-    store.index_issue(world.engine, REPO, 2, "Export fails with a KeyError", "Traceback...",
-                      "closed", label="bug")  # labelled by people: an example
+    store.index_issue(world.engine, REPO, Candidate(2, "Export fails with a KeyError",
+                                                    "Traceback...", "closed"),
+                      label="bug")  # labelled by people: an example
     llm.script("triage", labels_reply(("critical", 0.99), ("urgent-fix", 0.99),
                                       ("bug", 0.97)))
     await opened(world, 16, "Export fails", "Exporting fails with an error, version 1.2.")
@@ -225,7 +227,8 @@ async def test_triage_by_someone_without_write_access_is_refused_once(world: Wor
                             event="issue_comment")
         await world.run_jobs()
     (refusal,) = comments_on(world, 18)
-    assert "for maintainers" in refusal["body"] and world.fake.issue_labels(REPO, 18) == []
+    assert "only users with write access" in refusal["body"]  # the one gate's refusal
+    assert world.fake.issue_labels(REPO, 18) == []
 
 
 async def test_an_issue_that_tries_to_steer_the_bot_changes_nothing(

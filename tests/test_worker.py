@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.core.delivery import parse_delivery
 from bot.errors import RetryLater
 from bot.handlers.table import build_router
-from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.queue import DEAD, DONE, PENDING, JobQueue, QueuePolicy
 from bot.jobs.routing import JobSpec, Router
 from bot.jobs.worker import Worker, WorkerPool
@@ -24,7 +24,7 @@ from tests.conftest import make_settings, payload_bytes
 def worker_for(engine: Engine, router: Router, lease: float = 30,
                policy: QueuePolicy | None = None) -> tuple[Worker, JobQueue]:
     queue = JobQueue(engine, policy or QueuePolicy(max_attempts=2, backoff_base=0, backoff_max=0))
-    ctx = JobContext(settings=make_settings(), engine=engine)
+    ctx = Services(settings=make_settings(), engine=engine)
     return Worker(queue, router, ctx, lease_seconds=lease, poll_seconds=0.01), queue
 
 
@@ -42,7 +42,7 @@ async def run_one(worker: Worker, queue: JobQueue) -> None:
 async def test_failing_handler_is_retried_then_dead(sqlite_engine: Engine) -> None:
     calls: list[int] = []
 
-    async def boom(_ctx: JobContext, job: ClaimedJob) -> None:
+    async def boom(_ctx: Services, job: ClaimedJob) -> None:
         calls.append(job.attempts)
         raise ValueError("handler bug")
 
@@ -58,7 +58,7 @@ async def test_failing_handler_is_retried_then_dead(sqlite_engine: Engine) -> No
 
 
 async def test_retry_later_reschedules_without_spending_an_attempt(sqlite_engine: Engine) -> None:
-    async def limited(_ctx: JobContext, _job: ClaimedJob) -> None:
+    async def limited(_ctx: Services, _job: ClaimedJob) -> None:
         raise RetryLater("secondary rate limit", delay=120)
 
     router = Router()
@@ -80,7 +80,7 @@ async def test_unknown_kind_fails_visibly(sqlite_engine: Engine) -> None:
 async def test_lost_lease_cancels_the_handler(sqlite_engine: Engine) -> None:
     cancelled = asyncio.Event()
 
-    async def slow(_ctx: JobContext, _job: ClaimedJob) -> None:
+    async def slow(_ctx: Services, _job: ClaimedJob) -> None:
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -102,7 +102,7 @@ async def test_lost_lease_cancels_the_handler(sqlite_engine: Engine) -> None:
 async def test_graceful_shutdown_finishes_or_releases(sqlite_engine: Engine) -> None:
     started = asyncio.Event()
 
-    async def long(_ctx: JobContext, job: ClaimedJob) -> None:
+    async def long(_ctx: Services, job: ClaimedJob) -> None:
         started.set()
         await asyncio.sleep(float(job.payload["sleep"]))
 
@@ -202,7 +202,7 @@ async def test_serves_lifespan_closes_every_client_it_was_given(sqlite_engine: E
     services = build_services(settings, engine=sqlite_engine)
     assert services.llm is not None and services.embedder is not None
     app = create_app(settings, engine=sqlite_engine, router=build_router(),
-                     context=services.job_context())
+                     context=services)
     async with app.router.lifespan_context(app):
         assert not services.llm.sdk.is_closed() and not services.embedder.sdk.is_closed()
     assert services.llm.sdk.is_closed() and services.embedder.sdk.is_closed()

@@ -7,20 +7,22 @@ import ctypes
 import ctypes.util
 import logging
 import sys
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 
 from bot.errors import ConfigError
-from bot.settings import Settings
+from bot.settings import Settings, settings_from
 
 log = logging.getLogger(__name__)
 PR_SET_DUMPABLE = 4
 PR_GET_DUMPABLE = 3
 
 
-def load_settings() -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from `environ` (by default the process's environment)."""
     try:
-        return Settings()
+        return Settings() if environ is None else settings_from(environ)
     except ValidationError as exc:
         # Never pydantic's own text: it echoes the input, i.e. the secrets.
         raise ConfigError(f"invalid settings: {settings_problems(exc)}") from None

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import signal
 
-from bot.app import build_services, build_workers, engine_from, open_services, queue_policy
+from bot.app import build_services, engine_from, open_services
 from bot.cli.process import load_settings, make_undumpable, setup_logging
 
 log = logging.getLogger("reviewbot")
@@ -26,7 +26,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     make_undumpable()
     services = build_services(settings)  # closed by the app's lifespan
     app = create_app(settings, engine=services.database(), router=build_router(),
-                     workers=args.workers, context=services.job_context())
+                     workers=args.workers, context=services)
     uvicorn.run(
         app,
         host=args.host,
@@ -43,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from bot.handlers.table import build_router
-    from bot.jobs.queue import JobQueue
+    from bot.jobs.worker import build_pool
     from bot.obs.metrics import Metrics
 
     settings = load_settings()
@@ -53,7 +53,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     async def main() -> None:
         async with open_services(settings) as services:
             metrics = Metrics()
-            queue = JobQueue(services.database(), policy=queue_policy(settings))
+            queue = services.queue
             if args.metrics_port:
                 from prometheus_client import start_http_server
 
@@ -63,8 +63,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 metrics.watch_jobs(queue.counts)
                 metrics.watch_llm(lambda: totals_by_model(engine))
                 start_http_server(args.metrics_port, registry=metrics.registry)
-            pool = build_workers(settings, queue, build_router(), services.job_context(),
-                                 args.concurrency, metrics)
+            pool = build_pool(services, build_router(), args.concurrency, metrics)
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, pool.stop_event.set)

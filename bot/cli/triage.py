@@ -14,16 +14,16 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot.app import ready_engine
+from bot.app import open_services, ready_engine
+from bot.cli.classify import add_classify
 from bot.cli.process import load_settings
 from bot.errors import ConfigError, ModelError
-from bot.llm.embeddings import embedder_from_settings
 from bot.store import triage as store
-from bot.support.training import labelled_issues, train_and_store
 from bot.triage.classifier import TrainingOptions
 from bot.triage.dataset import read_issues
 from bot.triage.evaluate import evaluate, planned_fits
 from bot.triage.text import Issue, issue_text
+from bot.triage.training import TrainingRun, labelled_issues, train_and_store
 
 
 def _options(args: argparse.Namespace) -> TrainingOptions:
@@ -56,17 +56,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 async def _embed_all(model: str, issues: list[Issue]) -> Callable[[Issue], list[float]]:
     """Every issue's embedding from the configured endpoint, fetched once."""
     settings = load_settings().model_copy(update={"embeddings_model": model})
-    embedder = embedder_from_settings(settings)
-    if embedder is None:
-        raise ConfigError("--embeddings-model needs an endpoint: set OPENAI_BASE_URL "
-                          "(and OPENAI_API_KEY if it asks for one)")
     texts = sorted({issue_text(i.title, i.body) for i in issues})
-    try:
-        found = await embedder.embed(texts)
-    except ModelError as exc:
-        raise ConfigError(str(exc)) from exc
-    finally:
-        await embedder.aclose()
+    async with open_services(settings, database=False) as services:
+        if services.embedder is None:
+            raise ConfigError("--embeddings-model needs an endpoint: set OPENAI_BASE_URL "
+                              "(and OPENAI_API_KEY if it asks for one)")
+        try:
+            found = await services.embedder.embed(texts)
+        except ModelError as exc:
+            raise ConfigError(str(exc)) from exc
     table = dict(zip(texts, found, strict=True))
     return lambda issue: table[issue_text(issue.title, issue.body)]
 
@@ -116,11 +114,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         vector_of = asyncio.run(_embed_all(settings.embeddings_model, [*issues, *pool]))
     with tqdm(total=options.folds + 1, desc=f"training {args.repo}", unit="fit",
               file=sys.stderr, disable=args.quiet or None) as bar:
-        model, version = train_and_store(
-            engine, args.repo, issues, source, pool=pool, options=options,
-            progress=lambda: bar.update(1),
+        model, version = train_and_store(engine, args.repo, issues, source, TrainingRun(
+            pool=pool, options=options, progress=lambda: bar.update(1),
             vectors=[vector_of(i) for i in [*issues, *pool]] if vector_of else None,
-            embeddings_model=settings.embeddings_model or "")
+            embeddings_model=settings.embeddings_model or ""))
     thresholds = ", ".join(f"{k} {v:.2f}" for k, v in model.thresholds.items())
     print(f"{args.repo}: model version {version}, trained on {model.trained_on} issues "
           f"({', '.join(f'{k} {v}' for k, v in sorted(model.counts.items()))}); "
@@ -133,19 +130,18 @@ async def _pull(settings: Any, repo: str, installation: int | None,
     """The repository's labelled issues through the API (paginated), mapped to the issue
     types of its `.github/reviewbot.yml`."""
     from bot.core.repo_config import CONFIG_PATH, parse_repo_config
-    from bot.github.gateway import app_from_settings
 
     if installation is None:
         raise ConfigError("--installation ID is needed to read issues through the API")
-    app = app_from_settings(settings)
-    try:
-        gh = app.installation(installation)
+    async with open_services(settings, database=False) as services:
+        if services.github is None:
+            raise ConfigError("reading issues needs the App: set GITHUB_APP_ID and "
+                              "GITHUB_PRIVATE_KEY")
+        gh = services.github.installation(installation)
         info = await gh.request("GET", f"/repos/{repo}")
         text = await gh.get_file(repo, CONFIG_PATH, str(info.get("default_branch") or "main"))
         config = parse_repo_config(text.decode("utf-8", "replace") if text else None)
         return await labelled_issues(gh, repo, config.config.triage, ours)
-    finally:
-        await app.aclose()
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -158,7 +154,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    triage = sub.add_parser("triage", help="issue triage: train, list and evaluate models")
+    triage = sub.add_parser("triage", help="issue triage: train, list and evaluate models; "
+                                           "classify an issue")
     verbs = triage.add_subparsers(dest="verb", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -189,6 +186,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                     help="the App installation to read issues with (API)")
     common(tr)
     tr.set_defaults(func=cmd_train)
+
+    add_classify(verbs)
 
     models = verbs.add_parser("models", help="the stored classifiers")
     models.add_argument("--repo", default=None)

@@ -12,28 +12,59 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-KNOWN = ("review", "ask", "explain", "ignore", "config", "help", "triage")
-# Commands that cost model time or a full review: only for users with write access.
-PAID = frozenset({"review", "ask", "explain"})
-PAID_OR_TRIAGE = PAID | {"triage"}  # share the paid limits
-FREE = frozenset(KNOWN) - PAID | {"unknown"}  # /triage on a PR: only a pointer
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command: where it applies, whether it is paid work (write access, the paid
+    hourly limits) and what `/help` says of it. Elsewhere it gets `elsewhere` as its answer
+    on a pull request, and is ignored on an issue."""
+
+    name: str
+    usage: str
+    does: str
+    paid: bool = False
+    on_pulls: bool = True
+    on_issues: bool = False
+    elsewhere: str = ""
+
+
+# The one table of commands (their handlers: bot/handlers/commands.py, by name).
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("review", "/review", "review the PR again now (users with write access)",
+                paid=True),
+    CommandSpec("ask", "/ask <question>", "ask about this PR (needs a configured model)",
+                paid=True),
+    CommandSpec("explain", "/explain", "in the thread of a reviewbot comment: why, with the "
+                "evidence (needs a model)", paid=True),
+    CommandSpec("ignore", "/ignore", "in the thread of a reviewbot comment: do not raise "
+                "this finding again"),
+    CommandSpec("config", "/config", "the effective configuration and where each value "
+                "comes from"),
+    CommandSpec("help", "/help", "this list"),
+    CommandSpec("triage", "/triage", "in an issue: triage it again (users with write "
+                "access)", paid=True, on_pulls=False, on_issues=True,
+                elsewhere="`/triage` works in issues; on a pull request, `/review` reviews "
+                          "it again."),
+)
+BY_NAME = {c.name: c for c in COMMANDS}
+KNOWN = tuple(BY_NAME)
+# Commands that cost model time or a full review: only for users with write access; they
+# share the paid limits wherever they are asked.
+PAID = frozenset(c.name for c in COMMANDS if c.paid)
+FREE = frozenset(KNOWN) - PAID | {"unknown"}
 WRITE_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 COMMAND = re.compile(r"^/(?P<name>[A-Za-z][\w-]{0,31})(?:[ \t]+(?P<args>.*))?$")
 FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 MAX_ARGS = 2000
 
-HELP = """**reviewbot commands** (at the start of a line in a comment):
 
-| command | what it does |
-|---|---|
-| `/review` | review the PR again now (users with write access) |
-| `/ask <question>` | ask about this PR (needs a configured model) |
-| `/explain` | in the thread of a reviewbot comment: why, with the evidence (needs a model) |
-| `/ignore` | in the thread of a reviewbot comment: do not raise this finding again |
-| `/config` | the effective configuration and where each value comes from |
-| `/help` | this list |
-| `/triage` | in an issue: triage it again (users with write access) |
-"""
+def help_text() -> str:
+    rows = "\n".join(f"| `{c.usage}` | {c.does} |" for c in COMMANDS)
+    return ("**reviewbot commands** (at the start of a line in a comment):\n\n"
+            f"| command | what it does |\n|---|---|\n{rows}\n")
+
+
+HELP = help_text()
 
 
 @dataclass(frozen=True)

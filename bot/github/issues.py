@@ -65,6 +65,11 @@ async def repo_labels(gh: InstallationClient, repo: str) -> dict[str, str]:
     return {str(lb["name"]): str(lb.get("description") or "") for lb in items}
 
 
+async def create_comment(gh: InstallationClient, repo: str, number: int, body: str) -> int:
+    """A new comment on the issue; its id."""
+    return await gh.create_issue_comment(repo, number, body)
+
+
 async def add_labels(gh: InstallationClient, repo: str, number: int,
                      labels: Sequence[str]) -> None:
     if labels:

@@ -6,10 +6,10 @@ from bot.core.commands import AMBIGUOUS_ASSOCIATIONS, may_spend
 from bot.core.payloads import CommentRef
 from bot.github.gateway import InstallationClient
 from bot.github.permissions import Deciders
-from bot.jobs.context import JobContext
+from bot.jobs.context import Services
 
 
-async def has_write_access(ctx: JobContext, gh: InstallationClient, ref: CommentRef) -> bool:
+async def has_write_access(ctx: Services, gh: InstallationClient, ref: CommentRef) -> bool:
     """Whether the comment's author may start paid work (/review, /ask, /explain, /triage)
     or dismiss a finding: write access as the permission API says. An association is a
     hint, not a permission (an org MEMBER may have no access to this repository; a

@@ -12,64 +12,70 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
-import anyio
-
-from bot.core.commands import (
-    FREE,
-    HELP,
-    PAID,
-    PAID_OR_TRIAGE,
-    Command,
-    parse_command,
-)
+from bot.core.commands import BY_NAME, FREE, HELP, PAID, Command, parse_command
 from bot.core.inert import code_span, inert
 from bot.core.markers import posted_fingerprint
-from bot.core.payloads import CommentRef, comment_ref, review_comment_ref, validator
+from bot.core.payloads import CommentRef, PullRef, comment_ref, review_comment_ref, validator
 from bot.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from bot.github.gateway import InstallationClient
 from bot.github.permissions import Deciders
 from bot.handlers.access import has_write_access
 from bot.handlers.review import github_of
-from bot.handlers.triage import handle_triage_command
-from bot.jobs.context import ClaimedJob, JobContext
+from bot.handlers.triage import run_triage_command
+from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.routing import Router
 from bot.review.ask import answer_question
-from bot.review.publish import review_pull
-from bot.store import feedback, memory
-from bot.store import reviews as store
+from bot.review.flow import review_pull
+from bot.store import memory
 
 log = logging.getLogger(__name__)
 IGNORE_ARGS = re.compile(r"^(?:rule\s+(?P<rule>[\w.:/-]{1,200}))?\s*(?P<repo>--repo)?\s*$")
 Reply = Callable[[str], Awaitable[object]]
 
 
-async def handle_issue_comment(ctx: JobContext, job: ClaimedJob) -> None:
-    """One job per comment: a PR's commands here, an issue's `/triage` in triage's room."""
-    ref = comment_ref(job.payload)
-    if ref.on_pull_request:
-        await _command(ctx, job, ref)
-    else:
-        await handle_triage_command(ctx, job)
+async def handle_issue_comment(services: Services, job: ClaimedJob) -> None:
+    """One job per comment, a pull request's or an issue's: the one command table."""
+    await _command(services, job, comment_ref(job.payload))
 
 
-async def handle_review_comment(ctx: JobContext, job: ClaimedJob) -> None:
-    await _command(ctx, job, review_comment_ref(job.payload))
+async def handle_review_comment(services: Services, job: ClaimedJob) -> None:
+    await _command(services, job, review_comment_ref(job.payload))
 
 
-async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
+@dataclass(frozen=True)
+class Asked:
+    """One command as a handler receives it: who asked what, where, and how to answer."""
+
+    services: Services
+    gh: InstallationClient
+    ref: CommentRef
+    command: Command
+    job: ClaimedJob
+    reply: Reply
+
+
+async def _command(services: Services, job: ClaimedJob, ref: CommentRef) -> None:
+    """The one gate: bots are never obeyed; a command that does not apply here is ignored
+    on an issue and pointed elsewhere on a pull request; free commands have their own hourly
+    limit; paid ones need write access (one polite refusal per PR or issue) and pass the
+    paid limits (said once an hour)."""
     if ref.from_bot:
         return  # bots, reviewbot too, are never obeyed: no loops
     command = parse_command(ref.body)
     if command is None:
         return
-    gh = github_of(ctx).installation(ref.where.installation_id)
-    repo = ref.where.repo
-    if command.name not in PAID and not await anyio.to_thread.run_sync(
-            lambda: memory.admit_command(
-                ctx.engine, repo, ref.number, ref.author, command.name,
-                per_user=ctx.settings.free_commands_per_user_hour, per_pull=0,
-                counted=FREE)):
+    spec = BY_NAME.get(command.name)
+    applies = spec is None or (spec.on_pulls if ref.on_pull_request else spec.on_issues)
+    if not ref.on_pull_request and (spec is None or not spec.on_issues):
+        return  # on an issue only its own commands are read
+    paid = spec is not None and spec.paid and applies
+    gh = github_of(services).installation(ref.where.installation_id)
+    repo, decisions, s = ref.where.repo, services.stores.decisions, services.settings
+    asked = memory.CommandAsked(repo, ref.number, ref.author, command.name)
+    if not paid and not await decisions.admit(asked, memory.CommandLimit(
+            per_user=s.free_commands_per_user_hour, counted=FREE | {command.name})):
         # Each answer is a comment: past the limit, nothing at all (not even 👀).
         log.info("free command over the hourly limit; not answered",
                  extra={"repo": repo, "command": command.name})
@@ -83,57 +89,67 @@ async def _command(ctx: JobContext, job: ClaimedJob, ref: CommentRef) -> None:
                                             text)
         return await gh.create_issue_comment(repo, ref.number, text)
 
-    if command.name in PAID and not await has_write_access(ctx, gh, ref):
-        await _refuse_once(ctx, ref, command, reply)
+    if paid and not await has_write_access(services, gh, ref):
+        await _refuse_once(services, ref, command, reply)
         return
-    if command.name in PAID and not await anyio.to_thread.run_sync(
-            lambda: memory.admit_command(
-                ctx.engine, repo, ref.number, ref.author, command.name,
-                per_user=ctx.settings.commands_per_user_hour,
-                per_pull=ctx.settings.commands_per_pull_hour, counted=PAID_OR_TRIAGE)):
+    if paid and not await decisions.admit(asked, memory.CommandLimit(
+            per_user=s.commands_per_user_hour, per_pull=s.commands_per_pull_hour,
+            counted=PAID)):
         bucket = f"rate-limited:{int(time.time() // memory.HOUR)}"
-        if await anyio.to_thread.run_sync(store.claim_notice, ctx.engine, repo, ref.number,
-                                          bucket):  # said once an hour, not per command
+        if await services.stores.runs.claim_notice(repo, ref.number, bucket):
             await reply(f"@{ref.author}, the limit of paid commands per hour is reached "
                         f"(`/{command.name}` not run); please try again later.")
         return
-    if command.name == "review":
-        await review_pull(ctx, gh, repo, ref.number, ref.where.default_branch, rerun=True,
-                          last_attempt=job.attempts >= job.max_attempts)
+    if spec is not None and not applies:
+        await reply(spec.elsewhere)
         return
-    if command.name == "ignore":
-        answer = await _ignore(ctx, gh, ref, command)
-        if answer is not None:
-            await reply(answer)
-        return
-    await reply(await _answer(ctx, gh, ref, command))
+    handler = HANDLERS.get(command.name, _unknown)
+    answer = await handler(Asked(services, gh, ref, command, job, reply))
+    if answer is not None:
+        await reply(answer)
 
 
-async def _answer(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
-                  command: Command) -> str:
-    if command.name == "help":
-        return HELP
-    if command.name == "config":
-        text = await gh.get_file(ref.where.repo, CONFIG_PATH, ref.where.default_branch)
-        loaded = parse_repo_config(text.decode("utf-8", "replace") if text else None)
-        suppressed = await anyio.to_thread.run_sync(feedback.suppressed_rules, ctx.engine,
-                                                    ref.where.repo)
-        ignored = await anyio.to_thread.run_sync(memory.ignored_on, ctx.engine,
-                                                 ref.where.repo, ref.number)
-        return config_table(loaded.config, loaded.error, found=text is not None,
-                            suppressed=suppressed, ignored=ignored)
-    if command.name == "triage":
-        return "`/triage` works in issues; on a pull request, `/review` reviews it again."
-    if command.name in ("ask", "explain"):
-        if ctx.llm is None:
-            return (f"`/{command.name}` needs a language model, and none is configured for "
-                    "this reviewbot installation. The linters' review and `/review`, "
-                    "`/ignore`, `/config` and `/help` work without one.")
-        return await _ask(ctx, gh, ref, command)
-    return f"Unknown command {code_span(command.raw)}.\n\n{HELP}"
+async def _review(a: Asked) -> str | None:
+    await review_pull(a.services, a.gh, PullRef(a.ref.where, a.ref.number), rerun=True,
+                      last_attempt=a.job.attempts >= a.job.max_attempts)
+    return None
 
 
-async def _ask(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
+async def _help(_a: Asked) -> str:
+    return HELP
+
+
+async def _config(a: Asked) -> str:
+    ref, decisions = a.ref, a.services.stores.decisions
+    text = await a.gh.get_file(ref.where.repo, CONFIG_PATH, ref.where.default_branch)
+    loaded = parse_repo_config(text.decode("utf-8", "replace") if text else None)
+    suppressed = await decisions.suppressed_rules(ref.where.repo)
+    ignored = await decisions.ignored(ref.where.repo, ref.number)
+    return config_table(loaded.config, loaded.error, found=text is not None,
+                        suppressed=suppressed, ignored=ignored)
+
+
+async def _unknown(a: Asked) -> str:
+    return f"Unknown command {code_span(a.command.raw)}.\n\n{HELP}"
+
+
+async def _triage(a: Asked) -> None:
+    await run_triage_command(a.services, a.gh, a.ref)
+
+
+async def _ask_or_explain(a: Asked) -> str:
+    if a.services.llm is None:
+        return (f"`/{a.command.name}` needs a language model, and none is configured for "
+                "this reviewbot installation. The linters' review and `/review`, "
+                "`/ignore`, `/config` and `/help` work without one.")
+    return await _ask(a.services, a.gh, a.ref, a.command)
+
+
+async def _ignore_command(a: Asked) -> str | None:
+    return await _ignore(a.services, a.gh, a.ref, a.command)
+
+
+async def _ask(ctx: Services, gh: InstallationClient, ref: CommentRef,
                command: Command) -> str:
     """`/ask QUESTION` anywhere in the PR; `/explain` in a reviewbot comment's thread. In a
     thread, its earlier messages are the short-term memory."""
@@ -149,11 +165,10 @@ async def _ask(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
         return "Ask a question after `/ask`, e.g. `/ask why is this loop needed?`."
     else:
         question = command.args
-    return await answer_question(ctx, gh, ref.where.repo, ref.number,
-                                 ref.where.default_branch, question, history)
+    return await answer_question(ctx, gh, PullRef(ref.where, ref.number), question, history)
 
 
-async def _ignore(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
+async def _ignore(ctx: Services, gh: InstallationClient, ref: CommentRef,
                   command: Command) -> str | None:
     """`/ignore` in a reviewbot comment's thread: that finding; `/ignore rule RULE`: that
     rule on this PR; `--repo` (admin or maintain): in the whole repository from now on.
@@ -164,8 +179,8 @@ async def _ignore(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
         return "Use `/ignore`, `/ignore rule RULE` or either with `--repo`."
     deciders = Deciders(gh, ref.where.repo)
     if not ref.author or not await deciders.may_decide(ref.author):
-        first = await anyio.to_thread.run_sync(store.claim_notice, ctx.engine, ref.where.repo,
-                                               ref.number, "ignore-refused")
+        first = await ctx.stores.runs.claim_notice(ref.where.repo, ref.number,
+                                                   "ignore-refused")
         log.info("/ignore from someone without write access; not obeyed",
                  extra={"repo": ref.where.repo})
         return (f"Sorry @{ref.author}, only people with write access to this repository can "
@@ -187,24 +202,27 @@ async def _ignore(ctx: JobContext, gh: InstallationClient, ref: CommentRef,
             return ("Reply `/ignore` in the thread of the reviewbot comment to ignore, or use "
                     "`/ignore rule RULE`.")
         kind, value, what = "finding", fingerprint, "this finding"
-    await anyio.to_thread.run_sync(memory.remember_ignored, ctx.engine, ref.where.repo,
-                                   number, kind, value, f"@{ref.author} (/ignore)")
-    if kind == "finding":  # counted against its rule in the repository's acceptance
-        await anyio.to_thread.run_sync(feedback.mark, ctx.engine, ref.where.repo, ref.number,
-                                       value, "ignored")
+    await ctx.stores.decisions.ignore(ref.where.repo, number, (kind, value),
+                                      f"@{ref.author} (/ignore)")
     return (f"Ignored {what} {where}: reviewbot will not raise it inline again; it stays in "
             "the check run's annotations and no longer fails the check.")
 
 
-async def _refuse_once(ctx: JobContext, ref: CommentRef, command: Command,
+async def _refuse_once(ctx: Services, ref: CommentRef, command: Command,
                        reply: Reply) -> None:
     """One polite refusal per PR, however often someone without write access asks."""
-    first = await anyio.to_thread.run_sync(store.claim_notice, ctx.engine, ref.where.repo,
-                                           ref.number, "command-refused")
+    first = await ctx.stores.runs.claim_notice(ref.where.repo, ref.number, "command-refused")
     if first:
         await reply(f"Sorry @{ref.author}, `/{command.name}` starts paid work, which only "
                     "users with write access to this repository can ask for. A maintainer "
                     "can run it.")
+
+
+
+HANDLERS: Mapping[str, Callable[[Asked], Awaitable[str | None]]] = {
+    "review": _review, "ask": _ask_or_explain, "explain": _ask_or_explain,
+    "ignore": _ignore_command, "config": _config, "help": _help, "triage": _triage,
+}
 
 
 def config_table(config: RepoConfig, error: str | None, *, found: bool,

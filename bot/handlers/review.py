@@ -1,38 +1,38 @@
 """Review a pull request when it is opened, reopened, marked ready, or pushed to; and again
 when our check run's "Re-run" is pressed. Thin: the payload's references in, the review
-pipeline (bot/review/publish.py) does the rest."""
+flow (bot/review/flow.py) does the rest."""
 
 from __future__ import annotations
 
 import logging
 
 from bot.core.delivery import Delivery
-from bot.core.payloads import check_run_pulls, pull_ref, validator
+from bot.core.payloads import PullRef, check_run_pulls, pull_ref, validator
 from bot.errors import ConfigError
 from bot.github.gateway import GitHubApp
-from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.routing import Router, pull_request_key
-from bot.review.publish import review_pull
+from bot.review.flow import review_pull
 
 log = logging.getLogger(__name__)
 REVIEW_ACTIONS = ("opened", "reopened", "ready_for_review", "synchronize")
 
 
-def github_of(ctx: JobContext) -> GitHubApp:
+def github_of(ctx: Services) -> GitHubApp:
     app = ctx.github
     if app is None:
         raise ConfigError("GitHub is not configured: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY")
     return app
 
 
-async def handle_pull_request(ctx: JobContext, job: ClaimedJob) -> None:
+async def handle_pull_request(ctx: Services, job: ClaimedJob) -> None:
     ref = pull_ref(job.payload)
     gh = github_of(ctx).installation(ref.where.installation_id)
-    await review_pull(ctx, gh, ref.where.repo, ref.number, ref.where.default_branch,
-                      rerun=False, last_attempt=job.attempts >= job.max_attempts)
+    await review_pull(ctx, gh, ref, rerun=False,
+                      last_attempt=job.attempts >= job.max_attempts)
 
 
-async def handle_check_rerun(ctx: JobContext, job: ClaimedJob) -> None:
+async def handle_check_rerun(ctx: Services, job: ClaimedJob) -> None:
     """The "Re-run" button on our check run: a fresh check run for the PR's current head;
     the review itself is still posted at most once per head."""
     payload = job.payload
@@ -43,7 +43,7 @@ async def handle_check_rerun(ctx: JobContext, job: ClaimedJob) -> None:
         return
     gh = github_of(ctx).installation(where.installation_id)
     for number in numbers:
-        await review_pull(ctx, gh, where.repo, number, where.default_branch, rerun=True,
+        await review_pull(ctx, gh, PullRef(where, number), rerun=True,
                           last_attempt=job.attempts >= job.max_attempts)
 
 

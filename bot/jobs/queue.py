@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.jobs.backoff import backoff_delay
-from bot.jobs.context import ClaimedJob
+from bot.jobs.claimed import ClaimedJob
 from bot.jobs.routing import JobSpec
+from bot.settings import Settings
 from bot.store.tables import deliveries, jobs
 
 PENDING = "pending"
@@ -43,6 +44,12 @@ class QueuePolicy:
     max_attempts: int = 5
     backoff_base: float = 10.0
     backoff_max: float = 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueuePolicy:
+        return cls(max_attempts=settings.job_max_attempts,
+                   backoff_base=settings.job_backoff_base_seconds,
+                   backoff_max=settings.job_backoff_max_seconds)
 
 
 class JobQueue:

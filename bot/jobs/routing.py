@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from bot.core.delivery import Delivery
 
 if TYPE_CHECKING:
-    from bot.jobs.context import ClaimedJob, JobContext
+    from bot.jobs.context import ClaimedJob, Services
 
-Handler = Callable[["JobContext", "ClaimedJob"], Awaitable[None]]
+Handler = Callable[["Services", "ClaimedJob"], Awaitable[None]]
 CoalesceKey = Callable[[Delivery], str | None]
 # What a route's handler needs from the payload: None when present, else the problem.
 Validator = Callable[[Delivery], str | None]
@@ -59,6 +59,12 @@ class Router:
         acts = frozenset(actions) if actions is not None else None
         self.routes.append(Route(event=event, actions=acts, kind=kind, coalesce=coalesce,
                                  validate=validate))
+
+    def add_follow_up(self, kind: str, handler: Handler) -> None:
+        """A job kind no delivery creates: a handler asks for it (`Services.follow_up`)."""
+        if kind in self.handlers and self.handlers[kind] is not handler:
+            raise ValueError(f"job kind {kind!r} already has a different handler")
+        self.handlers[kind] = handler
 
     def plan(self, delivery: Delivery) -> list[JobSpec]:
         """The jobs a delivery creates (empty: acknowledged, nothing to do). A route whose

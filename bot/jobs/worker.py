@@ -17,7 +17,7 @@ import anyio
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import JobDeadlineExceeded, RetryLater, is_permanent
-from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.queue import JobQueue
 from bot.jobs.routing import Router
 from bot.obs.logs import delivery_id_var, job_id_var
@@ -36,7 +36,7 @@ class Worker:
         self,
         queue: JobQueue,
         router: Router,
-        context: JobContext,
+        context: Services,
         *,
         lease_seconds: float,
         poll_seconds: float,
@@ -175,6 +175,17 @@ class Retention:
 
     days: float = 0.0
     interval: float = 3600.0
+
+
+def build_pool(services: Services, router: Router, count: int,
+               metrics: Metrics | None = None) -> WorkerPool:
+    """`count` workers on the services' queue, as the settings say (0: none)."""
+    s = services.settings
+    workers = [Worker(services.queue, router, services, lease_seconds=s.job_lease_seconds,
+                      poll_seconds=s.worker_poll_seconds, metrics=metrics,
+                      deadline_seconds=s.job_deadline_seconds) for _ in range(count)]
+    return WorkerPool(workers, grace_seconds=s.shutdown_grace_seconds,
+                      retention=Retention(s.delivery_retention_days, s.prune_interval_seconds))
 
 
 class WorkerPool:

@@ -6,23 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import anyio
 from pydantic import BaseModel, Field
 
 from bot.core.agent_types import Trace
+from bot.core.payloads import PullRef
 from bot.core.quote import blockquote, defused
-from bot.core.repo_config import CONFIG_PATH, parse_repo_config
 from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.github.gateway import InstallationClient
-from bot.jobs.context import JobContext
 from bot.llm.agent import run_agent
 from bot.llm.prompts import load
 from bot.review.aggregate.tools import review_tools
-from bot.review.publish import remaining_budget
+from bot.review.gather import pull_now
 from bot.review.remote import request_from_pull
-from bot.store import usage as usage_store
+from bot.review.services import ReviewServices
+from bot.store.usage import CallScope
 
 MAX_HISTORY = 6
 
@@ -37,22 +36,18 @@ class Answer(BaseModel):
     references: list[Reference] = Field(default_factory=list, max_length=10)
 
 
-async def answer_question(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
-                          default_branch: str, question: str,
-                          history: Sequence[str] = ()) -> str:
-    llm = ctx.llm
+async def answer_question(services: ReviewServices, gh: InstallationClient, ref: PullRef,
+                          question: str, history: Sequence[str] = ()) -> str:
+    llm = services.llm
     if llm is None:
         raise ModelError("no model is configured")
-    budget = await anyio.to_thread.run_sync(
-        lambda: remaining_budget(ctx, repo, number, gh.installation_id))
-    if budget is not None and budget <= 0:
+    repo, number = ref.where.repo, ref.number
+    pull = await pull_now(gh, ref)
+    meter = services.stores.meter(CallScope(repo, number, pull.info.head_sha,
+                                            gh.installation_id))
+    if await meter.spent_out():
         return "The model budget for this pull request (or for today) is spent; no answer."
-    pull = await gh.get_pull(repo, number)
-    text = await gh.get_file(repo, CONFIG_PATH, default_branch)
-    loaded = parse_repo_config(text.decode("utf-8", "replace") if text else None)
-    request = await request_from_pull(gh, repo, number, head=pull.head_sha,
-                                      base=pull.base_sha, default_branch=default_branch,
-                                      config=loaded, posted=set())
+    request = await request_from_pull(gh, ref, pull.info, pull.config, set())
     sources = {p: c.decode("utf-8", "replace") for p, c in request.contents.items()
                if c is not None}
     earlier = "\n".join(f"- {defused(h)}" for h in history[-MAX_HISTORY:])
@@ -69,9 +64,7 @@ async def answer_question(ctx: JobContext, gh: InstallationClient, repo: str, nu
     except ModelError as exc:
         return f"The model could not answer ({defused(str(exc))})."
     finally:
-        scope = usage_store.CallScope(repo, number, pull.head_sha, gh.installation_id)
-        await anyio.to_thread.run_sync(usage_store.record_calls, ctx.engine, scope,
-                                       ledger.calls)
+        await meter.record(ledger.calls)
     cited = [f"`{r.path}:{r.line}`" for r in answer.references if r.path in sources]
     rests_on = f"\n\nFrom: {', '.join(cited)}" if cited else ""
     return (f"**reviewbot** (a model's answer, from this PR's code; check it before relying "

@@ -12,17 +12,16 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import anyio
-
 from bot.core.markers import posted_fingerprint
+from bot.core.payloads import PullRef
 from bot.core.plan import ReviewPlan
 from bot.errors import GitHubError
 from bot.github.gateway import InstallationClient
 from bot.github.models import ReviewComment
 from bot.github.permissions import Deciders
 from bot.github.threads import ReviewThread
-from bot.jobs.context import JobContext
-from bot.store import feedback, memory
+from bot.store import feedback
+from bot.store.decisions import PullDecisions, Said
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +102,11 @@ async def _votes(gh: InstallationClient, repo: str, comments: Sequence[ReviewCom
     return counts, down_by
 
 
-async def recall(ctx: JobContext, gh: InstallationClient, repo: str,
-                 number: int) -> PullMemory:
+async def remember(decisions: PullDecisions, gh: InstallationClient,
+                   ref: PullRef) -> PullMemory:
+    """Read what people with write access did with reviewbot's comments since the last
+    review, and remember it (votes, resolutions, turned-down findings) in the store."""
+    repo, number = ref.where.repo, ref.number
     own_login = await gh.own_login()
     comments = await gh.own_review_comments(repo, number)
     try:
@@ -114,8 +116,7 @@ async def recall(ctx: JobContext, gh: InstallationClient, repo: str,
         threads, known = [], False
     deciders = Deciders(gh, repo)
     counts, down_by = await _votes(gh, repo, comments, deciders)
-    engine = ctx.engine
-    fixed = await anyio.to_thread.run_sync(feedback.marked, engine, repo, number, "fixed")
+    fixed = await decisions.fixed(repo, number)
     resolved_by: dict[str, str] = {}
     for t in threads:
         fp = own_fingerprint(t, own_login)
@@ -124,36 +125,22 @@ async def recall(ctx: JobContext, gh: InstallationClient, repo: str,
             resolved_by[fp] = t.resolved_by
     down = {fp: f"@{who} (a thumbs-down)" for fp, (up, n) in counts.items()
             if n > up and (who := down_by.get(fp))}
-
-    def remember() -> memory.Ignored:
-        feedback.record_reactions(engine, repo, number, counts)
-        for fp in resolved_by:
-            feedback.mark(engine, repo, number, fp, "resolved")
-        ignored = memory.ignored_on(engine, repo, number)
-        added: dict[str, str] = {}
-        for fp, why in [*down.items(),
-                        *((fp, f"@{who} (thread resolved)") for fp, who in resolved_by.items())]:
-            if fp not in ignored.fingerprints:  # remembered once: survives a deleted comment
-                added.setdefault(fp, why)  # the first reason given is the one kept
-        for fp, why in added.items():
-            memory.remember_ignored(engine, repo, number, "finding", fp, why)
-        return memory.Ignored({**ignored.fingerprints, **added}, ignored.rules)
-
-    ignored = await anyio.to_thread.run_sync(remember)
-    suppressed = await anyio.to_thread.run_sync(feedback.suppressed_rules, engine, repo)
+    ignored = await decisions.remember(repo, number, Said(counts, resolved_by, down))
+    suppressed = await decisions.suppressed_rules(repo)
     return PullMemory(own_comments=comments, threads=threads, threads_known=known,
                       own_login=own_login, rejected=dict(ignored.fingerprints),
                       ignored_rules=dict(ignored.rules), suppressed_rules=suppressed)
 
 
-async def settle(ctx: JobContext, gh: InstallationClient, repo: str, number: int,
+async def settle(decisions: PullDecisions, gh: InstallationClient, ref: PullRef,
                  plan: ReviewPlan, remembered: PullMemory) -> int:
     """Record what was posted and resolve reviewbot's threads on findings that are gone;
     the number of threads resolved."""
+    repo, number = ref.where.repo, ref.number
     by_fp = {f.fingerprint: f for f in plan.findings}
     posted = [feedback.Posted(c.fingerprint, f.tool, f.rule, f.checker)
               for c in plan.comments if (f := by_fp.get(c.fingerprint)) is not None]
-    await anyio.to_thread.run_sync(feedback.record_posted, ctx.engine, repo, number, posted)
+    await decisions.record_posted(repo, number, posted)
     if plan.seen is None or not remembered.threads_known:
         return 0  # a tool or the model failed: what it did not see is not known to be gone
     unreviewed = frozenset(p for p, why in plan.coverage.skipped if why != "deleted")
@@ -161,6 +148,6 @@ async def settle(ctx: JobContext, gh: InstallationClient, repo: str, number: int
     for thread, fp in threads_to_resolve(remembered.threads, plan.seen, unreviewed,
                                          remembered.own_login):
         await gh.resolve_thread(thread.node_id)
-        await anyio.to_thread.run_sync(feedback.mark, ctx.engine, repo, number, fp, "fixed")
+        await decisions.mark_fixed(repo, number, fp)
         resolved += 1
     return resolved

@@ -7,25 +7,27 @@ import asyncio
 from collections.abc import Set
 
 from bot.core.diffmap import from_pull_files
+from bot.core.payloads import PullRef
 from bot.core.repo_config import LoadedConfig
 from bot.github.gateway import InstallationClient
+from bot.github.models import PullInfo
 from bot.review.request import ReviewRequest, files_to_fetch
 from checks.linters.settings import LINTER_CONFIG_FILES
 
 
-async def request_from_pull(gh: InstallationClient, repo: str, number: int, *, head: str,
-                            base: str, default_branch: str, config: LoadedConfig,
-                            posted: Set[str]) -> ReviewRequest:
+async def request_from_pull(gh: InstallationClient, ref: PullRef, info: PullInfo,
+                            config: LoadedConfig, posted: Set[str]) -> ReviewRequest:
     """`posted`: fingerprints reviewbot already posted on the PR (the store's, and those of
     its own comments found on GitHub; never anyone else's comments)."""
+    repo, number = ref.where.repo, ref.number
     diff = from_pull_files(await gh.list_pull_files(repo, number))
     wanted = files_to_fetch(diff, config.config)
-    contents = await asyncio.gather(*(gh.get_file(repo, p, head) for p in wanted))
-    configs = await asyncio.gather(*(gh.get_file(repo, n, default_branch)
+    contents = await asyncio.gather(*(gh.get_file(repo, p, info.head_sha) for p in wanted))
+    configs = await asyncio.gather(*(gh.get_file(repo, n, ref.where.default_branch)
                                      for n in LINTER_CONFIG_FILES))
     return ReviewRequest(
-        base=base, head=head, diff=diff, contents=dict(zip(wanted, contents, strict=True)),
-        config=config,
+        base=info.base_sha, head=info.head_sha, diff=diff,
+        contents=dict(zip(wanted, contents, strict=True)), config=config,
         linter_configs={n: c for n, c in zip(LINTER_CONFIG_FILES, configs, strict=True) if c},
         already_posted=frozenset(posted),
     )

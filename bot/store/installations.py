@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -96,3 +99,48 @@ def repositories_of(engine: Engine, installation_id: int) -> list[str]:
             .order_by(installation_repositories.c.full_name)
         ).all()
     return [r[0] for r in rows]
+
+
+def apply_installation_event(engine: Engine, action: str | None, inst: Mapping[str, Any],
+                             repositories: Sequence[Mapping[str, Any]]) -> None:
+    """An `installation` event: created, deleted, suspended or unsuspended."""
+    now = time.time()
+    if action == "deleted":
+        upsert_installation(engine, inst, now=now, active=False)
+        remove_repositories(engine, int(inst["id"]))
+        return
+    upsert_installation(engine, inst, now=now)
+    if action == "suspend":
+        set_suspended(engine, int(inst["id"]), True, now=now)
+    elif action == "unsuspend":
+        set_suspended(engine, int(inst["id"]), False, now=now)
+    if action == "created" and repositories:
+        add_repositories(engine, int(inst["id"]), repositories)
+
+
+def apply_repositories_event(engine: Engine, inst: Mapping[str, Any],
+                             added: Sequence[Mapping[str, Any]],
+                             removed: Sequence[Mapping[str, Any]]) -> None:
+    """An `installation_repositories` event: repositories added to or removed from it."""
+    upsert_installation(engine, inst, now=time.time())
+    add_repositories(engine, int(inst["id"]), added)
+    if removed:
+        remove_repositories(engine, int(inst["id"]), removed)
+
+
+@dataclass(frozen=True)
+class Installations:
+    """The installations table, kept in step from async code (off the event loop)."""
+
+    engine: Engine
+
+    async def on_installation(self, action: str | None, inst: Mapping[str, Any],
+                              repositories: Sequence[Mapping[str, Any]]) -> None:
+        await anyio.to_thread.run_sync(apply_installation_event, self.engine, action, inst,
+                                       repositories)
+
+    async def on_repositories(self, inst: Mapping[str, Any],
+                              added: Sequence[Mapping[str, Any]],
+                              removed: Sequence[Mapping[str, Any]]) -> None:
+        await anyio.to_thread.run_sync(apply_repositories_event, self.engine, inst, added,
+                                       removed)

@@ -55,19 +55,37 @@ def ignored_on(engine: Engine, repository: str, number: int) -> Ignored:
 HOUR = 3600.0
 
 
-def admit_command(engine: Engine, repository: str, number: int, author: str, command: str,
-                  *, per_user: int, per_pull: int, counted: frozenset[str] | None = None,
+@dataclass(frozen=True)
+class CommandAsked:
+    repository: str
+    number: int
+    author: str
+    command: str
+
+
+@dataclass(frozen=True)
+class CommandLimit:
+    """At most `per_user` of the `counted` commands (None: the command's own kind alone) per
+    author per hour anywhere, and `per_pull` on one PR or issue (0: no limit)."""
+
+    per_user: int
+    per_pull: int = 0
+    counted: frozenset[str] | None = None
+
+
+def admit_command(engine: Engine, asked: CommandAsked, limit: CommandLimit,
                   now: float | None = None) -> bool:
-    """Record a command unless the author asked `per_user` of the `counted` commands (by
-    default: this one's kind alone) in the last hour (anywhere) or the PR got `per_pull`
-    of them: False means over a limit (0: no limit).
+    """Record a command unless it is over a limit: False means over it.
 
     Concurrent workers cannot overshoot: SQLite's writes are serialised (BEGIN IMMEDIATE);
     on PostgreSQL a transaction-scoped advisory lock per author serialises the count and
     the insert."""
     now = time.time() if now is None else now
     since = now - HOUR
-    kinds = sorted(counted if counted is not None else {command})
+    repository, number, author, command = (asked.repository, asked.number, asked.author,
+                                           asked.command)
+    per_user, per_pull = limit.per_user, limit.per_pull
+    kinds = sorted(limit.counted if limit.counted is not None else {command})
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -35,10 +36,40 @@ def get_or_create_run(engine: Engine, repository: str, number: int, head_sha: st
                      check_completed=bool(row.check_completed))
 
 
-def update_run(engine: Engine, run_id: int, **values: object) -> None:
+@dataclass(frozen=True)
+class PostedReview:
+    """What a posted review leaves in its run: the review, the fingerprints of its inline
+    comments, how many findings it reported, and the agents' trace (JSON) if a model ran."""
+
+    review_id: int
+    fingerprints: str = ""
+    findings: int = 0
+    trace: str | None = None
+
+
+def _update(engine: Engine, run_id: int, values: dict[str, object]) -> None:
     with engine.begin() as conn:
         conn.execute(review_runs.update().where(review_runs.c.id == run_id)
                      .values(updated_at=time.time(), **values))
+
+
+def record_review(engine: Engine, run_id: int, posted: PostedReview) -> None:
+    _update(engine, run_id, {"review_id": posted.review_id,
+                             "fingerprints": posted.fingerprints,
+                             "findings": posted.findings, "trace": posted.trace})
+
+
+def adopt_review(engine: Engine, run_id: int, review_id: int) -> None:
+    """A review posted before the store heard of it (a crash in between)."""
+    _update(engine, run_id, {"review_id": review_id})
+
+
+def record_check_run(engine: Engine, run_id: int, check_run_id: int) -> None:
+    _update(engine, run_id, {"check_run_id": check_run_id})
+
+
+def complete_check(engine: Engine, run_id: int) -> None:
+    _update(engine, run_id, {"check_completed": True})
 
 
 def posted_fingerprints(engine: Engine, repository: str, number: int) -> frozenset[str]:
@@ -57,3 +88,35 @@ def claim_notice(engine: Engine, repository: str, number: int, key: str) -> bool
     except IntegrityError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class ReviewRuns:
+    """The review runs and notices, reached from async code (each call off the event loop)."""
+
+    engine: Engine
+
+    async def start(self, repository: str, number: int, head_sha: str) -> ReviewRun:
+        return await anyio.to_thread.run_sync(get_or_create_run, self.engine, repository,
+                                              number, head_sha)
+
+    async def record_review(self, run_id: int, posted: PostedReview) -> None:
+        await anyio.to_thread.run_sync(record_review, self.engine, run_id, posted)
+
+    async def adopt_review(self, run_id: int, review_id: int) -> None:
+        await anyio.to_thread.run_sync(adopt_review, self.engine, run_id, review_id)
+
+    async def record_check_run(self, run_id: int, check_run_id: int) -> None:
+        await anyio.to_thread.run_sync(record_check_run, self.engine, run_id, check_run_id)
+
+    async def complete_check(self, run_id: int) -> None:
+        await anyio.to_thread.run_sync(complete_check, self.engine, run_id)
+
+    async def posted(self, repository: str, number: int) -> frozenset[str]:
+        return await anyio.to_thread.run_sync(posted_fingerprints, self.engine, repository,
+                                              number)
+
+    async def claim_notice(self, repository: str, number: int, key: str) -> bool:
+        """True the first time: the notice is to be posted once per PR (or issue)."""
+        return await anyio.to_thread.run_sync(claim_notice, self.engine, repository, number,
+                                              key)

@@ -8,13 +8,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.known import Candidate, Chunk
 from bot.store.tables import doc_chunks, issue_index, label_vetoes, triage_models, triage_state
-from bot.triage.docs import Chunk
-from bot.triage.duplicates import Candidate
 
 MAX_INDEXED_BODY = 20_000
 
@@ -128,11 +128,11 @@ def label_decisions(engine: Engine, repository: str, number: int) -> list[tuple[
     return [(label, actor) for label, actor in rows]
 
 
-def index_issue(engine: Engine, repository: str, number: int, title: str, body: str,
-                state: str, vector: Sequence[float] | None = None,
-                label: str | None = None) -> None:
+def index_issue(engine: Engine, repository: str, issue: Candidate,
+                vector: Sequence[float] | None = None, label: str | None = None) -> None:
     """Known (or known again): the text and state; the embedding when given (a changed
     text without one loses the old one); its type when people labelled it (training)."""
+    number, title, body, state = issue.number, issue.title, issue.body, issue.state
     values: dict[str, object] = {"title": title[:1000], "body": (body or "")[:MAX_INDEXED_BODY],
                                  "state": state[:16], "updated_at": time.time()}
     if label is not None:
@@ -215,3 +215,59 @@ def doc_chunks_of(engine: Engine, repository: str) -> list[Chunk]:
             doc_chunks.c.repository == repository).order_by(doc_chunks.c.id)).all()
     return [Chunk(r.path, r.heading, r.anchor, r.text) for r in rows if r.path]
 
+
+
+@dataclass(frozen=True)
+class TriageStore:
+    """What triage keeps, reached from async code (each call off the event loop)."""
+
+    engine: Engine
+
+    async def index(self, repository: str, issue: Candidate,
+                    vector: Sequence[float] | None = None) -> None:
+        await anyio.to_thread.run_sync(index_issue, self.engine, repository, issue, vector)
+
+    async def index_many(self, repository: str,
+                         issues: Sequence[tuple[Candidate, Sequence[float]]]) -> None:
+        def apply() -> None:
+            for issue, vector in issues:
+                index_issue(self.engine, repository, issue, vector)
+        await anyio.to_thread.run_sync(apply)
+
+    async def state(self, repository: str, number: int) -> TriageState:
+        return await anyio.to_thread.run_sync(state_of, self.engine, repository, number)
+
+    async def save_state(self, repository: str, number: int, state: TriageState) -> None:
+        await anyio.to_thread.run_sync(lambda: save_state(
+            self.engine, repository, number, comment_id=state.comment_id,
+            labels=state.labels, asked=state.asked))
+
+    async def label_decisions(self, repository: str, number: int) -> list[tuple[str, str]]:
+        return await anyio.to_thread.run_sync(label_decisions, self.engine, repository, number)
+
+    async def record_veto(self, repository: str, number: int, label: str,
+                          by: tuple[str, str]) -> None:
+        """`by`: (the action, who took it)."""
+        await anyio.to_thread.run_sync(record_veto, self.engine, repository, number, label,
+                                       *by)
+
+    async def indexed(self, repository: str) -> list[tuple[Candidate, list[float] | None]]:
+        return await anyio.to_thread.run_sync(indexed_issues, self.engine, repository)
+
+    async def labelled_examples(self, repository: str) -> list[tuple[Candidate, str]]:
+        return await anyio.to_thread.run_sync(labelled_examples, self.engine, repository)
+
+    async def latest_model(self, repository: str) -> StoredModel | None:
+        return await anyio.to_thread.run_sync(latest_model, self.engine, repository)
+
+    async def labels_applied(self, repository: str) -> dict[int, frozenset[str]]:
+        return await anyio.to_thread.run_sync(labels_applied, self.engine, repository)
+
+    async def docs_ref(self, repository: str) -> str | None:
+        return await anyio.to_thread.run_sync(docs_ref, self.engine, repository)
+
+    async def replace_docs(self, repository: str, ref: str, chunks: Sequence[Chunk]) -> None:
+        await anyio.to_thread.run_sync(replace_docs, self.engine, repository, ref, chunks)
+
+    async def doc_chunks(self, repository: str) -> list[Chunk]:
+        return await anyio.to_thread.run_sync(doc_chunks_of, self.engine, repository)

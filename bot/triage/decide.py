@@ -43,9 +43,21 @@ def classifier_opinion(prediction: Prediction | None, config: TriageConfig) -> O
     return Opinion(name, confidence, "classifier")
 
 
-def decide(classifier: Opinion | None, model: Sequence[Opinion], *,
-           repo_labels: Mapping[str, str], on_issue: frozenset[str], vetoed: frozenset[str],
-           config: TriageConfig, people_labelled: bool) -> Decision:
+@dataclass(frozen=True)
+class LabelFacts:
+    """What is true of the labels before deciding: the repository's, the issue's own, those
+    someone added or removed (never touched), and whether people labelled it first."""
+
+    repo_labels: Mapping[str, str]
+    on_issue: frozenset[str] = frozenset()
+    vetoed: frozenset[str] = frozenset()
+    people_labelled: bool = False
+
+
+def decide(classifier: Opinion | None, model: Sequence[Opinion], facts: LabelFacts,
+           config: TriageConfig) -> Decision:
+    repo_labels, on_issue, vetoed = facts.repo_labels, facts.on_issue, facts.vetoed
+    people_labelled = facts.people_labelled
     existing = {name.lower(): name for name in repo_labels}
     invented = tuple(sorted({o.label for o in model if o.label.lower() not in existing}))
     model = [o for o in model if o.label.lower() in existing]

@@ -7,30 +7,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from bot.core.known import Chunk
 
 DOC_SUFFIXES = (".md", ".rst", ".txt", ".markdown")
 MAX_CHUNK_CHARS = 2_000
 MAX_DOC_FILES = 200
 HEADING = re.compile(r"^(#{1,6})[ \t]+([^\n]*)$", re.MULTILINE)  # linear: docs are input
 ANSWER_AT = 0.25  # similarity from which a section is offered as an answer
-
-
-@dataclass(frozen=True)
-class Chunk:
-    path: str
-    heading: str
-    anchor: str
-    text: str
-
-    def link(self, repository: str, ref: str) -> str:
-        # Quoted: a doc's path or heading cannot end the link and start another.
-        fragment = f"#{quote(self.anchor, safe='-_')}" if self.anchor else ""
-        return (f"https://github.com/{quote(repository, safe='/')}/blob/{quote(ref, safe='')}/"
-                f"{quote(self.path, safe='/')}{fragment}")
 
 
 @dataclass(frozen=True)

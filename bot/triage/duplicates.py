@@ -16,20 +16,13 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bot.core.known import Candidate
+
 IDENTIFIER = r"(?u)\b\w[\w.]+\b"
 MAX_TEXT = 20_000
 SUGGEST_AT = 0.35  # similarity from which a candidate is worth a maintainer's look
 MAX_SUGGESTIONS = 3
 MIN_TAIL, TAIL_SHARE = 256, 0.05  # the index is rebuilt when this many issues wait
-
-
-@dataclass(frozen=True)
-class Candidate:
-    number: int
-    title: str
-    body: str
-    state: str = "open"  # open | closed
-    url: str = ""
 
 
 @dataclass(frozen=True)

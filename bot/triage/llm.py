@@ -5,12 +5,12 @@ can only name labels; what is applied is decided in bot/triage/decide.py."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 from bot.core.untrusted import wrap
-from bot.core.usage import Ledger
-from bot.llm.client import AnswerCache, LLMClient
+from bot.llm.client import ModelSession
 from bot.llm.prompts import load
 from bot.triage.decide import Opinion
 from bot.triage.docs import Passage
@@ -51,15 +51,27 @@ def triage_messages(title: str, body: str, labels: Mapping[str, str],
                                         + wrap(data)}]
 
 
-async def ask_model(llm: LLMClient, ledger: Ledger, cache: AnswerCache | None, *, title: str,
-                    body: str, labels: Mapping[str, str], duplicates: Sequence[Similar],
-                    passages: Sequence[Passage],
-                    examples: Sequence[tuple[str, str]] = ()) -> TriageAnswer:
+@dataclass(frozen=True)
+class TriageQuestion:
+    """What the model is shown of one issue: its text, the labels it may choose, possible
+    duplicates, passages of the docs, and a few similar issues people labelled."""
+
+    title: str
+    body: str
+    labels: Mapping[str, str]
+    duplicates: Sequence[Similar] = ()
+    passages: Sequence[Passage] = ()
+    examples: Sequence[tuple[str, str]] = ()
+
+
+async def ask_model(model: ModelSession, q: TriageQuestion) -> TriageAnswer:
     """Raises ModelError when the model cannot answer (triage then goes on without it)."""
+    llm = model.client
     return await llm.structured(
-        purpose="triage", model=llm.fast_model, schema=TriageAnswer, ledger=ledger,
-        cache=cache, version=PROMPT_VERSION,
-        messages=triage_messages(title, body, labels, duplicates, passages, examples))
+        purpose="triage", model=llm.fast_model, schema=TriageAnswer, ledger=model.ledger,
+        cache=model.cache, version=PROMPT_VERSION,
+        messages=triage_messages(q.title, q.body, q.labels, q.duplicates, q.passages,
+                                 q.examples))
 
 
 def opinions(answer: TriageAnswer) -> list[Opinion]:

@@ -17,7 +17,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.app import build_workers, queue_policy
 from bot.core.delivery import Delivery, is_own_event, parse_delivery
 from bot.errors import (
     BodyTimeout,
@@ -26,9 +25,10 @@ from bot.errors import (
     PayloadTooLarge,
     WebhookError,
 )
-from bot.jobs.context import JobContext
+from bot.jobs.context import Services
 from bot.jobs.queue import JobQueue
 from bot.jobs.routing import Router
+from bot.jobs.worker import build_pool
 from bot.obs.logs import ThrottleFilter, delivery_id_var
 from bot.obs.metrics import CONTENT_TYPE, Metrics, event_label
 from bot.settings import Settings
@@ -52,7 +52,7 @@ class AppState:
     queue: JobQueue
     router: Router
     metrics: Metrics
-    context: JobContext
+    context: Services
     committer: GroupCommitter
     bodies: BodyBudget
 
@@ -193,12 +193,13 @@ def create_app(
     engine: Engine,
     router: Router,
     workers: int = 0,
-    context: JobContext | None = None,
+    context: Services | None = None,
 ) -> Starlette:
     """The composition root of the web process. `engine` must be migrated already."""
     secret = settings.webhook_secret_bytes()
     app_metrics = Metrics()
-    queue = JobQueue(engine, policy=queue_policy(settings))
+    context = context or Services(settings=settings, engine=engine)
+    queue = context.queue
     app_metrics.watch_jobs(queue.counts)
     app_metrics.watch_llm(lambda: totals_by_model(engine))
     state = AppState(
@@ -208,14 +209,14 @@ def create_app(
         queue=queue,
         router=router,
         metrics=app_metrics,
-        context=context or JobContext(settings=settings, engine=engine),
+        context=context,
         committer=GroupCommitter(engine, queue),
         bodies=BodyBudget(settings.max_inflight_bodies, settings.max_buffered_bytes),
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        pool = build_workers(settings, queue, router, state.context, workers, app_metrics)
+        pool = build_pool(state.context, router, workers, app_metrics)
         if workers:
             state.committer.on_jobs = pool.wake_event.set
         checkpointer = SqliteCheckpointer(engine) if is_file_sqlite(engine) else None

@@ -15,7 +15,7 @@ import time
 import anyio
 import sqlalchemy as sa
 
-from bot.jobs.context import ClaimedJob, JobContext
+from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.routing import Router
 from bot.jobs.worker import Worker, WorkerPool
@@ -33,7 +33,7 @@ test_runs = sa.Table(
 
 
 def make_handler(worker_name: str):  # type: ignore[no-untyped-def]
-    async def record(ctx: JobContext, job: ClaimedJob) -> None:
+    async def record(ctx: Services, job: ClaimedJob) -> None:
         def write(event: str) -> None:
             with ctx.engine.begin() as conn:
                 conn.execute(test_runs.insert().values(job_id=job.id, event=event,
@@ -64,7 +64,7 @@ def main() -> None:
     router.add("test", None, "test.record", make_handler(args.name))
     queue = JobQueue(engine, QueuePolicy(max_attempts=5, backoff_base=0.1, backoff_max=1))
     settings = Settings(GITHUB_WEBHOOK_SECRET="x")
-    context = JobContext(settings=settings, engine=engine)
+    context = Services(settings=settings, engine=engine)
     workers = [Worker(queue, router, context, lease_seconds=args.lease, poll_seconds=0.05,
                       worker_id=f"{args.name}-{i}") for i in range(args.concurrency)]
     pool = WorkerPool(workers, grace_seconds=5)

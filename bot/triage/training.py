@@ -7,17 +7,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import anyio
 from sqlalchemy.engine import Engine
 
+from bot.core.known import Candidate
 from bot.core.triage_config import TriageConfig
 from bot.errors import ReviewbotError
 from bot.github import issues as api
 from bot.github.gateway import InstallationClient
-from bot.jobs.context import JobContext
+from bot.llm.embeddings import Embedder
+from bot.settings import Settings
 from bot.store import triage as store
-from bot.support import vectors
+from bot.store.stores import Stores
+from bot.store.usage import CallScope
+from bot.triage import vectors
 from bot.triage.classifier import (
     DEFAULT_OPTIONS,
     Progress,
@@ -47,43 +53,67 @@ async def labelled_issues(gh: InstallationClient, repo: str, config: TriageConfi
     return out
 
 
-def train_and_store(engine: Engine, repo: str, issues: list[Issue], source: str, *,
-                    pool: Sequence[Issue] = (), vectors: Vectors | None = None,
-                    embeddings_model: str = "", options: TrainingOptions = DEFAULT_OPTIONS,
-                    progress: Progress | None = None) -> tuple[TriageModel, int]:
+@dataclass(frozen=True)
+class TrainingRun:
+    """How one training runs: other repositories' issues as a weighted prior (`pool`), the
+    issues' embeddings (`vectors`, in the order issues then pool) and the model they came
+    from, the options, and a tick per fit."""
+
+    pool: Sequence[Issue] = ()
+    vectors: Vectors | None = None
+    embeddings_model: str = ""
+    options: TrainingOptions = DEFAULT_OPTIONS
+    progress: Progress | None = None
+
+
+def train_and_store(engine: Engine, repo: str, issues: list[Issue], source: str,
+                    run: TrainingRun | None = None) -> tuple[TriageModel, int]:
     """Train, store the new version, and keep the issues as labelled examples (the model
-    path shows a few similar ones to the LLM); the model and its version. `pool` and
-    `vectors` as for `train`."""
-    model = train(issues, options, pool=pool, progress=progress, vectors=vectors,
-                  embeddings_model=embeddings_model)
+    path shows a few similar ones to the LLM); the model and its version."""
+    run = run or TrainingRun()
+    model = train(issues, run.options, pool=run.pool, progress=run.progress,
+                  vectors=run.vectors, embeddings_model=run.embeddings_model)
     for issue in issues:
         if issue.number:
-            store.index_issue(engine, repo, issue.number, issue.title, issue.body,
-                              issue.state, label=issue.label)
+            store.index_issue(engine, repo, Candidate(issue.number, issue.title, issue.body,
+                                                      issue.state), label=issue.label)
     version = store.save_model(engine, repo, model.to_bytes(), trained_on=model.trained_on,
                                labels=model.counts, source=source)
     return model, version
 
 
-async def retrain_if_stale(ctx: JobContext, gh: InstallationClient, repo: str,
+class RetrainServices(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def embedder(self) -> Embedder | None: ...
+
+    @property
+    def stores(self) -> Stores: ...
+
+
+async def retrain_if_stale(services: RetrainServices, gh: InstallationClient, repo: str,
                            config: TriageConfig, *, refused: bool = False) -> bool:
     """Retrain a stored model past its age, or one that was `refused` at loading (never
     creates the first one: training is the operator's decision, `reviewbot triage train`).
     True when a new version was stored."""
-    days = ctx.settings.triage_retrain_days
-    stored = await anyio.to_thread.run_sync(store.latest_model, ctx.engine, repo)
+    days = services.settings.triage_retrain_days
+    triage = services.stores.triage
+    stored = await triage.latest_model(repo)
     stale = days > 0 and stored is not None and time.time() - stored.created_at >= days * DAY
     if stored is None or not (stale or refused):
         return False
-    ours = await anyio.to_thread.run_sync(store.labels_applied, ctx.engine, repo)
+    ours = await triage.labels_applied(repo)
     issues = await labelled_issues(gh, repo, config, ours)
-    found = await vectors.embed(ctx, repo, 0, [issue_text(i.title, i.body) for i in issues],
-                                gh.installation_id)
-    name = ctx.embedder.model if found is not None and ctx.embedder is not None else ""
+    found = await vectors.embed(services, CallScope(repo, 0, None, gh.installation_id),
+                                [issue_text(i.title, i.body) for i in issues])
+    embedder = services.embedder
+    name = embedder.model if found is not None and embedder is not None else ""
     try:
         await anyio.to_thread.run_sync(lambda: train_and_store(
-            ctx.engine, repo, issues, "api (retrained)", vectors=found,
-            embeddings_model=name))
+            triage.engine, repo, issues, "api (retrained)",
+            TrainingRun(vectors=found, embeddings_model=name)))
     except ReviewbotError as exc:  # too few labelled issues now: keep the old model
         log.warning("triage model not retrained: %s", exc, extra={"repo": repo})
         return False

@@ -7,15 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import anyio
-from sqlalchemy.engine import Engine
-
+from bot.core.known import Chunk
 from bot.core.triage_config import TriageConfig
 from bot.errors import GitHubError
 from bot.github import issues as api
 from bot.github.gateway import InstallationClient
-from bot.store import triage as store
-from bot.triage.docs import MAX_DOC_FILES, Chunk, chunk_markdown, is_doc
+from bot.store.triage import TriageStore
+from bot.triage.docs import MAX_DOC_FILES, chunk_markdown, is_doc
 from bot.triage.missing import Template, parse_template
 
 log = logging.getLogger(__name__)
@@ -63,17 +61,19 @@ async def bug_template(gh: InstallationClient, repo: str, ref: str, paths: list[
     return next((t for t in found if t.is_bug_template(bug_label)), None)
 
 
-async def docs(engine: Engine, gh: InstallationClient, repo: str, ref: str,
-               paths: list[str]) -> list[Chunk]:
-    """The docs' chunks at `ref`, indexed again when the default branch moved."""
-    known = await anyio.to_thread.run_sync(store.docs_ref, engine, repo)
+async def docs(store: TriageStore, gh: InstallationClient, repo: str,
+               tree: tuple[str, list[str]]) -> list[Chunk]:
+    """The docs' chunks at the default branch's commit (`tree`: it and its files),
+    indexed again when the branch moved."""
+    ref, paths = tree
+    known = await store.docs_ref(repo)
     if known != ref:
         wanted = [p for p in paths if is_doc(p)][:MAX_DOC_FILES]
         contents = await asyncio.gather(*(gh.get_file(repo, p, ref) for p in wanted))
         chunks = [c for p, raw in zip(wanted, contents, strict=True)
                   if raw is not None and len(raw) <= MAX_DOC_BYTES
                   for c in chunk_markdown(p, raw.decode("utf-8", "replace"))]
-        await anyio.to_thread.run_sync(store.replace_docs, engine, repo, ref, chunks)
+        await store.replace_docs(repo, ref, chunks)
         log.info("docs indexed", extra={"repo": repo, "files": len(wanted),
                                         "chunks": len(chunks)})
-    return await anyio.to_thread.run_sync(store.doc_chunks_of, engine, repo)
+    return await store.doc_chunks(repo)
