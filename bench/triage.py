@@ -24,9 +24,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bot.core.known import Candidate
 from bot.triage.classifier import DEFAULT_OPTIONS
 from bot.triage.dataset import read_issues
-from bot.triage.duplicates import Candidate, DuplicateIndex
+from bot.triage.duplicates import DuplicateIndex
 from bot.triage.evaluate import evaluate
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "issues"

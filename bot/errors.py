@@ -80,10 +80,9 @@ class RetryLater(ReviewbotError):
 class GitHubError(ReviewbotError):
     """GitHub answered with an error status."""
 
-    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
-        self.retry_after = retry_after
 
     @property
     def permanent(self) -> bool:

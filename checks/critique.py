@@ -23,7 +23,7 @@ from bot.core.reports import CritiqueReport
 from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
-from bot.llm.client import ModelSession
+from bot.llm.client import ModelSession, Question
 from bot.llm.prompts import PROMPT_VERSION, critique_prompt
 
 MAX_CHANGE_CHARS = 60_000  # per file; a larger change is not sent (and the review says so)
@@ -163,9 +163,8 @@ class Critic:
             self._reserved_tokens += tokens
             try:
                 answer = await client.structured(
-                    purpose=f"critique:{checker}", model=model, messages=messages,
-                    schema=Critique, ledger=self.ledger, cache=self.model.cache,
-                    version=PROMPT_VERSION)
+                    Question(f"critique:{checker}", model, messages, Critique, PROMPT_VERSION),
+                    self.ledger, self.model.cache)
             finally:
                 self._reserved -= estimate
                 self._reserved_tokens -= tokens

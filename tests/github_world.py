@@ -14,10 +14,11 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.github.gateway import GitHubApp
+from bot.github.transport import Connection
 from bot.handlers.table import build_router
 from bot.jobs.context import Services
 from bot.jobs.queue import JobQueue, QueuePolicy
-from bot.jobs.worker import Worker
+from bot.jobs.worker import Worker, WorkerTimings
 from bot.review.gitrepo import commit_tree
 from bot.web.app import WEBHOOK_PATH, create_app
 from bot.web.replay import github_headers
@@ -120,15 +121,15 @@ def make_world(engine: Engine, mutation_interval: float = 0.0,
     fake.permissions[(REPO, "maintainer")] = "admin"  # the default commenter of the tests
     settings = make_settings(GITHUB_APP_ID=APP_ID, GITHUB_PRIVATE_KEY=pem,
                              GITHUB_API_URL="http://github.test", **env)
-    github = GitHubApp(app_id=APP_ID, private_key=pem, base_url="http://github.test",
-                       transport=httpx.ASGITransport(app=fake.app), retry_base_seconds=0.01,
-                       mutation_interval=mutation_interval)
+    github = GitHubApp(app_id=APP_ID, private_key=pem, connection=Connection(
+        "http://github.test", httpx.ASGITransport(app=fake.app), retry_base_seconds=0.01,
+        mutation_interval=mutation_interval))
     context = Services(settings=settings, engine=engine, github=github, linters=linters)
     router = build_router()
     app = create_app(settings, engine=engine, router=router, context=context)
     web = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot")
     queue = JobQueue(engine, policy=QueuePolicy.from_settings(settings))
-    worker = Worker(queue, router, context, lease_seconds=60, poll_seconds=0.01)
+    worker = Worker(queue, router, context, WorkerTimings(60, 0.01))
     return World(fake, engine, web, worker, queue, github, pem)
 
 

@@ -17,11 +17,12 @@ from sqlalchemy.engine import Engine
 
 from bot.core.delivery import parse_delivery
 from bot.github.gateway import GitHubApp
+from bot.github.transport import Connection
 from bot.handlers.table import build_router
 from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.queue import JobQueue
 from bot.jobs.routing import JobSpec, Router
-from bot.jobs.worker import Worker
+from bot.jobs.worker import Worker, WorkerTimings
 from bot.store.tables import jobs
 from bot.web.app import create_app
 from bot.web.intake import record_delivery
@@ -83,12 +84,13 @@ async def run_one(worker: Worker, queue: JobQueue) -> float:
 async def test_a_silent_github_fails_the_job_instead_of_hanging(
         sqlite_engine: Engine, silent_github: str) -> None:
     pem, _ = make_key()
-    github = GitHubApp(app_id=APP_ID, private_key=pem, base_url=silent_github, timeout=1.0)
+    github = GitHubApp(app_id=APP_ID, private_key=pem,
+                       connection=Connection(silent_github, timeout=1.0))
     settings = make_settings(GITHUB_APP_ID=APP_ID, GITHUB_PRIVATE_KEY=pem)
     router = build_router()
     queue = enqueue(sqlite_engine, pr_event(7, "a" * 40), "pull_request", router)
     worker = Worker(queue, router, Services(settings, sqlite_engine, github=github),
-                    lease_seconds=60, poll_seconds=0.05)
+                    WorkerTimings(60, 0.05))
     took = await run_one(worker, queue)
     row = job_row(sqlite_engine)
     assert took < 10  # the installation-token request itself timed out
@@ -104,7 +106,7 @@ async def test_a_job_past_its_deadline_is_stopped_and_retried(sqlite_engine: Eng
     router.add("pull_request", None, "hang", hangs)
     queue = enqueue(sqlite_engine, pr_event(7, "a" * 40), "pull_request", router)
     worker = Worker(queue, router, Services(make_settings(), sqlite_engine),
-                    lease_seconds=60, poll_seconds=0.05, deadline_seconds=0.5)
+                    WorkerTimings(60, 0.05, 0.5))
     took = await run_one(worker, queue)
     row = job_row(sqlite_engine)
     assert took < 5
@@ -121,7 +123,7 @@ async def test_a_malformed_payload_fails_at_once(sqlite_engine: Engine) -> None:
     queue = enqueue(sqlite_engine, json.dumps(data).encode(), "pull_request", router,
                     specs=[JobSpec("review.pull_request")])
     worker = Worker(queue, router, Services(make_settings(), sqlite_engine),
-                    lease_seconds=60, poll_seconds=0.05)
+                    WorkerTimings(60, 0.05))
     await run_one(worker, queue)
     row = job_row(sqlite_engine)
     assert row.state == "dead" and row.attempts == 1

@@ -10,8 +10,9 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy.engine import Engine
 
+from bot.core.known import Candidate
 from bot.store import triage as store
-from bot.triage.duplicates import IDENTIFIER, Candidate, DuplicateIndex, KnownIssues, _text
+from bot.triage.duplicates import IDENTIFIER, DuplicateIndex, KnownIssues, _text
 
 RNG = random.Random(7)
 WORDS = [f"w{i}" for i in range(400)] + ["org.apache.fs.FileSystem", "os.path.join"]

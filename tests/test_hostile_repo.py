@@ -17,7 +17,7 @@ from bot.core.render import render
 from bot.errors import ToolError
 from bot.review.local import request_from_git
 from bot.review.pipeline import run_review
-from checks.linters.runner import run_tool
+from checks.linters.runner import Exits, run_tool
 from checks.linters.settings import load_linter_settings, semgrep_rules_problem
 from tests.fakegithub import FakeGitHub
 from tests.github_world import commit_files
@@ -141,7 +141,7 @@ def test_tool_errors_never_carry_stderr(tmp_path: Path) -> None:
     script.write_text(f"import sys\nsys.stderr.write({SECRET_VALUE!r})\nsys.exit(2)\n")
     with pytest.raises(ToolError) as caught:
         asyncio.run(run_tool([sys.executable, str(script)], cwd=tmp_path, env={},
-                             timeout=30, ok_codes=(0,), reasons={2: "configuration error"}))
+                             timeout=30, exits=Exits((0,), {2: "configuration error"})))
     assert SECRET_VALUE not in str(caught.value)
     assert "status 2 (configuration error" in str(caught.value)
 
@@ -170,7 +170,7 @@ def test_a_timed_out_tool_dies_with_its_children(tmp_path: Path) -> None:
     started = time.monotonic()
     with pytest.raises(ToolError, match="timed out"):
         asyncio.run(run_tool([sys.executable, str(script)], cwd=tmp_path, env={},
-                             timeout=1, ok_codes=(0,)))
+                             timeout=1, exits=Exits((0,))))
     assert time.monotonic() - started < 15
     child_pid = int(pid_file.read_text())
     deadline = time.monotonic() + 5

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from bot.core.agent_types import Tool, Trace
 from bot.core.diffmap import parse_unified_diff
 from bot.core.usage import Ledger
-from bot.llm.agent import run_agent
+from bot.llm.agent import AgentTask, run_agent
 from bot.llm.client import LLMClient
 from bot.review.aggregate.tools import review_tools
 from tests.fakellm import FakeLLM, Reply
@@ -42,11 +42,9 @@ def fake() -> Iterator[tuple[FakeLLM, LLMClient]]:
 def run(client: LLMClient, tools: list[Tool], trace: Trace, max_steps: int = 6) -> Answer:
     async def go() -> Answer:
         try:
-            return await run_agent(client, purpose="test", model="m",
-                                   messages=[{"role": "system", "content": "You are the "
-                                              "test reviewer."}],
-                                   tools=tools, schema=Answer, ledger=Ledger(), trace=trace,
-                                   max_steps=max_steps)
+            return await run_agent(client, AgentTask(
+                "test", "m", [{"role": "system", "content": "You are the test reviewer."}],
+                tools, Answer, max_steps=max_steps), Ledger(), trace)
         finally:
             await client.aclose()
     return asyncio.run(go())

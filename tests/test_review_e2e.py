@@ -358,13 +358,14 @@ async def test_one_connection_pool_per_process(sqlite_engine: Engine, tmp_path: 
     """githubkit opens a client per request; the process's pool survives those, so a whole
     review reuses a handful of connections (over real HTTP, FakeGitHub served by uvicorn)."""
     from bot.github.gateway import GitHubApp
+    from bot.github.transport import Connection
     from tests.helpers.processes import served
     from tests.test_serve_e2e import free_port
 
     w, _repo, _base, head = demo_world(sqlite_engine, tmp_path)
     with served(w.fake.app, free_port()) as url:
-        github = GitHubApp(app_id=777, private_key=w.private_key, base_url=url,
-                           mutation_interval=0)
+        github = GitHubApp(app_id=777, private_key=w.private_key,
+                           connection=Connection(url, mutation_interval=0))
         w.worker.context = dataclasses.replace(w.worker.context, github=github)
         await w.deliver(pr_event(7, head), "d-1")
         await w.run_jobs()

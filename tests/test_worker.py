@@ -14,7 +14,7 @@ from bot.handlers.table import build_router
 from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.queue import DEAD, DONE, PENDING, JobQueue, QueuePolicy
 from bot.jobs.routing import JobSpec, Router
-from bot.jobs.worker import Worker, WorkerPool
+from bot.jobs.worker import Worker, WorkerPool, WorkerTimings
 from bot.store import installations as inst_store
 from bot.store.tables import jobs
 from bot.web.intake import record_delivery
@@ -25,7 +25,7 @@ def worker_for(engine: Engine, router: Router, lease: float = 30,
                policy: QueuePolicy | None = None) -> tuple[Worker, JobQueue]:
     queue = JobQueue(engine, policy or QueuePolicy(max_attempts=2, backoff_base=0, backoff_max=0))
     ctx = Services(settings=make_settings(), engine=engine)
-    return Worker(queue, router, ctx, lease_seconds=lease, poll_seconds=0.01), queue
+    return Worker(queue, router, ctx, WorkerTimings(lease, 0.01)), queue
 
 
 def job_row(engine: Engine, job_id: int) -> sa.Row:  # type: ignore[type-arg]

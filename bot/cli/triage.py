@@ -129,8 +129,6 @@ async def _pull(settings: Any, repo: str, installation: int | None,
                 ours: dict[int, frozenset[str]]) -> list[Issue]:
     """The repository's labelled issues through the API (paginated), mapped to the issue
     types of its `.github/reviewbot.yml`."""
-    from bot.core.repo_config import CONFIG_PATH, parse_repo_config
-
     if installation is None:
         raise ConfigError("--installation ID is needed to read issues through the API")
     async with open_services(settings, database=False) as services:
@@ -139,8 +137,7 @@ async def _pull(settings: Any, repo: str, installation: int | None,
                               "GITHUB_PRIVATE_KEY")
         gh = services.github.installation(installation)
         info = await gh.request("GET", f"/repos/{repo}")
-        text = await gh.get_file(repo, CONFIG_PATH, str(info.get("default_branch") or "main"))
-        config = parse_repo_config(text.decode("utf-8", "replace") if text else None)
+        config = await gh.repo_config(repo, str(info.get("default_branch") or "main"))
         return await labelled_issues(gh, repo, config.config.triage, ours)
 
 

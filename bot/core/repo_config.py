@@ -118,12 +118,15 @@ class RepoConfig(BaseModel):
 class LoadedConfig:
     config: RepoConfig
     error: str | None = None  # set when the file was invalid and the defaults are used
+    found: bool = True  # False: there is no such file (the defaults, by design)
 
 
 def parse_repo_config(text: str | None) -> LoadedConfig:
     """Never raises on the repository's input: an invalid file yields the defaults and the
     reason, which the publisher shows once to the maintainers."""
-    if text is None or not text.strip():
+    if text is None:
+        return LoadedConfig(RepoConfig(), found=False)
+    if not text.strip():
         return LoadedConfig(RepoConfig())
     try:
         data = yaml.safe_load(text)

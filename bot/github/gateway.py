@@ -29,12 +29,13 @@ from bot import __version__
 from bot.core.diffmap import PullFile
 from bot.core.limits import fit_body
 from bot.core.redact import SecretMask
+from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
 from bot.errors import ConfigError, GitHubError, RetryLater
 from bot.github import threads as gql
 from bot.github.identity import AppIdentity
 from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of, written_by
 from bot.github.ratelimit import rate_limit_delay
-from bot.github.transport import MutationPacer, RetryServerErrors, SharedTransport
+from bot.github.transport import Connection, MutationPacer, RetryServerErrors, SharedTransport
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,20 +46,11 @@ ANNOTATIONS_PER_REQUEST = 50
 class GitHubApp:
     """Built once by the composition root; hands out per-installation clients."""
 
-    def __init__(
-        self,
-        *,
-        app_id: int,
-        private_key: str,
-        base_url: str,
-        transport: httpx.AsyncBaseTransport | None = None,
-        max_concurrency: int = 8,
-        retry_base_seconds: float = 1.0,
-        timeout: float = 30.0,
-        mutation_interval: float = 1.0,
-        secrets: Sequence[str] = (),
-        app_slug: str | None = None,
-    ) -> None:
+    def __init__(self, *, app_id: int, private_key: str, connection: Connection,
+                 secrets: Sequence[str] = (), app_slug: str | None = None) -> None:
+        c = connection
+        max_concurrency, timeout, mutation_interval = (c.max_concurrency, c.timeout,
+                                                       c.mutation_interval)
         self.app_id = app_id
         # Who "reviewbot" is on GitHub: markers, fingerprints and "already posted" count
         # only from comments and reviews this login wrote (bot/github/identity.py).
@@ -68,17 +60,17 @@ class GitHubApp:
         # Every text posted passes this guard; the App key itself is one of the secrets.
         self.mask = SecretMask([*secrets, private_key])
         deadline = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-        pool = transport or httpx.AsyncHTTPTransport(
+        pool = c.transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=max_concurrency,
                                 max_keepalive_connections=max_concurrency))
         self._transport = SharedTransport(pool, deadline)
         self._github = GitHub(
             AppAuthStrategy(app_id=str(app_id), private_key=private_key),
-            base_url=base_url,
+            base_url=c.base_url,
             async_transport=self._transport,
             cache_strategy=MemCacheStrategy(),  # shared: installation tokens are reused
             throttler=LocalThrottler(max_concurrency),
-            auto_retry=RetryServerErrors(base_seconds=retry_base_seconds),
+            auto_retry=RetryServerErrors(base_seconds=c.retry_base_seconds),
             user_agent=f"reviewbot/{__version__}",
             timeout=deadline,
             http_cache=False,
@@ -112,10 +104,10 @@ def app_from_settings(
     if settings.github_app_id is None or key is None:
         raise ConfigError("GITHUB_APP_ID and GITHUB_PRIVATE_KEY(_PATH) are needed for GitHub")
     return GitHubApp(app_id=settings.github_app_id, private_key=key,
-                     base_url=settings.github_api_url, transport=transport,
-                     mutation_interval=settings.github_write_interval,
-                     timeout=settings.github_timeout_seconds, secrets=settings.secret_values(),
-                     app_slug=settings.app_slug)
+                     connection=Connection(settings.github_api_url, transport,
+                                           mutation_interval=settings.github_write_interval,
+                                           timeout=settings.github_timeout_seconds),
+                     secrets=settings.secret_values(), app_slug=settings.app_slug)
 
 
 class InstallationClient:
@@ -191,6 +183,12 @@ class InstallationClient:
         return [PullFile(filename=f["filename"], status=f.get("status", "modified"),
                          patch=f.get("patch"), previous_filename=f.get("previous_filename"),
                          changes=int(f.get("changes", 0))) for f in files]
+
+    async def repo_config(self, repo: str, branch: str) -> LoadedConfig:
+        """The repository's `.github/reviewbot.yml` on `branch` (its default branch: a PR
+        cannot change its own review), parsed; the defaults when there is none."""
+        text = await self.get_file(repo, CONFIG_PATH, branch)
+        return parse_repo_config(text.decode("utf-8", "replace") if text is not None else None)
 
     async def get_file(self, repo: str, path: str, ref: str) -> bytes | None:
         """The file's bytes at `ref`, or None when it does not exist there."""

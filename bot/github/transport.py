@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -84,3 +85,17 @@ class MutationPacer:
             if delay > 0:
                 await asyncio.sleep(delay)
             self._last = time.monotonic()
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How the App talks to GitHub: where, through which transport (None: a pooled HTTP
+    one), how many requests at once, the retry backoff's base, each request's deadline,
+    and the pause between mutating requests per installation."""
+
+    base_url: str
+    transport: httpx.AsyncBaseTransport | None = None
+    max_concurrency: int = 8
+    retry_base_seconds: float = 1.0
+    timeout: float = 30.0
+    mutation_interval: float = 1.0

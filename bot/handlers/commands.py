@@ -18,7 +18,7 @@ from bot.core.commands import BY_NAME, FREE, HELP, PAID, Command, parse_command
 from bot.core.inert import code_span, inert
 from bot.core.markers import posted_fingerprint
 from bot.core.payloads import CommentRef, PullRef, comment_ref, review_comment_ref, validator
-from bot.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
+from bot.core.repo_config import CONFIG_PATH, RepoConfig
 from bot.github.gateway import InstallationClient
 from bot.github.permissions import Deciders
 from bot.handlers.access import has_write_access
@@ -121,11 +121,10 @@ async def _help(_a: Asked) -> str:
 
 async def _config(a: Asked) -> str:
     ref, decisions = a.ref, a.services.stores.decisions
-    text = await a.gh.get_file(ref.where.repo, CONFIG_PATH, ref.where.default_branch)
-    loaded = parse_repo_config(text.decode("utf-8", "replace") if text else None)
+    loaded = await a.gh.repo_config(ref.where.repo, ref.where.default_branch)
     suppressed = await decisions.suppressed_rules(ref.where.repo)
     ignored = await decisions.ignored(ref.where.repo, ref.number)
-    return config_table(loaded.config, loaded.error, found=text is not None,
+    return config_table(loaded.config, loaded.error, found=loaded.found,
                         suppressed=suppressed, ignored=ignored)
 
 

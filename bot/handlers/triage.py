@@ -10,7 +10,6 @@ import logging
 
 from bot.core.known import Candidate
 from bot.core.payloads import CommentRef, RepoRef, issue_ref, validator
-from bot.core.repo_config import CONFIG_PATH, parse_repo_config
 from bot.github.gateway import InstallationClient
 from bot.handlers.review import github_of
 from bot.jobs.context import ClaimedJob, Services
@@ -51,8 +50,7 @@ async def handle_retrain(services: Services, job: ClaimedJob) -> None:
     where = RepoRef(int(args["installation_id"]), str(args["repo"]),
                     str(args["default_branch"]))
     gh = github_of(services).installation(where.installation_id)
-    text = await gh.get_file(where.repo, CONFIG_PATH, where.default_branch)
-    config = parse_repo_config(text.decode("utf-8", "replace") if text else None).config
+    config = (await gh.repo_config(where.repo, where.default_branch)).config
     await retrain_if_stale(services, gh, where.repo, config.triage,
                            refused=bool(args.get("refused")))
 

@@ -31,27 +31,28 @@ def make_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+@dataclass(frozen=True)
+class WorkerTimings:
+    """How long a claim lasts without a heartbeat, how often an idle worker polls, and how
+    long one job may run."""
+
+    lease_seconds: float
+    poll_seconds: float
+    deadline_seconds: float = 900.0
+
+
 class Worker:
-    def __init__(
-        self,
-        queue: JobQueue,
-        router: Router,
-        context: Services,
-        *,
-        lease_seconds: float,
-        poll_seconds: float,
-        metrics: Metrics | None = None,
-        worker_id: str | None = None,
-        deadline_seconds: float = 900.0,
-    ) -> None:
+    def __init__(self, queue: JobQueue, router: Router, context: Services,
+                 timings: WorkerTimings, *, metrics: Metrics | None = None,
+                 worker_id: str | None = None) -> None:
         self.queue = queue
         self.router = router
         self.context = context
-        self.lease_seconds = lease_seconds
-        self.poll_seconds = poll_seconds
+        self.lease_seconds = timings.lease_seconds
+        self.poll_seconds = timings.poll_seconds
         self.metrics = metrics
         self.worker_id = worker_id or make_worker_id()
-        self.deadline_seconds = deadline_seconds
+        self.deadline_seconds = timings.deadline_seconds
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
         """Claim and run jobs until `stop` is set; the job in hand is finished first.
@@ -181,9 +182,9 @@ def build_pool(services: Services, router: Router, count: int,
                metrics: Metrics | None = None) -> WorkerPool:
     """`count` workers on the services' queue, as the settings say (0: none)."""
     s = services.settings
-    workers = [Worker(services.queue, router, services, lease_seconds=s.job_lease_seconds,
-                      poll_seconds=s.worker_poll_seconds, metrics=metrics,
-                      deadline_seconds=s.job_deadline_seconds) for _ in range(count)]
+    timings = WorkerTimings(s.job_lease_seconds, s.worker_poll_seconds, s.job_deadline_seconds)
+    workers = [Worker(services.queue, router, services, timings, metrics=metrics)
+               for _ in range(count)]
     return WorkerPool(workers, grace_seconds=s.shutdown_grace_seconds,
                       retention=Retention(s.delivery_retention_days, s.prune_interval_seconds))
 

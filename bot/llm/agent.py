@@ -14,7 +14,8 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
@@ -28,10 +29,27 @@ T = TypeVar("T", bound=BaseModel)
 MAX_RESULT_CHARS = 8000
 
 
-async def run_agent(client: LLMClient, *, purpose: str, model: str,
-                    messages: Sequence[dict[str, Any]], tools: Sequence[Tool],
-                    schema: type[T], ledger: Ledger, trace: Trace, max_steps: int = 6,
-                    wall_seconds: float = 120.0) -> T:
+@dataclass(frozen=True)
+class AgentTask(Generic[T]):
+    """One agent conversation: what it is for (usage and logs), the model, the opening
+    messages, the read-only tools it may call, the answer's schema, and its limits."""
+
+    purpose: str
+    model: str
+    messages: Sequence[dict[str, Any]]
+    tools: Sequence[Tool]
+    schema: type[T]
+    max_steps: int = 6
+    wall_seconds: float = 120.0
+
+
+async def run_agent(client: LLMClient, task: AgentTask[T], ledger: Ledger, trace: Trace) -> T:
+    """The model's answer as the task's schema, after at most `max_steps` rounds of tool
+    calls (the last round offers no tools); every call is counted in `ledger`, every tool
+    step in `trace`."""
+    purpose, model, messages, tools, schema = (task.purpose, task.model, task.messages,
+                                               task.tools, task.schema)
+    max_steps, wall_seconds = task.max_steps, task.wall_seconds
     conversation: list[dict[str, Any]] = [*messages, {"role": "system", "content": (
         "When you have what you need, answer with one JSON object matching this JSON "
         f"Schema:\n{json.dumps(schema.model_json_schema())}")}]

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import anyio
 import openai
@@ -49,6 +49,18 @@ def cache_key(model: str, version: str, schema: type[BaseModel],
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Question(Generic[T]):
+    """One structured question: what it is for (usage and logs), the model, the messages,
+    the answer's schema, and the prompt's version (part of the cache key)."""
+
+    purpose: str
+    model: str
+    messages: Sequence[Message]
+    schema: type[T]
+    version: str = ""
+
+
 @dataclass
 class LLMClient:
     sdk: openai.AsyncOpenAI
@@ -79,12 +91,14 @@ class LLMClient:
         return cost_of(model, self.count_tokens(model, messages), completion_tokens,
                        self.prices)
 
-    async def structured(self, *, purpose: str, model: str, messages: Sequence[Message],
-                         schema: type[T], ledger: Ledger, cache: AnswerCache | None = None,
-                         version: str = "") -> T:
-        """The model's answer as `schema`, or ModelError saying why not. With a cache, the
-        same question (model, prompt version, messages) is answered from it for free."""
-        key = cache_key(model, version, schema, messages)
+    async def structured(self, question: Question[T], ledger: Ledger,
+                         cache: AnswerCache | None = None) -> T:
+        """The model's answer as the question's schema, or ModelError saying why not. With
+        a cache, the same question (model, prompt version, messages) is answered from it
+        for free."""
+        purpose, model, messages, schema = (question.purpose, question.model,
+                                            question.messages, question.schema)
+        key = cache_key(model, question.version, schema, messages)
         if (hit := await self.from_cache(cache, key, purpose, model, schema, ledger)) is not None:
             return hit
         result = await self._with_fallback(purpose, model, messages, schema, ledger)

@@ -15,7 +15,7 @@ from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.github.gateway import InstallationClient
-from bot.llm.agent import run_agent
+from bot.llm.agent import AgentTask, run_agent
 from bot.llm.prompts import load
 from bot.review.aggregate.tools import review_tools
 from bot.review.gather import pull_now
@@ -58,9 +58,9 @@ async def answer_question(services: ReviewServices, gh: InstallationClient, ref:
                 {"role": "user", "content": wrap(data)}]
     ledger, trace = Ledger(), Trace()
     try:
-        answer = await run_agent(llm, purpose="ask", model=llm.model, messages=messages,
-                                 tools=review_tools(sources, request.diff), schema=Answer,
-                                 ledger=ledger, trace=trace)
+        answer = await run_agent(llm, AgentTask("ask", llm.model, messages,
+                                                review_tools(sources, request.diff), Answer),
+                                 ledger, trace)
     except ModelError as exc:
         return f"The model could not answer ({defused(str(exc))})."
     finally:

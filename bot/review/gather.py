@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from bot.core.payloads import PullRef
-from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
+from bot.core.repo_config import LoadedConfig
 from bot.github.gateway import InstallationClient
 from bot.github.models import PullInfo
 from bot.review.aggregate.select import Decisions
@@ -31,8 +31,7 @@ async def pull_now(gh: InstallationClient, ref: PullRef) -> Pull:
     """The current head (a newer push may have landed since the event) and the settings."""
     where = ref.where
     info = await gh.get_pull(where.repo, ref.number)
-    text = await gh.get_file(where.repo, CONFIG_PATH, where.default_branch)
-    return Pull(ref, info, parse_repo_config(text.decode("utf-8", "replace") if text else None))
+    return Pull(ref, info, await gh.repo_config(where.repo, where.default_branch))
 
 
 async def gather(services: ReviewServices, gh: InstallationClient,

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.checkers import CHECKERS
+from bot.core.findings import Finding
 from bot.core.plan import Coverage, ReviewPlan
 from bot.core.reports import ModelState, Produced
 from bot.core.usage import Ledger
+from bot.errors import ModelError
 from bot.llm.client import AnswerCache, LLMClient, ModelSession
 from bot.review.aggregate.aggregator import aggregate
 from bot.review.aggregate.plan import Reviewed
 from bot.review.aggregate.tools import review_tools
 from bot.review.aggregate.verdicts import Verified
-from bot.review.aggregate.verify import Evidence, verify_critiques
+from bot.review.aggregate.verify import Evidence, verify
 from bot.review.policy import ReviewPolicy
 from bot.review.produce import produce
 from bot.review.request import ReviewRequest, split_reviewable
@@ -132,3 +134,20 @@ async def _produce_and_verify(session: ToolSession, critic: Critic | None,
     finally:
         if verifying is not None and not verifying.done():
             verifying.cancel()
+
+
+async def verify_critiques(critiques: Sequence[asyncio.Future[list[Finding]]],
+                           model: ModelSession, evidence: Evidence, *, threshold: int,
+                           budget_usd: float | None) -> Verified:
+    """The verification of every critique's findings, started as soon as the critiques are
+    in (it does not wait for the linters). A critique that failed gives no findings."""
+    results = await asyncio.gather(*critiques, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, ModelError):
+            raise result
+    found = [f for r in results if isinstance(r, list) for f in r]
+    if not found:
+        return Verified(found)
+    if budget_usd is not None and model.ledger.cost_usd >= budget_usd:
+        return Verified(found, error="the model budget was reached")
+    return await verify(found, model, evidence, threshold)

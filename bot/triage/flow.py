@@ -19,7 +19,6 @@ import anyio
 
 from bot.core.known import Candidate
 from bot.core.payloads import RepoRef
-from bot.core.repo_config import CONFIG_PATH, parse_repo_config
 from bot.core.triage_config import TriageConfig
 from bot.core.usage import Ledger
 from bot.errors import ModelError, RetryLater
@@ -79,8 +78,7 @@ async def triage_issue(services: TriageServices, gh: InstallationClient, where: 
                        number: int, *, trigger: str) -> Outcome:
     """`trigger`: opened | edited | command."""
     repo, stores = where.repo, services.stores
-    text = await gh.get_file(repo, CONFIG_PATH, where.default_branch)
-    config = parse_repo_config(text.decode("utf-8", "replace") if text else None).config.triage
+    config = (await gh.repo_config(repo, where.default_branch)).config.triage
     if not config.enabled:
         return Outcome(None, False, "triage is disabled in the configuration")
     issue = await api.get_issue(gh, repo, number)

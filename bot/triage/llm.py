@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from bot.core.untrusted import wrap
-from bot.llm.client import ModelSession
+from bot.llm.client import ModelSession, Question
 from bot.llm.prompts import load
 from bot.triage.decide import Opinion
 from bot.triage.docs import Passage
@@ -67,11 +67,9 @@ class TriageQuestion:
 async def ask_model(model: ModelSession, q: TriageQuestion) -> TriageAnswer:
     """Raises ModelError when the model cannot answer (triage then goes on without it)."""
     llm = model.client
-    return await llm.structured(
-        purpose="triage", model=llm.fast_model, schema=TriageAnswer, ledger=model.ledger,
-        cache=model.cache, version=PROMPT_VERSION,
-        messages=triage_messages(q.title, q.body, q.labels, q.duplicates, q.passages,
-                                 q.examples))
+    messages = triage_messages(q.title, q.body, q.labels, q.duplicates, q.passages, q.examples)
+    return await llm.structured(Question("triage", llm.fast_model, messages, TriageAnswer,
+                                         PROMPT_VERSION), model.ledger, model.cache)
 
 
 def opinions(answer: TriageAnswer) -> list[Opinion]:

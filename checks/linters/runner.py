@@ -80,14 +80,22 @@ def _reap_stragglers(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+@dataclass(frozen=True)
+class Exits:
+    """A tool's exit statuses: those that mean it ran (findings or none), and what the
+    others mean (said in the review's "Not every tool ran"; the rest is "internal error")."""
+
+    ok: Sequence[int]
+    reasons: Mapping[int, str] | None = None
+
+
 async def run_tool(
     argv: Sequence[str],
     *,
     cwd: Path,
     env: Mapping[str, str],
     timeout: float,
-    ok_codes: Sequence[int],
-    reasons: Mapping[int, str] | None = None,
+    exits: Exits,
     stdin: bytes | None = None,
 ) -> ToolOutput:
     name = Path(argv[0]).name
@@ -112,11 +120,11 @@ async def run_tool(
     _reap_stragglers(proc.pid)
     code = proc.returncode if proc.returncode is not None else -1
     stderr = err.decode(errors="replace")
-    if code not in ok_codes:
+    if code not in exits.ok:
         # The detail (which may quote a configuration file) goes to the server log only.
         log.warning("linter failed", extra={"tool": name, "status": code,
                                             "stderr": stderr[-STDERR_LOG_CHARS:]})
-        reason = (reasons or {}).get(code, "internal error")
+        reason = (exits.reasons or {}).get(code, "internal error")
         raise ToolError(f"{name} exited with status {code} ({reason}; details in the "
                         "server log)", exit_status=code)
     return ToolOutput(code, out.decode(errors="replace"), stderr,

@@ -15,7 +15,7 @@ from bot.core.repo_config import is_test_path
 from bot.errors import ToolError
 from checks.linters import parsers
 from checks.linters.pylint_env import link_pylint_env
-from checks.linters.runner import clean_env, find_executable, run_tool
+from checks.linters.runner import Exits, clean_env, find_executable, run_tool
 from checks.linters.workspace import Runner, ToolResult, Workspace
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ async def _ruff_once(ws: Workspace, selection: list[str], target: list[str],
     argv = [find_executable("ruff"), "check", "--output-format", "json", "--no-cache",
             "--exit-zero", *selection, ",".join(RUFF_SELECT), *target]
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         ok_codes=(0,), reasons=RUFF_REASONS, stdin=stdin)
+                         exits=Exits((0,), RUFF_REASONS), stdin=stdin)
     return ToolResult("ruff", tuple(parsers.parse_ruff(out.stdout, str(ws.root))),
                       seconds=out.seconds, files=len(ws.python_files))
 
@@ -95,7 +95,7 @@ async def run_pylint(ws: Workspace) -> ToolResult:
             "--", *files]
     # pylint's exit status is a bit mask of message kinds; 32 means it could not run.
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         ok_codes=tuple(range(32)), reasons=PYLINT_REASONS)
+                         exits=Exits(tuple(range(32)), PYLINT_REASONS))
     errors = parsers.pylint_errors(out.stdout, str(ws.root))
     if left_out:
         errors.append(f"pylint did not read the {len(left_out)} test file(s) of this large "
@@ -149,7 +149,7 @@ async def run_bandit(ws: Workspace) -> ToolResult:
             "--severity-level", "low", "--skip", ",".join(skips),
             "--", *(f"./{p}" for p in targets)]
     out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         ok_codes=(0, 1), reasons=BANDIT_REASONS)
+                         exits=Exits((0, 1), BANDIT_REASONS))
     errors = parsers.bandit_errors(out.stdout, str(ws.root))
     return ToolResult("bandit", tuple(parsers.parse_bandit(out.stdout, str(ws.root))),
                       error="; ".join(errors) or None, seconds=out.seconds,
@@ -233,8 +233,8 @@ async def _semgrep_once(ws: Workspace, extra_configs: list[Path], rules: Path = 
     argv += ["--", *files]
     env = clean_env(ws.home, {"SEMGREP_ENABLE_VERSION_CHECK": "0",
                               "SEMGREP_SEND_METRICS": "off"})
-    out = await run_tool(argv, cwd=ws.root, env=env, timeout=ws.timeout, ok_codes=(0, 1),
-                         reasons=SEMGREP_REASONS)
+    out = await run_tool(argv, cwd=ws.root, env=env, timeout=ws.timeout,
+                         exits=Exits((0, 1), SEMGREP_REASONS))
     errors = parsers.semgrep_errors(out.stdout, str(ws.root))
     return ToolResult("semgrep", tuple(parsers.parse_semgrep(out.stdout, str(ws.root))),
                       error="; ".join(errors) or None, seconds=out.seconds,

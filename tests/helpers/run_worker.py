@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.routing import Router
-from bot.jobs.worker import Worker, WorkerPool
+from bot.jobs.worker import Worker, WorkerPool, WorkerTimings
 from bot.settings import Settings
 from bot.store.engine import create_engine
 
@@ -65,7 +65,7 @@ def main() -> None:
     queue = JobQueue(engine, QueuePolicy(max_attempts=5, backoff_base=0.1, backoff_max=1))
     settings = Settings(GITHUB_WEBHOOK_SECRET="x")
     context = Services(settings=settings, engine=engine)
-    workers = [Worker(queue, router, context, lease_seconds=args.lease, poll_seconds=0.05,
+    workers = [Worker(queue, router, context, WorkerTimings(args.lease, 0.05),
                       worker_id=f"{args.name}-{i}") for i in range(args.concurrency)]
     pool = WorkerPool(workers, grace_seconds=5)
 

@@ -2,8 +2,8 @@
 
 filter (configuration, severity, filter mode, inline suppressions across tools, the
 repository's ruff ignores across tools, rules off by default) →
-tier (a likely defect, or advice) → fingerprint → merge
-duplicates → [steps after merge: the LLM verify/refute step goes here] → rank.
+tier (a likely defect, or advice) → fingerprint → merge duplicates → what people decided →
+rank. (The aggregator's verification of the model's findings comes before: verdicts.py.)
 A finding a step drops is kept in `Selection.dropped` with its reason, never lost silently.
 """
 
@@ -45,8 +45,6 @@ class Decisions:
 
 # A filter says why a finding is not reported, or None to keep it.
 Filter = Callable[[Finding, Scope], str | None]
-# A step after merging sees every kept finding at once (to verify, refute, demote...).
-Stage = Callable[[list[Finding]], list[Finding]]
 
 
 def _checker_disabled(f: Finding, s: Scope) -> str | None:
@@ -137,8 +135,7 @@ class Selection:
 
 
 def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
-           sources: Mapping[str, str], after_merge: Sequence[Stage] = (),
-           repo_ignores: Mapping[str, frozenset[str]] | None = None,
+           sources: Mapping[str, str], repo_ignores: Mapping[str, frozenset[str]] | None = None,
            decisions: Decisions | None = None) -> Selection:
     enabled = frozenset(config.enable_rules)
     scope = Scope(diff, config, sources, repo_ignores or {}, enabled)
@@ -155,8 +152,6 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
         kept.append(replace(f, advice=tier == "advice", fingerprint=fp,
                             dismissed=_dismissal(fp, said)))
     merged = [decide(f, said, enabled) for f in merge_duplicates(kept)]
-    for stage in after_merge:
-        merged = stage(merged)
     return Selection(sorted(merged, key=rank_key), dropped)
 
 

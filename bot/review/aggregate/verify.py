@@ -9,7 +9,6 @@ The aggregator's one conversation with the model: it goes through the client it 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from bot.core.findings import Finding
 from bot.core.quote import defused
 from bot.core.untrusted import wrap
 from bot.errors import ModelError
-from bot.llm.agent import run_agent
+from bot.llm.agent import AgentTask, run_agent
 from bot.llm.client import ModelSession, cache_key
 from bot.llm.prompts import load
 from bot.review.aggregate.verdicts import Verification, Verified, excerpt, judged
@@ -55,23 +54,6 @@ async def verify(findings: Sequence[Finding], model: ModelSession, evidence: Evi
     return verdict
 
 
-async def verify_critiques(critiques: Sequence[asyncio.Future[list[Finding]]],
-                           model: ModelSession, evidence: Evidence, *, threshold: int,
-                           budget_usd: float | None) -> Verified:
-    """The verification of every critique's findings, started as soon as the critiques are
-    in (it does not wait for the linters). A critique that failed gives no findings."""
-    results = await asyncio.gather(*critiques, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException) and not isinstance(result, ModelError):
-            raise result
-    found = [f for r in results if isinstance(r, list) for f in r]
-    if not found:
-        return Verified(found)
-    if budget_usd is not None and model.ledger.cost_usd >= budget_usd:
-        return Verified(found, error="the model budget was reached")
-    return await verify(found, model, evidence, threshold)
-
-
 async def _answer(model: ModelSession, messages: list[dict[str, str]], tools: Sequence[Tool],
                   trace: Trace) -> Verification:
     """The verification, looking at the code with the read-only tools when it needs to.
@@ -83,9 +65,9 @@ async def _answer(model: ModelSession, messages: list[dict[str, str]], tools: Se
                                      ledger)
     if cached is not None:
         return cached
-    answer = await run_agent(client, purpose="aggregate:verify", model=client.model,
-                             messages=messages, tools=tools, schema=Verification,
-                             ledger=ledger, trace=trace, max_steps=MAX_STEPS)
+    answer = await run_agent(client, AgentTask("aggregate:verify", client.model, messages,
+                                               tools, Verification, max_steps=MAX_STEPS),
+                             ledger, trace)
     if not trace.steps:
         await client.to_cache(cache, key, client.model, answer)
     return answer
