@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     # CONTRIBUTOR not listed may still, when the permission API confirms write access.
     command_associations: str = Field(default="OWNER,MEMBER,COLLABORATOR",
                                       validation_alias="REVIEWBOT_COMMAND_ASSOCIATIONS")
+    # Output tokens a call may write, per purpose (critique, verify, ask, triage), merged
+    # with the defaults (bot/llm/client.py); a model that needs more is cut off, and says so.
+    llm_max_tokens: dict[str, int] = Field(default_factory=dict,
+                                           validation_alias="REVIEWBOT_LLM_MAX_TOKENS")
+    # Sampling temperature of every call (0: the most repeatable answers); a model that
+    # refuses the parameter is asked without it.
+    llm_temperature: float = Field(default=0.0, ge=0, le=2,
+                                   validation_alias="REVIEWBOT_LLM_TEMPERATURE")
     # USD per million tokens, {"model": [input, output]}; overrides the built-in table.
     model_prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict, validation_alias="REVIEWBOT_MODEL_PRICES")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.change_view import render_change
 from bot.core.diffmap import DiffMap, FileDiff
@@ -23,6 +23,7 @@ from bot.core.reports import CritiqueReport
 from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
+from bot.llm.bounds import Confidence, clip, cut
 from bot.llm.client import ModelSession, Question
 from bot.llm.prompts import PROMPT_VERSION, critique_prompt
 
@@ -34,13 +35,16 @@ class ModelFinding(BaseModel):
     path: str
     line: int
     severity: Literal["error", "warning", "note"]
-    title: str = Field(max_length=300)
-    scenario: str = Field(max_length=2000)
-    confidence: float = Field(ge=0, le=1)
+    title: Annotated[str, AfterValidator(clip(300))]
+    scenario: Annotated[str, AfterValidator(clip(2000))]
+    confidence: Confidence
 
 
 class Critique(BaseModel):
-    findings: list[ModelFinding] = Field(default_factory=list, max_length=20)
+    # At most 20 findings a critique: the rest are cut (bot/llm/bounds.py says why the
+    # schema the model is sent carries no bounds).
+    findings: Annotated[list[ModelFinding], AfterValidator(cut(20))] = Field(
+        default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ class Critic:
             # hold for the calls in flight too, not only for those already answered.
             client, budget, token_budget = (self.model.client, self.limits.budget_usd,
                                             self.limits.token_budget)
-            estimate = client.estimate_cost(model, messages)
+            estimate = client.estimate_cost(model, messages, f"critique:{checker}")
             tokens = client.count_tokens(model, messages)
             if budget is not None and (
                     self.ledger.cost_usd + self._reserved + estimate > budget):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -52,17 +53,53 @@ def _overlap(a: Finding, b: Finding) -> bool:
     return a.line <= b.last_line and b.line <= a.last_line
 
 
+WORD = re.compile(r"[a-z][a-z0-9_]+")
+# Words that say nothing about which problem a finding is about.
+STOP_WORDS = frozenset(("the", "and", "for", "with", "this", "that", "are", "was", "not", "but",
+                        "can", "may", "might", "will", "would", "could", "should", "when", "then",
+                        "than", "into", "from", "its", "has", "have", "been", "being", "which",
+                        "what", "where", "there", "here", "line", "code", "value", "call",
+                        "calls", "called", "use", "used", "using", "uses", "function", "method",
+                        "variable"))
+SAME_MODEL_PROBLEM = 0.3  # word overlap (Jaccard) of two model findings about one problem
+SAME_AS_LINTER = 0.2  # of a model finding and another checker's linter finding
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in WORD.findall(text.lower()) if w not in STOP_WORDS)
+
+
+def says_the_same(a: str, b: str, at_least: float) -> bool:
+    """Two findings' words overlap enough to be about one problem (or one says all the
+    other says)."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / len(wa | wb) >= at_least or wa <= wb or wb <= wa
+
+
 def _model_repeats_linter(a: Finding, b: Finding) -> bool:
-    """A model finding of the same checker on lines a linter already flags: in practice the
-    same problem seen twice (the model rediscovering a shell=True, say), so one comment."""
-    sources = {a.source, b.source}
-    return sources == {"model", "linter"} and a.checker == b.checker and _overlap(a, b)
+    """A model finding on lines a linter already flags: of the same checker, in practice
+    the same problem seen twice (the model rediscovering a shell=True, say); of another
+    checker, when it says the same thing. One comment."""
+    if {a.source, b.source} != {"model", "linter"} or not _overlap(a, b):
+        return False
+    return a.checker == b.checker or says_the_same(a.message, b.message, SAME_AS_LINTER)
+
+
+def _models_agree(a: Finding, b: Finding) -> bool:
+    """Two checkers' model critiques on overlapping lines saying the same thing (each
+    checker's critique reads the same change: the bug and the security critique both see
+    one injection)."""
+    return (a.source == b.source == "model" and a.checker != b.checker and _overlap(a, b)
+            and says_the_same(a.message, b.message, SAME_MODEL_PROBLEM))
 
 
 def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
     """One finding per problem: same concern (or fingerprint) on overlapping lines of a file,
-    or a model repeating a linter of its checker there. The merged finding keeps the most
-    severe member's wording, names every tool, and keeps a model's words as its rationale."""
+    a model repeating a linter there, or several checkers' critiques saying the same thing.
+    The merged finding keeps the most severe member's wording (it comes first), names every
+    tool and checker, and keeps a model's words as its rationale."""
     merged: list[Finding] = []
     for f in sorted(findings, key=_merge_key):
         for i, kept in enumerate(merged):
@@ -70,7 +107,7 @@ def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
                 (kept.concern is not None and _family(kept.concern) == _family(f.concern)
                  and _overlap(kept, f))
                 or (kept.fingerprint and kept.fingerprint == f.fingerprint)
-                or _model_repeats_linter(kept, f)
+                or _model_repeats_linter(kept, f) or _models_agree(kept, f)
             )
             if same:
                 if f.source == "model" and kept.source != "model" and not kept.rationale:

@@ -91,6 +91,7 @@ class ReviewPlan:
     # The fingerprint of everything any tool or model found in the reviewed files, reported
     # or not; None when a tool or the model failed (what was not seen is then unknown).
     seen: frozenset[str] | None = None
+    model_note: str = ""  # what the model did, as the summary's footer says it
 
     def trace_json(self) -> dict[str, Any]:
         """What the agents did, stored with the review run (not posted)."""

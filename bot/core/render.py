@@ -38,6 +38,9 @@ def to_text(plan: ReviewPlan) -> str:
         lines.append("no findings")
     for err in plan.tool_errors:
         lines.append(f"tool problem: {err}")
+    if plan.model_note and not plan.model_note.startswith("Linters only"):
+        # The same account as the summary's footer (and the JSON's usage), as plain text.
+        lines.append("model: " + plan.model_note.replace("**", "").replace("\\", ""))
     lines += ["", f"review event: {plan.event}; check run conclusion: {plan.conclusion}; "
                   f"{len(plan.comments)} inline comment(s)"]
     return "\n".join(lines)

@@ -3,13 +3,18 @@
 Built once by the composition root with its key and base URL passed explicitly. Retries
 (429, 5xx, timeouts, connection errors; backoff with jitter; `Retry-After` honoured; no
 retry on other 4xx) are the SDK's own; after them, one try of the fallback model.
-Structured output: the JSON Schema of a pydantic model as `response_format` where the
-server supports it, JSON mode where it does not (learnt once per model and remembered);
-the answer is validated, and an invalid one gets one repair attempt.
+Structured output: the JSON Schema of a pydantic model (without bounds: bot/llm/bounds.py)
+as `response_format: json_schema` where the server takes it, else JSON mode with the schema,
+else the schema in the prompt and the JSON found in the text (bot/llm/wire.py: learnt per
+model from the first refusal, logged once). Every call caps its output (`max_tokens` per
+purpose) and sets the temperature; the answer is validated, an invalid one gets one repair
+attempt and a cut-off one (finish_reason "length") one shorter attempt.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -27,10 +32,15 @@ from bot.core.untrusted import without_nonces
 from bot.core.usage import DEFAULT_PRICES, CallRecord, Ledger, cost_of
 from bot.errors import ModelError
 from bot.llm.tokens import TokenCounter
+from bot.llm.wire import MODES, Chat, Learnt, json_in, learn, refusal, request_for
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
+# Output tokens per call, by purpose: a critique's or the verifier's findings, an answer to
+# /ask, a triage; enough for a full answer, and the bound of every budget reservation.
+DEFAULT_MAX_TOKENS = {"critique": 1500, "verify": 1500, "ask": 1200, "triage": 800,
+                      "default": 1000}
 Message = dict[str, str]
 
 
@@ -69,8 +79,20 @@ class LLMClient:
     fallback_model: str | None = None
     prices: Mapping[str, tuple[float, float]] = field(default_factory=lambda: DEFAULT_PRICES)
     tokens: TokenCounter = field(default_factory=TokenCounter)
-    # Whether each model accepts a json_schema response_format (else JSON mode), learnt once.
-    _json_schema: dict[str, bool] = field(default_factory=dict)
+    max_tokens: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_TOKENS))
+    temperature: float | None = 0.0
+    # What each model's server accepts (response format, temperature, tools), learnt from
+    # its first refusals.
+    _learnt: dict[str, Learnt] = field(default_factory=dict)
+
+    def max_tokens_for(self, purpose: str) -> int:
+        """The output cap of a call: by its purpose ("critique:bug", "aggregate:verify",
+        "ask", "triage", and their repairs)."""
+        kind = "verify" if purpose.startswith("aggregate") else purpose.split(":", 1)[0]
+        return self.max_tokens.get(kind, self.max_tokens.get("default", 1000))
+
+    def learnt(self, model: str) -> Learnt:
+        return self._learnt.setdefault(model, Learnt())
 
     async def aclose(self) -> None:
         await self.sdk.close()
@@ -85,10 +107,9 @@ class LLMClient:
         plus a few per message for the chat format."""
         return sum(self.tokens.count(model, m.get("content", "")) + 4 for m in messages)
 
-    def estimate_cost(self, model: str, messages: Sequence[Message],
-                      completion_tokens: int = 400) -> float:
-        """What a call will cost at most, for budgets."""
-        return cost_of(model, self.count_tokens(model, messages), completion_tokens,
+    def estimate_cost(self, model: str, messages: Sequence[Message], purpose: str) -> float:
+        """What a call will cost at most, for budgets: its prompt and its output cap."""
+        return cost_of(model, self.count_tokens(model, messages), self.max_tokens_for(purpose),
                        self.prices)
 
     async def structured(self, question: Question[T], ledger: Ledger,
@@ -139,8 +160,20 @@ class LLMClient:
 
     async def _structured(self, purpose: str, model: str, messages: Sequence[Message],
                           schema: type[T], ledger: Ledger) -> T:
-        conversation = list(messages)
-        text = await self._call(purpose, model, conversation, schema, ledger)
+        conversation: list[dict[str, Any]] = list(messages)
+        chat = Chat(purpose, model, conversation, schema, max_tokens=self.max_tokens_for(purpose))
+        text, cut_off = await self._answer(chat, ledger)
+        if cut_off:
+            # Cut off at the cap: one shorter attempt, then the caller degrades.
+            conversation += [{"role": "assistant", "content": text[:2000]},
+                             {"role": "user", "content": "That answer was cut off. Answer "
+                              "again, much shorter: fewer items, one sentence each, only the "
+                              "JSON object."}]
+            text, cut_off = await self._answer(
+                Chat(purpose + ":shorter", model, conversation, schema, max_tokens=chat.max_tokens),
+                ledger)
+            if cut_off:
+                raise ModelError(f"{model}: the answer was cut off at {chat.max_tokens} tokens")
         try:
             return parse_answer(text, schema)
         except ModelError as invalid:
@@ -149,19 +182,46 @@ class LLMClient:
                              {"role": "user", "content": f"That answer is invalid: {invalid}. "
                               "Answer again with only a JSON object that matches the "
                               "schema."}]
-            repaired = await self._call(purpose + ":repair", model, conversation, schema,
-                                        ledger)
+            repaired, _ = await self._answer(
+                Chat(purpose + ":repair", model, conversation, schema, max_tokens=chat.max_tokens),
+                ledger)
             return parse_answer(repaired, schema)
 
-    async def _call(self, purpose: str, model: str, messages: Sequence[Message],
-                    schema: type[BaseModel], ledger: Ledger) -> str:
-        response = await self.recorded(purpose, model, ledger,
-                                       lambda: self._create(model, messages, schema))
+    async def _answer(self, chat: Chat, ledger: Ledger) -> tuple[str, bool]:
+        """The answer's text, and whether it was cut off at the output cap."""
+        response = await self.chat(chat, ledger)
         choice = response.choices[0] if response.choices else None
         content = choice.message.content if choice is not None else None
         if not content:
-            raise ModelError(f"{model}: an empty answer")
-        return str(content)
+            raise ModelError(f"{chat.model}: an empty answer")
+        return str(content), choice is not None and choice.finish_reason == "length"
+
+    async def chat(self, chat: Chat, ledger: Ledger) -> ChatCompletion:
+        """Every model call goes out here: built for what this model's server accepts,
+        entered in the ledger; a refusal of the response format, the temperature, the
+        output-cap parameter or the tools is learnt and the call made again."""
+        learnt = self.learnt(chat.model)
+        for _ in range(len(MODES) + 3):
+            asked = dataclasses.replace(learnt)  # what this request was built for
+            request = request_for(chat, asked, self.temperature)
+            try:
+                return await self.recorded(chat.purpose, chat.model, ledger,
+                                           functools.partial(self._create, request))
+            except ModelError as exc:
+                cause = exc.__cause__
+                if not isinstance(cause, openai.APIStatusError):
+                    raise
+                refused = refusal(cause.status_code, f"{cause} {cause.body}", chat, asked)
+                if refused is None:
+                    raise
+                if asked == learnt:  # else a call in flight beside it learnt it already
+                    now = learn(learnt, refused)
+                    log.info("the model's server refused %s; now: %s", refused, now,
+                             extra={"model": chat.model, "status": cause.status_code})
+        raise ModelError(f"{chat.model}: the server refused every form of the request")
+
+    async def _create(self, request: dict[str, Any]) -> ChatCompletion:
+        return cast(ChatCompletion, await self.sdk.chat.completions.create(**request))
 
     async def recorded(self, purpose: str, model: str, ledger: Ledger,
                        send: Callable[[], Awaitable[ChatCompletion]]) -> ChatCompletion:
@@ -185,47 +245,11 @@ class LLMClient:
                               cost_of(model, prompt, completion, self.prices), ok=True))
         return response
 
-    async def _create(self, model: str, messages: Sequence[Message],
-                      schema: type[BaseModel]) -> ChatCompletion:
-        # Optimistic: json_schema until the server refuses it once; from then on this model
-        # gets JSON mode. (A lock around the first call would cost every review started
-        # before the answer a whole model latency; a refusal costs a fast 400.)
-        if self._json_schema.get(model, True):
-            try:
-                response = await self._send_json_schema(model, messages, schema)
-            except openai.BadRequestError as exc:
-                if "response_format" not in str(exc) and "json_schema" not in str(exc):
-                    raise
-                if self._json_schema.get(model, True):
-                    log.info("json_schema not supported; using JSON mode",
-                             extra={"model": model})
-                self._json_schema[model] = False
-            else:
-                self._json_schema[model] = True
-                return response
-        instructions = {"role": "system", "content": "Answer with one JSON object matching "
-                        f"this JSON Schema:\n{json.dumps(schema.model_json_schema())}"}
-        return await self._send(model, [*messages, instructions], {"type": "json_object"})
-
-    async def _send_json_schema(self, model: str, messages: Sequence[Message],
-                                schema: type[BaseModel]) -> ChatCompletion:
-        return await self._send(model, list(messages), {
-            "type": "json_schema",
-            "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()}})
-
-    async def _send(self, model: str, messages: list[Message],
-                    response_format: dict[str, Any]) -> ChatCompletion:
-        request: dict[str, Any] = {"model": model, "messages": messages,
-                                   "response_format": response_format}
-        return cast(ChatCompletion, await self.sdk.chat.completions.create(**request))
-
 
 def parse_answer(text: str, schema: type[T]) -> T:
-    """The answer validated against the schema (a ```json fence around it is tolerated)."""
-    body = text.strip()
-    if body.startswith("```"):
-        body = body.strip("`")
-        body = body[4:] if body.startswith("json") else body
+    """The answer validated against the schema (the JSON object found in a fence or in
+    prose around it is tolerated)."""
+    body = json_in(text)
     try:
         return schema.model_validate_json(body)
     except ValidationError as exc:
@@ -264,4 +288,6 @@ def client_from_settings(settings: Settings) -> LLMClient | None:
                              max_retries=settings.llm_max_retries)
     return LLMClient(sdk=sdk, model=settings.model, fast_model=settings.fast_model,
                      fallback_model=settings.fallback_model,
+                     max_tokens={**DEFAULT_MAX_TOKENS, **settings.llm_max_tokens},
+                     temperature=settings.llm_temperature,
                      prices={**DEFAULT_PRICES, **settings.model_prices})

@@ -5,8 +5,9 @@ HTML defused), with the lines it rests on, never as reviewbot's own voice."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.agent_types import Trace
 from bot.core.payloads import PullRef
@@ -16,6 +17,7 @@ from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.github.gateway import InstallationClient
 from bot.llm.agent import AgentTask, run_agent
+from bot.llm.bounds import clamp_int, clip, cut
 from bot.llm.prompts import load
 from bot.review.aggregate.tools import review_tools
 from bot.review.gather import pull_now
@@ -27,13 +29,14 @@ MAX_HISTORY = 6
 
 
 class Reference(BaseModel):
-    path: str = Field(max_length=500)
-    line: int = Field(ge=1)
+    path: Annotated[str, AfterValidator(clip(500))]
+    line: Annotated[int, AfterValidator(clamp_int(1, 10_000_000))]
 
 
 class Answer(BaseModel):
-    answer: str = Field(max_length=4000)
-    references: list[Reference] = Field(default_factory=list, max_length=10)
+    answer: Annotated[str, AfterValidator(clip(4000))]
+    references: Annotated[list[Reference], AfterValidator(cut(10))] = Field(
+        default_factory=list)
 
 
 async def answer_question(services: ReviewServices, gh: InstallationClient, ref: PullRef,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.untrusted import wrap
+from bot.llm.bounds import Confidence, clip, cut
 from bot.llm.client import ModelSession, Question
 from bot.llm.prompts import load
 from bot.triage.decide import Opinion
@@ -21,15 +23,16 @@ MAX_ISSUE_CHARS = 8_000
 
 
 class LabelChoice(BaseModel):
-    name: str = Field(max_length=100)
-    confidence: float = Field(ge=0.0, le=1.0)
-    rationale: str = Field(default="", max_length=300)
+    name: Annotated[str, AfterValidator(clip(100))]
+    confidence: Confidence
+    rationale: Annotated[str, AfterValidator(clip(300))] = ""
 
 
 class TriageAnswer(BaseModel):
-    labels: list[LabelChoice] = Field(default_factory=list, max_length=10)
-    answer: str = Field(default="", max_length=3000)
-    answer_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    labels: Annotated[list[LabelChoice], AfterValidator(cut(10))] = Field(
+        default_factory=list)
+    answer: Annotated[str, AfterValidator(clip(3000))] = ""
+    answer_confidence: Confidence = 0.0
 
 
 def triage_messages(title: str, body: str, labels: Mapping[str, str],

@@ -13,8 +13,9 @@ from bot.core.reports import CritiqueReport, ModelState
 
 
 def llm_note(state: ModelState, critiques: CritiqueReport | None,
-             errors: Mapping[str, str]) -> str:
-    """The footer's account of what the model did."""
+             errors: Mapping[str, str], stopped: str = "") -> str:
+    """The footer's account of what the model did: every call counted as the usage counts
+    it (failed ones said), why the aggregator's tool loop stopped early if it did."""
     if state == "off":
         return "Linters only (--no-llm)."
     if state == "unconfigured":
@@ -24,8 +25,11 @@ def llm_note(state: ModelState, critiques: CritiqueReport | None,
     ledger = critiques.ledger
     tokens = ledger.prompt_tokens + ledger.completion_tokens
     models = ", ".join(sorted({c.model for c in ledger.calls if c.ok}))
-    parts = [f"Model review: {sum(c.ok for c in ledger.calls)} call(s), {tokens:,} tokens, "
-             f"${ledger.cost_usd:.4f}" + (f" ({models})." if models else ".")]
+    failures = sum(not c.ok for c in ledger.calls)
+    parts = [f"Model review: {len(ledger.calls)} call(s)"
+             + (f" ({failures} failed)" if failures else "")
+             + f", {tokens:,} tokens, ${ledger.cost_usd:.4f}"
+             + (f" ({models})." if models else ".")]
     errors = dict(errors)
     if (aggregator := errors.pop("aggregator", None)) is not None:
         parts.append(f"**The aggregator's verification failed** ({inert(aggregator)}); the "
@@ -37,6 +41,8 @@ def llm_note(state: ModelState, critiques: CritiqueReport | None,
                      "findings are shown.")
     if critiques.not_read:
         parts += _unread(critiques)
+    if stopped:
+        parts.append(f"The aggregator's look at the code stopped early ({inert(stopped)}).")
     return " ".join(parts)
 
 

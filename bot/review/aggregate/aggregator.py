@@ -37,7 +37,9 @@ def aggregate(reviewed: Reviewed, produced: Produced, verification: Verified | N
     failed = bool(produced.tool_errors or errors)
     account = Account(
         tool_errors=produced.tool_errors, settings_notes=produced.notes,
-        llm_note=llm_note(produced.model, critiques, errors), usage=usage_of(critiques),
+        llm_note=llm_note(produced.model, critiques, errors,
+                          verification.trace.stopped if verification else ""),
+        usage=usage_of(critiques),
         calls=tuple(critiques.ledger.calls) if critiques else (), dropped=dropped,
         tool_steps=tool_steps(verification.trace if verification else None),
         seen=None if failed else frozenset(fingerprint(f, sources.get(f.path))

@@ -105,4 +105,5 @@ def build_plan(reviewed: Reviewed, findings: Sequence[Finding],
         annotations=tuple(annotations_for(findings)), usage=acc.usage,
         tool_errors=tuple(acc.tool_errors), title=title, calls=acc.calls,
         dropped=tuple(acc.dropped), tool_steps=tuple(acc.tool_steps), seen=acc.seen,
+        model_note=acc.llm_note,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.catalog import concerns_ignored
 from bot.core.diffmap import DiffMap
-from bot.core.findings import Finding
+from bot.core.findings import Finding, Severity
 from bot.core.fingerprint import fingerprint
 from bot.core.merge import merge_duplicates, rank_key
 from bot.core.repo_config import RepoConfig
@@ -43,6 +43,8 @@ class Decisions:
     suppressed_rules: Mapping[str, str] = field(default_factory=dict)
 
 
+# A style or performance finding is at most a warning, whoever reports it.
+NEVER_ERRORS = frozenset({"style", "performance"})
 # A filter says why a finding is not reported, or None to keep it.
 Filter = Callable[[Finding, Scope], str | None]
 
@@ -147,6 +149,8 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
         if reason is not None:
             dropped.append(f.with_status("dropped", reason))
             continue
+        if f.checker in NEVER_ERRORS and f.severity is Severity.ERROR:
+            f = replace(f, severity=Severity.WARNING)  # taste and speed are not defects
         fp = fingerprint(f, sources.get(f.path))
         # Dismissed by its own fingerprint before merging (which keeps one member's).
         kept.append(replace(f, advice=tier == "advice", fingerprint=fp,

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.agent_types import Trace
 from bot.core.findings import Finding, Severity
 from bot.core.quote import defused
+from bot.llm.bounds import Score, clip
 
 CONTEXT_LINES = 8
 
@@ -20,12 +21,12 @@ CONTEXT_LINES = 8
 class Verdict(BaseModel):
     number: int
     keep: bool
-    score: int = Field(ge=0, le=10)
+    score: Score
     # The aggregator can only lower a finding, never raise it: "defect" leaves it as the
     # checker reported it, "minor" moves an error to the suggestions, "nitpick" drops it.
     # (A model obeying an injected instruction gains nothing by picking any of them.)
     impact: Literal["defect", "minor", "nitpick"] = "defect"
-    reason: str = Field(max_length=500)
+    reason: Annotated[str, AfterValidator(clip(500))]
 
 
 class Verification(BaseModel):
