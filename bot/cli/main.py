@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
+from bot.cli import doctor, feedback, replay, review, serve, triage, usage
 from bot.cli import eval as evaluation
-from bot.cli import feedback, replay, review, serve, triage, usage
 from bot.errors import ReviewbotError
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     feedback.add_commands(sub)
     triage.add_commands(sub)
     evaluation.add_commands(sub)
+    doctor.add_commands(sub)
     return parser
 
 

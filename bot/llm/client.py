@@ -3,7 +3,7 @@
 Built once by the composition root with its key and base URL passed explicitly. Retries
 (429, 5xx, timeouts, connection errors; backoff with jitter; `Retry-After` honoured; no
 retry on other 4xx) are the SDK's own; after them, one try of the fallback model.
-Structured output: the JSON Schema of a pydantic model (without bounds: bot/llm/bounds.py)
+Structured output: the JSON Schema of a pydantic model (without bounds: bot/core/bounds.py)
 as `response_format: json_schema` where the server takes it, else JSON mode with the schema,
 else the schema in the prompt and the JSON found in the text (bot/llm/wire.py: learnt per
 model from the first refusal, logged once). Every call caps its output (`max_tokens` per
@@ -214,7 +214,8 @@ class LLMClient:
                 refused = refusal(cause.status_code, f"{cause} {cause.body}", chat, asked)
                 if refused is None:
                     raise
-                if asked == learnt:  # else a call in flight beside it learnt it already
+                if refused != "response_format" or asked.mode == learnt.mode:
+                    # (else a call in flight beside it learnt this refusal already)
                     now = learn(learnt, refused)
                     log.info("the model's server refused %s; now: %s", refused, now,
                              extra={"model": chat.model, "status": cause.status_code})
@@ -272,11 +273,13 @@ def describe(exc: openai.OpenAIError) -> str:
 @dataclass(frozen=True)
 class ModelSession:
     """One review's or job's access to the model: the client, the ledger its calls are
-    counted in, and the answer cache (None: every question is asked)."""
+    counted in, the answer cache (None: every question is asked), and what it may spend
+    (None: no cap; an agent loop checks it before each step)."""
 
     client: LLMClient
     ledger: Ledger
     cache: AnswerCache | None = None
+    budget_usd: float | None = None
 
 
 def client_from_settings(settings: Settings) -> LLMClient | None:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.core.agent_types import Tool
-from bot.llm.bounds import grammar_safe
+from bot.core.bounds import grammar_safe
 
 # The structured-output modes, in the order they are tried.
 Mode = Literal["json_schema", "json_object_schema", "json_text"]

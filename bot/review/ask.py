@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.agent_types import Trace
+from bot.core.bounds import clamp_int, clip, cut
 from bot.core.payloads import PullRef
 from bot.core.quote import blockquote, defused
 from bot.core.untrusted import wrap
@@ -17,7 +18,6 @@ from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.github.gateway import InstallationClient
 from bot.llm.agent import AgentTask, run_agent
-from bot.llm.bounds import clamp_int, clip, cut
 from bot.llm.prompts import load
 from bot.review.aggregate.tools import review_tools
 from bot.review.gather import pull_now
@@ -48,7 +48,8 @@ async def answer_question(services: ReviewServices, gh: InstallationClient, ref:
     pull = await pull_now(gh, ref)
     meter = services.stores.meter(CallScope(repo, number, pull.info.head_sha,
                                             gh.installation_id))
-    if await meter.spent_out():
+    budget = await meter.remaining()
+    if budget is not None and budget <= 0:
         return "The model budget for this pull request (or for today) is spent; no answer."
     request = await request_from_pull(gh, ref, pull.info, pull.config, set())
     sources = {p: c.decode("utf-8", "replace") for p, c in request.contents.items()
@@ -62,8 +63,8 @@ async def answer_question(services: ReviewServices, gh: InstallationClient, ref:
     ledger, trace = Ledger(), Trace()
     try:
         answer = await run_agent(llm, AgentTask("ask", llm.model, messages,
-                                                review_tools(sources, request.diff), Answer),
-                                 ledger, trace)
+                                                review_tools(sources, request.diff), Answer,
+                                                budget_usd=budget), ledger, trace)
     except ModelError as exc:
         return f"The model could not answer ({defused(str(exc))})."
     finally:

@@ -98,8 +98,8 @@ def _critic(request: ReviewRequest, policy: ReviewPolicy, reviewers: Reviewers,
                             budget_usd=reviewers.budget_usd, token_budget=policy.token_budget,
                             models=request.config.config.models,
                             concurrency=policy.llm_concurrency)
-    return Critic(ModelSession(reviewers.llm, Ledger(), reviewers.cache), request.diff,
-                  sources, limits)
+    return Critic(ModelSession(reviewers.llm, Ledger(), reviewers.cache, reviewers.budget_usd),
+                  request.diff, sources, limits)
 
 
 @contextmanager

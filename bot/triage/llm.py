@@ -10,8 +10,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from bot.core.bounds import Confidence, clip, cut
 from bot.core.untrusted import wrap
-from bot.llm.bounds import Confidence, clip, cut
 from bot.llm.client import ModelSession, Question
 from bot.llm.prompts import load
 from bot.triage.decide import Opinion

@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.agent_types import Trace
+from bot.core.bounds import Score, clip
 from bot.core.findings import Finding, Severity
 from bot.core.quote import defused
-from bot.llm.bounds import Score, clip
 
 CONTEXT_LINES = 8
 

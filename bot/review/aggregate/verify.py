@@ -66,8 +66,8 @@ async def _answer(model: ModelSession, messages: list[dict[str, str]], tools: Se
     if cached is not None:
         return cached
     answer = await run_agent(client, AgentTask("aggregate:verify", client.model, messages,
-                                               tools, Verification, max_steps=MAX_STEPS),
-                             ledger, trace)
+                                               tools, Verification, max_steps=MAX_STEPS,
+                                               budget_usd=model.budget_usd), ledger, trace)
     if not trace.steps:
         await client.to_cache(cache, key, client.model, answer)
     return answer
