@@ -79,7 +79,8 @@ def test_plan_caps_inline_comments_and_summarises_the_rest() -> None:
     assert "### Critical issues" in body and "### Suggestions" in body
     assert "### What looks good" in body
     assert "Reviewed 1 of 2 files; skipped: `logo.png` (binary)" in body
-    assert body.count("- `app.py:") == 4  # only what is not inline is listed again
+    # Every critical issue is named with its rule and place; those inline say so.
+    assert body.count("- `app.py:") == 6 and body.count("— posted inline") == 2
     marker = MARKER_RE.search(body)
     assert marker and marker.group(1) == "h" * 40
 

@@ -43,13 +43,20 @@ def hostile_plan(path: str, message: str, n: int = 1) -> ReviewPlan:
                       findings)
 
 
+def outside_code_spans(text: str) -> str:
+    """The text with its inline code spans taken out (markdown shows them verbatim: no
+    mention, link or image inside one is live)."""
+    return re.sub(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", " ", text)
+
+
 def test_a_hostile_path_and_message_are_posted_inert() -> None:
     path = "src/" + EVIL.replace("<!--", "x") + ".py"
     plan = hostile_plan(path, EVIL + " " + "x`" * 5)
     texts = [plan.summary, *(c.body for c in plan.comments)]
+    assert path.replace("`", "") not in plan.summary  # a path is only ever a code span
     for text in texts:
         for live in LIVE:
-            assert live.search(text) is None, (live.pattern, text)
+            assert live.search(outside_code_spans(text)) is None, (live.pattern, text)
         assert text.count("<!--") == 1  # only reviewbot's own marker, as the last line
     assert reviewed_head(plan.summary) == "c" * 40
     assert [posted_fingerprint(c.body) for c in plan.comments] == ["0" * 16]

@@ -205,9 +205,10 @@ async def test_many_findings_cap_inline_and_batch_annotations(sqlite_engine: Eng
                                                               tmp_path: Path) -> None:
     repo = tmp_path / "many"
     base = commit_files(repo, {"a.py": '"""Module."""\n'}, "base")
-    body = '"""Module."""\n' + "".join(
-        f"\n\ndef f{i}(x, acc=[]):\n    acc.append(x)\n    return acc\n" for i in range(70))
-    head = commit_files(repo, {"a.py": body}, "head")
+    # 70 files, one finding each (one rule is said inline at most once per file).
+    head = commit_files(repo, {f"m{i:02}.py": '"""Module."""\n\n\ndef f(x, acc=[]):\n'
+                               "    acc.append(x)\n    return acc\n" for i in range(70)},
+                        "head")
     w = make_world(sqlite_engine)
     load_repo_into(w.fake, repo, base, head)
     await w.deliver(pr_event(7, head), "d-1")
@@ -218,7 +219,7 @@ async def test_many_findings_cap_inline_and_batch_annotations(sqlite_engine: Eng
     assert len(run["annotations"]) == 70
     patches = [p for m, p, s in w.fake.requests if m == "PATCH"]
     assert len(patches) == 2  # 50 + 20
-    assert w.fake.reviews[(REPO, 7)][0]["body"].count("- `a.py:") == 40  # those not inline
+    assert w.fake.reviews[(REPO, 7)][0]["body"].count("- `m") == 40  # those not inline
     await w.web.aclose()
 
 

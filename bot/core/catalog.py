@@ -8,6 +8,10 @@ from __future__ import annotations
 
 # (tool, rule) -> concern. Rules not listed are their own concern ("tool:rule").
 CONCERNS: dict[tuple[str, str], str] = {
+    # One table of equivalences: a `# noqa: F403` written for ruff holds for pylint's
+    # W0401 on that line too (and the two merge into one finding).
+    ("ruff", "F403"): "wildcard-import",
+    ("pylint", "W0401"): "wildcard-import",
     ("bandit", "B602"): "shell-injection",
     ("bandit", "B605"): "shell-injection",
     ("ruff", "S602"): "shell-injection",
@@ -167,6 +171,7 @@ PYLINT_SYMBOLS = {
     "E1142": "await-outside-async", "R0123": "literal-comparison",
     "R1729": "use-a-generator", "R1732": "consider-using-with",
     "W0102": "dangerous-default-value", "W0104": "pointless-statement",
+    "W0401": "wildcard-import",
     "W0109": "duplicate-key", "W0120": "useless-else-on-loop", "W0122": "exec-used",
     "W0123": "eval-used", "W0127": "self-assigning-variable", "W0130": "duplicate-value",
     "W0133": "pointless-exception-statement", "W0150": "lost-exception",

@@ -49,6 +49,9 @@ class FileDiff:
     hunks: tuple[tuple[int, int], ...] = ()  # (first, last) RIGHT-side line of each hunk
     is_binary: bool = False
     too_large: bool = False
+    # The added lines' text and the removed lines' text (stripped): what moved unchanged.
+    added_text: tuple[tuple[int, str], ...] = ()
+    removed_text: frozenset[str] = frozenset()
 
     def hunk_of(self, line: int) -> int | None:
         for index, (first, last) in enumerate(self.hunks):
@@ -118,17 +121,22 @@ def _file_diff_from_patched(pf: object) -> FileDiff:
     added: set[int] = set()
     commentable: set[int] = set()
     hunks: list[tuple[int, int]] = []
+    added_text: list[tuple[int, str]] = []
+    removed_text: set[str] = set()
     total = 0
     for hunk in pf:
         total += len(hunk)
         if hunk.target_length:
             hunks.append((hunk.target_start, hunk.target_start + hunk.target_length - 1))
         for ln in hunk:
+            if ln.is_removed:
+                removed_text.add(ln.value.strip())
             if ln.target_line_no is None:
                 continue
             commentable.add(ln.target_line_no)
             if ln.is_added:
                 added.add(ln.target_line_no)
+                added_text.append((ln.target_line_no, ln.value.strip()))
     return FileDiff(
         path=path,
         status=status,
@@ -138,6 +146,8 @@ def _file_diff_from_patched(pf: object) -> FileDiff:
         hunks=tuple(hunks),
         is_binary=bool(pf.is_binary_file),
         too_large=total > MAX_PATCH_LINES,
+        added_text=tuple(added_text),
+        removed_text=frozenset(removed_text),
     )
 
 
@@ -207,5 +217,32 @@ def from_pull_files(files: Iterable[PullFile]) -> DiffMap:
             commentable_lines=fd.commentable_lines,
             hunks=fd.hunks,
             too_large=fd.too_large,
+            added_text=fd.added_text,
+            removed_text=fd.removed_text,
         )
     return DiffMap(out)
+
+
+MOVED_RUN = 3  # consecutive lines: a block, not a common line such as `return None`
+
+
+def moved_lines(diff: DiffMap) -> dict[str, frozenset[int]]:
+    """Per file, the added lines that only moved: their text was removed elsewhere in the
+    same change (a block cut in one place and pasted in another, a file moved by delete and
+    add), in runs of at least MOVED_RUN lines. Nothing on them is new."""
+    removed = frozenset().union(*(f.removed_text for f in diff.files.values()))
+    out: dict[str, frozenset[int]] = {}
+    for path, f in diff.files.items():
+        run: list[int] = []
+        moved: set[int] = set()
+        for number, text in [*f.added_text, (-1, "")]:
+            same = bool(text) and text in removed and (not run or number == run[-1] + 1)
+            if same:
+                run.append(number)
+                continue
+            if len(run) >= MOVED_RUN:
+                moved |= set(run)
+            run = [number] if text and text in removed else []
+        if moved:
+            out[path] = frozenset(moved)
+    return out

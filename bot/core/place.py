@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.core.diffmap import DiffMap
+from bot.core.diffmap import DiffMap, moved_lines
 from bot.core.findings import Finding
 from bot.core.inert import fence_for, inert
 from bot.core.limits import shortened
@@ -70,12 +70,15 @@ def place_comments(
     sources: Mapping[str, str] | None = None, include_advice: bool = False,
 ) -> tuple[list[InlineComment], list[Finding]]:
     """Inline comments only for likely defects (advice too when the repository asks), only
-    where GitHub accepts them, at most `limit`, never two for one concern on one line; the
-    rest overflow into the review body and the check run. Fingerprints posted on an earlier
-    push are not posted again."""
+    where GitHub accepts them, at most `limit`, never two for one concern on one line, and
+    at most one per linter rule per file (twelve undefined names in one file are one thing
+    to look at); the rest overflow into the review body and the check run. Fingerprints
+    posted on an earlier push are not posted again."""
     inline: list[InlineComment] = []
     overflow: list[Finding] = []
     said: set[tuple[str, int, str]] = set()
+    rules_said: set[tuple[str, str]] = set()
+    moved = moved_lines(diff)  # lines moved unchanged: nothing on them is new
     for f in findings:
         if f.fingerprint in already_posted:
             continue
@@ -84,12 +87,16 @@ def place_comments(
             continue
         anchor, suggestion = _anchor_with_suggestion(f, diff, (sources or {}).get(f.path))
         concern = f.concern or f"{f.tool}:{f.rule}"
+        rule = (f.path, f"{f.tool}:{f.rule}")
         if (anchor is None or len(inline) >= limit or (f.advice and not include_advice)
-                or (f.path, anchor[0], concern) in said):
+                or (f.path, anchor[0], concern) in said
+                or (f.source != "model" and rule in rules_said)
+                or f.line in moved.get(f.path, frozenset())):
             overflow.append(f)
             continue
         line, start = anchor
         said.add((f.path, line, concern))
+        rules_said.add(rule)
         inline.append(InlineComment(path=f.path, line=line, start_line=start,
                                     body=comment_body(f, suggestion), fingerprint=f.fingerprint))
     return inline, overflow

@@ -37,10 +37,16 @@ class Coverage:
         code_left = sum(1 for p, r in self.skipped if r.startswith("over the ") and is_code(p))
         if code_left:
             text += f" ({code_left} code file(s) not reviewed: over the file limit)"
-        if self.skipped:
-            shown = ", ".join(f"{show(p)} ({r})" for p, r in self.skipped[:10])
-            more = f" and {len(self.skipped) - 10} more" if len(self.skipped) > 10 else ""
+        skipped = [(p, r) for p, r in self.skipped if r != "deleted"]
+        deleted = [p for p, r in self.skipped if r == "deleted"]
+        if skipped:
+            shown = ", ".join(f"{show(p)} ({r})" for p, r in skipped[:10])
+            more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
             text += f"; skipped: {shown}{more}"
+        if deleted:  # nothing to review in a deleted file: not skipped, deleted
+            shown = ", ".join(show(p) for p in deleted[:10])
+            more = f" and {len(deleted) - 10} more" if len(deleted) > 10 else ""
+            text += f"; deleted: {shown}{more}"
         return text
 
     def markdown(self) -> str:

@@ -108,10 +108,24 @@ class RepoConfig(BaseModel):
             return "ignored by configuration"
         if self.use_default_ignores and any(fnmatch(path, p) for p in DEFAULT_IGNORES):
             return "generated, vendored or lock file"
+        if self.use_default_ignores and is_test_data(path):
+            return "test data (inputs a test reads, not code that runs)"
         return None
 
     def ignored(self, path: str) -> bool:
         return self.ignore_reason(path) is not None
+
+
+# Folders of test inputs: formatter and parser cases, snapshots, golden files. Code there is
+# data (black's tests/data/cases/*.py never run); linting it says nothing worth a comment.
+TEST_DATA_DIRS = frozenset({"testdata", "test_data", "fixtures", "__snapshots__", "golden",
+                            "snapshots"})
+
+
+def is_test_data(path: str) -> bool:
+    parts = path.split("/")[:-1]
+    return any(p in TEST_DATA_DIRS or (p == "data" and {"tests", "test"} & set(parts[:i]))
+               for i, p in enumerate(parts))
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,13 @@ def write_summary(s: SummaryInputs) -> str:
     decided = [f for f in s.findings if f.dismissed or f.quiet]
     defects = [f for f in s.findings if not f.advice and not f.dismissed and not f.quiet]
     advice = [f for f in s.findings if f.advice and not f.dismissed and not f.quiet]
-    # Inline comments speak for themselves: the body lists only what is not inline.
+    # Critical issues are all named (rule and place, inline or not); of the rest, the body
+    # lists what is not inline (inline comments speak for themselves).
     elsewhere = [f for f in defects if f.fingerprint not in inline_fps]
-    critical = [f for f in elsewhere if f.severity is Severity.ERROR]
+    critical = [f for f in defects if f.severity is Severity.ERROR]
     suggestions = [f for f in elsewhere if f.severity is not Severity.ERROR]
+    inline_suggestions = sum(f.severity is not Severity.ERROR for f in defects
+                             if f.fingerprint in inline_fps)
     parts = ["## reviewbot review", ""]
     if s.findings:
         parts.append(f"**{len(defects)} likely defect(s)**, {len(s.inline)} posted inline; "
@@ -57,13 +60,13 @@ def write_summary(s: SummaryInputs) -> str:
     if s.config_error:
         parts += ["", f"> **Configuration problem**: {s.config_error}. The defaults were used."]
 
-    inline_errors = sum(f.severity is Severity.ERROR for f in defects
-                        if f.fingerprint in inline_fps)
     parts += ["", "### Critical issues"]
-    parts += _listing(critical) or ([f"- {inline_errors} posted inline."] if inline_errors
-                                    else ["None."])
+    parts += _listing(critical, inline_fps) or ["None."]
     parts += ["", "### Suggestions"]
     parts += _listing(suggestions)
+    if inline_suggestions:
+        parts.append(f"- {inline_suggestions} likely defect(s) of lower severity, posted "
+                     "inline.")
     if advice:
         parts.append(f"- Advice, in the check run's annotations (inline with `inline: all` in "
                      f"`.github/reviewbot.yml`): {_tally(advice)}.")
@@ -75,7 +78,7 @@ def write_summary(s: SummaryInputs) -> str:
     if quiet:
         parts.append(f"- Rules this repository's feedback keeps rejecting, in the check run "
                      f"(a maintainer can turn them off with `disabled_rules`): {_tally(quiet)}.")
-    if not suggestions and not advice and not decided:
+    if not suggestions and not advice and not decided and not inline_suggestions:
         parts.append("None.")
 
     parts += ["", "### What looks good"]
@@ -83,7 +86,8 @@ def write_summary(s: SummaryInputs) -> str:
     if silent:
         parts.append(f"- Nothing to report from the {', '.join(silent)} checker(s).")
     flagged = {f.path for f in s.findings}
-    clean = [p for p in s.reviewed_files if p not in flagged]
+    # "No findings" only where the linters looked (they read Python files).
+    clean = [p for p in s.reviewed_files if p not in flagged and p.endswith((".py", ".pyi"))]
     if clean:
         shown = ", ".join(code_span(p) for p in clean[:15])
         more = f" and {len(clean) - 15} more" if len(clean) > 15 else ""
@@ -101,8 +105,10 @@ def write_summary(s: SummaryInputs) -> str:
     return "\n".join(parts)
 
 
-def _listing(findings: Sequence[Finding]) -> list[str]:
-    lines = [_item(f) for f in findings[:MAX_SUMMARY_ITEMS]]
+def _listing(findings: Sequence[Finding], inline: frozenset[str] | set[str] = frozenset()
+             ) -> list[str]:
+    lines = [_item(f) + (" — posted inline" if f.fingerprint in inline else "")
+             for f in findings[:MAX_SUMMARY_ITEMS]]
     if len(findings) > MAX_SUMMARY_ITEMS:
         lines.append(f"- … and {len(findings) - MAX_SUMMARY_ITEMS} more in the check run.")
     return lines

@@ -34,7 +34,12 @@ from bot.review.request import ReviewRequest, split_reviewable
 from bot.review.snapshot import write_snapshot
 from checks.critique import Critic, CritiqueLimits
 from checks.linters.session import ToolSession
-from checks.linters.settings import LinterSettings, load_linter_settings, ruff_ignores
+from checks.linters.settings import (
+    LinterSettings,
+    load_linter_settings,
+    ruff_excluded,
+    ruff_ignores,
+)
 from checks.linters.workspace import Runner, Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -56,11 +61,13 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
                      reviewers: Reviewers | None = None) -> ReviewPlan:
     policy, reviewers = policy or ReviewPolicy(), reviewers or Reviewers()
     config = request.config.config
+    linter_settings = load_linter_settings(request.linter_configs)
+    excluded = {p: "excluded by the repository's ruff settings" for p in request.diff.files
+                if ruff_excluded(linter_settings.ruff, p)}
     reviewable, skipped = split_reviewable(request.diff, config, request.contents,
-                                           request.unreviewable)
+                                           {**excluded, **request.unreviewable})
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
-    linter_settings = load_linter_settings(request.linter_configs)
     state = _model_state(policy, reviewers, bool(reviewable))
     critic = _critic(request, policy, reviewers, sources) if state == "ran" else None
     produced, verification = Produced(), None

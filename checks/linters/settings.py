@@ -11,6 +11,7 @@ snapshot and passed explicitly; everything else is dropped with a note the summa
 from __future__ import annotations
 
 import configparser
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ class LinterSettings:
     bandit_skip: tuple[str, ...] = ()
     semgrep_rules: str | None = None  # validated YAML text of the repository's rules
     notes: tuple[str, ...] = field(default=())  # what was ignored, and why
+    # The oldest Python the project supports (`requires-python`), as ruff names it: ruff
+    # infers it only from a pyproject.toml it reads itself, and it reads ours.
+    python_target: str | None = None
 
 
 def load_linter_settings(files: Mapping[str, bytes]) -> LinterSettings:
@@ -76,7 +80,26 @@ def load_linter_settings(files: Mapping[str, bytes]) -> LinterSettings:
         bandit_skip=_bandit_skip(texts, notes),
         semgrep_rules=_semgrep(texts, notes),
         notes=tuple(notes),
+        python_target=python_target(texts.get("pyproject.toml")),
     )
+
+
+REQUIRES = re.compile(r"(>=|~=|\^|==|>)\s*3\.(\d+)")
+
+
+def python_target(pyproject: str | None) -> str | None:
+    """`requires-python = ">=3.8"` as ruff's `py38` (`>3.8` as `py39`); None if unknown."""
+    if pyproject is None:
+        return None
+    try:
+        spec = _table(tomllib.loads(pyproject), "project").get("requires-python")
+    except tomllib.TOMLDecodeError:
+        return None
+    match = REQUIRES.search(spec) if isinstance(spec, str) else None
+    if match is None:
+        return None
+    minor = int(match.group(2)) + (1 if match.group(1) == ">" else 0)
+    return f"py3{minor}" if 7 <= minor <= 14 else None
 
 
 # --- ruff --------------------------------------------------------------------------------
@@ -315,3 +338,17 @@ def ruff_ignores(ruff: Mapping[str, Any] | None, path: str) -> frozenset[str]:
                     path, f"*/{pattern}"):
                 codes |= {str(c) for c in ignored}
     return frozenset(codes)
+
+
+def ruff_excluded(ruff: Mapping[str, Any] | None, path: str) -> bool:
+    """Whether the repository's ruff `exclude`/`extend-exclude` leave `path` out (ruff
+    itself does not apply them to files named on its command line, nor do the other
+    tools know them)."""
+    if not ruff:
+        return False
+    patterns = [str(p).removeprefix("./").rstrip("/") for key in ("exclude", "extend-exclude")
+                for p in (ruff.get(key) or ()) if isinstance(p, str) and p.strip("./")]
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return any(fnmatch(prefix, pattern) or ("/" not in pattern and fnmatch(part, pattern))
+               for pattern in patterns for prefix, part in zip(prefixes, parts, strict=True))

@@ -43,22 +43,30 @@ async def ruff_on_text(ws: Workspace, path: str, text: str) -> ToolResult:
     return await _ruff(ws, ["--stdin-filename", path, "-"], text.encode())
 
 
-async def _ruff(ws: Workspace, target: list[str], stdin: bytes | None = None) -> ToolResult:
+async def _ruff(ws: Workspace, paths: list[str], stdin: bytes | None = None) -> ToolResult:
     # The repository's rule settings (default branch, reduced to rule keys) with our rules
     # added; without any, ruff's defaults (which change between releases) are replaced by
     # our selection. Either way ruff reads no configuration file of the snapshot.
     notes: tuple[str, ...] = ()
+    target = ws.settings.python_target
     if ws.settings.ruff is not None:
-        config = ws.config_file("ruff.toml", tomli_w.dumps(dict(ws.settings.ruff)))
+        # Written outside the snapshot: first-party packages are the snapshot's (ruff
+        # resolves `src` from the configuration file's folder), and the Python version
+        # the project's requires-python names unless its ruff settings say one.
+        settings = {"src": [str(ws.root), str(ws.root / "src")], **dict(ws.settings.ruff)}
+        if target is not None:
+            settings.setdefault("target-version", target)
+        config = ws.config_file("ruff.toml", tomli_w.dumps(settings))
         try:
-            return await _ruff_once(ws, ["--config", str(config), "--extend-select"], target,
+            return await _ruff_once(ws, ["--config", str(config), "--extend-select"], paths,
                                     stdin)
         except ToolError as exc:
             if exc.exit_status != 2:
                 raise
             notes = ("the repository's ruff settings could not be applied (ruff rejected "
                      "them); reviewbot's own ruff rules ran instead",)
-    result = await _ruff_once(ws, ["--isolated", "--select"], target, stdin)
+    isolated = ["--isolated", *(["--target-version", target] if target else []), "--select"]
+    result = await _ruff_once(ws, isolated, paths, stdin)
     return ToolResult(result.tool, result.findings, result.error, result.seconds,
                       result.files, notes)
 

@@ -179,8 +179,9 @@ def table_markdown() -> str:
              "", "- **defect**: posted inline (a likely bug or a real risk);",
              "- **advice**: in the check run's annotations and the summary's tally; inline "
              "only with `inline: all` in `.github/reviewbot.yml`;",
-             "- **off**: not reported (listed with the reason in `--format json`'s "
-             "`dropped`); `enable_rules: [tool:RULE]` turns one back on.", "",
+             "- **off**: not reported (the reason is the table's below; `--format json`'s "
+             "`dropped` lists the model's findings that were not reported); "
+             "`enable_rules: [tool:RULE]` turns one back on.", "",
              "Rules not listed: error-severity findings of ruff (syntax, undefined names, "
              "pylint's errors re-implemented), of pylint (except those below, which rest on "
              "inference, and pylint's argument checks on a *method* call) and of our "

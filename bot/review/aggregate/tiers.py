@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from bot.core.findings import Finding, Severity
 from bot.core.repo_config import is_test_path
 from bot.core.suggest import in_fallback_import, parsed
+from bot.review.aggregate.context import bound_after_raising_try, expression_kind
 from bot.review.aggregate.rules import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
 
 MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "setdefault", "pop",
@@ -70,6 +71,17 @@ def _tier(f: Finding, source: str | None) -> tuple[Tier, str]:
         if source is not None and default_mutated(source, f.line):
             return "defect", "the function mutates its shared default"
         return "advice", "a mutable default the function does not mutate"
+    if f.concern == "pointless-statement" and source is not None:
+        kind = expression_kind(source, f.line)
+        if kind == "expected-to-raise":
+            return "off", "an expression inside pytest.raises or assertRaises is what the test runs"
+        if kind == "attribute" and is_test_path(f.path):
+            return "off", "an attribute read in a test is deliberate (a property's effect)"
+        if kind not in ("comparison", "attribute"):
+            return "advice", "a useless expression, but not a missing assert or call"
+    if f.tool == "pylint" and f.rule == "E0601" and source is not None \
+            and bound_after_raising_try(source, f.message):
+        return "off", "bound in the except of a try that always raises"
     if f.tool == "pylint" and f.rule in CALL_CHECKS and "method call" in f.message:
         return "advice", "argument checks of a method call rest on inference of the receiver"
     if f.concern in DEFECT_CONCERNS:
