@@ -49,7 +49,7 @@ def hostile_repo(tmp_path: Path, target: str) -> tuple[Path, str, str]:
         "app.py": "import subprocess\n\n\ndef add(item, basket=[]):\n"
                   "    basket.append(item)\n    return basket\n\n\n"
                   "def run(folder):\n    subprocess.run('tar ' + folder, shell=True)\n"
-                  "    1 + 1\n",
+                  "    folder == 'x'\n",  # a comparison as a statement: a missing assert
     }, "head")
     return repo, base, head
 
