@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint model-venv bench-intake bench-review bench-agent bench-model clean
+.PHONY: demo test lint model-venv bench-intake bench-review bench-agent bench-model bench-fixrate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ model-venv: $(MODEL_STAMP)
 
 bench-model: $(STAMP) $(MODEL_STAMP)
 	$(BIN)/python -m bench.model
+
+# Hours on first run (each release linted whole); cached per project afterwards.
+bench-fixrate: $(STAMP)
+	$(BIN)/python -m bench.fixrate
 
 bench-intake: $(STAMP)
 	$(BIN)/python -m bench.intake
