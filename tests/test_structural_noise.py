@@ -74,6 +74,9 @@ def test_a_binding_a_try_that_always_raises_guarantees_is_not_used_before_assign
                     concern="used-before-assignment")
     assert classify(e0601, ALWAYS_RAISES)[0] == "off"
     assert classify(e0601, MAYBE)[0] != "off"  # a real one stays
+    # Another function's always-raising try does not vouch for this one's name.
+    elsewhere = MAYBE + "\n\n" + ALWAYS_RAISES.replace("def f():", "def g():")
+    assert classify(e0601, elsewhere)[0] != "off"
 
 
 def test_test_data_and_the_repositorys_excludes_are_not_linted_as_code() -> None:

@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
 from bot.core.agent_types import Step, Tool, Trace
@@ -57,6 +56,7 @@ class _Loop:
     task: AgentTask[Any]
     trace: Trace
     seen: set[tuple[str, str]]
+    tools: dict[str, Tool]  # by name
     result_chars: int = 0
 
 
@@ -65,16 +65,16 @@ async def run_agent(client: LLMClient, task: AgentTask[T], ledger: Ledger, trace
     calls (the last round offers no tools); every call is counted in `ledger`, every tool
     step in `trace`."""
     conversation: list[dict[str, Any]] = [*task.messages, schema_instructions(task.schema)]
-    loop = _Loop(task, trace, set())
+    loop = _Loop(task, trace, set(), {t.name: t for t in task.tools})
     deadline = time.monotonic() + task.wall_seconds
     for step in range(task.max_steps + 1):
         stop = _why_stop(client, task, ledger, step, deadline)
         if stop:
             trace.stopped = trace.stopped or stop
         offered = [] if stop else list(task.tools)
-        response = await _send(client, Chat(task.purpose, task.model, conversation,
-                                            task.schema, offered,
-                                            client.max_tokens_for(task.purpose)), ledger)
+        chat = Chat(task.purpose, task.model, conversation, task.schema, offered,
+                    client.max_tokens_for(task.purpose))
+        response = await client.chat_with_fallback(chat, ledger)
         if offered and not client.learnt(task.model).tools:
             trace.stopped = "the server does not take tools: answered from the excerpts"
         message = response.choices[0].message if response.choices else None
@@ -105,18 +105,6 @@ def _why_stop(client: LLMClient, task: AgentTask[Any], ledger: Ledger, step: int
     return ""
 
 
-async def _send(client: LLMClient, chat: Chat, ledger: Ledger) -> ChatCompletion:
-    """One step, with the fallback model once when the model fails."""
-    try:
-        return await client.chat(chat, ledger)
-    except ModelError:
-        fallback = client.fallback_model
-        if not fallback or fallback == chat.model:
-            raise
-        return await client.chat(Chat(chat.purpose, fallback, chat.messages, chat.schema,
-                                       chat.tools, chat.max_tokens), ledger)
-
-
 async def _final(client: LLMClient, task: AgentTask[T], conversation: list[dict[str, Any]],
                  text: str, ledger: Ledger) -> T:
     """The answer validated, with one repair attempt when it does not match the schema."""
@@ -126,9 +114,9 @@ async def _final(client: LLMClient, task: AgentTask[T], conversation: list[dict[
         conversation += [{"role": "assistant", "content": text[:20_000]},
                          {"role": "user", "content": f"That answer is invalid: {invalid}. "
                           "Answer again with only a JSON object that matches the schema."}]
-        response = await _send(client, Chat(task.purpose + ":repair", task.model,
-                                            conversation, task.schema, (),
-                                            client.max_tokens_for(task.purpose)), ledger)
+        repair = Chat(task.purpose + ":repair", task.model, conversation, task.schema, (),
+                      client.max_tokens_for(task.purpose))
+        response = await client.chat_with_fallback(repair, ledger)
         message = response.choices[0].message if response.choices else None
         return parse_answer((message.content if message else "") or "", task.schema)
 
@@ -144,7 +132,7 @@ def canonical(raw: str) -> str:
 
 async def _run_one(call: Any, loop: _Loop, index: int) -> str:
     name, raw = call.function.name, call.function.arguments or "{}"
-    tools = {t.name: t for t in loop.task.tools}
+    tools = loop.tools
     started = time.perf_counter()
     outcome, result = "ok", ""
     tool = tools.get(name)

@@ -145,18 +145,31 @@ class LLMClient:
         if cache is not None:
             await anyio.to_thread.run_sync(cache.put, key, model, answer.model_dump_json())
 
+    def _fallback_after(self, model: str, error: ModelError) -> str:
+        """The model to try once after `model` failed (re-raises when there is none)."""
+        if not self.fallback_model or self.fallback_model == model:
+            raise error
+        log.warning("model failed; trying the fallback",
+                    extra={"model": model, "fallback": self.fallback_model,
+                           "error": str(error)})
+        return self.fallback_model
+
     async def _with_fallback(self, purpose: str, model: str, messages: Sequence[Message],
                              schema: type[T], ledger: Ledger) -> T:
         try:
             return await self._structured(purpose, model, messages, schema, ledger)
         except ModelError as first:
-            if not self.fallback_model or self.fallback_model == model:
-                raise
-            log.warning("model failed; trying the fallback",
-                        extra={"model": model, "fallback": self.fallback_model,
-                               "error": str(first)})
-            return await self._structured(purpose, self.fallback_model, messages, schema,
-                                          ledger)
+            fallback = self._fallback_after(model, first)
+            return await self._structured(purpose, fallback, messages, schema, ledger)
+
+    async def chat_with_fallback(self, chat: Chat, ledger: Ledger) -> ChatCompletion:
+        """`chat`, then once with the fallback model when the model fails (the tool loop's
+        steps; a structured answer falls back as a whole, its repair included)."""
+        try:
+            return await self.chat(chat, ledger)
+        except ModelError as first:
+            fallback = self._fallback_after(chat.model, first)
+            return await self.chat(dataclasses.replace(chat, model=fallback), ledger)
 
     async def _structured(self, purpose: str, model: str, messages: Sequence[Message],
                           schema: type[T], ledger: Ledger) -> T:

@@ -55,18 +55,20 @@ def expression_kind(source: str, line: int) -> ExpressionKind:
     return "other"
 
 
-def bound_after_raising_try(source: str, message: str) -> bool:
-    """pylint's "used before assignment" (E0601) on a name bound only in the `except` of a
-    `try` whose body always raises: the handler always runs, so the name is always bound
-    (pylint keeps this by design)."""
+def bound_after_raising_try(source: str, line: int, message: str) -> bool:
+    """pylint's "used before assignment" (E0601) on `line` for a name bound only in the
+    `except` of a `try` whose body always raises, in the same function (or at module level):
+    the handler always runs, so the name is always bound (pylint keeps this by design)."""
     match = NAME_IN_MESSAGE.search(message)
     tree = parsed(source)
     if match is None or tree is None:
         return False
     name = match.group(1)
-    for node in ast.walk(tree):
+    scope = _enclosing_function(tree, line)
+    for node in ast.walk(scope):
         if not isinstance(node, ast.Try) or not node.body \
-                or not isinstance(node.body[-1], ast.Raise):
+                or not isinstance(node.body[-1], ast.Raise) \
+                or _enclosing_function(tree, node.lineno) is not scope:
             continue
         for handler in node.handlers:
             if handler.name == name or any(
@@ -75,3 +77,14 @@ def bound_after_raising_try(source: str, message: str) -> bool:
                     for t in stmt.targets):
                 return True
     return False
+
+
+def _enclosing_function(tree: ast.Module, line: int) -> ast.AST:
+    """The innermost function around `line`, or the module."""
+    best: ast.AST = tree
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
+                and node.lineno <= line <= (node.end_lineno or node.lineno) \
+                and (best is tree or node.lineno >= getattr(best, "lineno", 0)):
+            best = node
+    return best

@@ -80,7 +80,7 @@ def _tier(f: Finding, source: str | None) -> tuple[Tier, str]:
         if kind not in ("comparison", "attribute"):
             return "advice", "a useless expression, but not a missing assert or call"
     if f.tool == "pylint" and f.rule == "E0601" and source is not None \
-            and bound_after_raising_try(source, f.message):
+            and bound_after_raising_try(source, f.line, f.message):
         return "off", "bound in the except of a try that always raises"
     if f.tool == "pylint" and f.rule in CALL_CHECKS and "method call" in f.message:
         return "advice", "argument checks of a method call rest on inference of the receiver"
