@@ -19,19 +19,28 @@ from bot.store.usage import CallScope, StoreCache
 class Stores:
     engine: Engine
     limits: BudgetLimits = field(default_factory=BudgetLimits)
-    runs: ReviewRuns = field(init=False)
-    decisions: PullDecisions = field(init=False)
-    triage: TriageStore = field(init=False)
-    answers: StoreCache = field(init=False)  # the model's exact answer cache
-    installations: Installations = field(init=False)
 
-    def __post_init__(self) -> None:
-        for name, value in (("runs", ReviewRuns(self.engine)),
-                            ("decisions", PullDecisions(self.engine)),
-                            ("triage", TriageStore(self.engine)),
-                            ("answers", StoreCache(self.engine)),
-                            ("installations", Installations(self.engine))):
-            object.__setattr__(self, name, value)
+    # Each object is a stateless view of the engine: made when asked for.
+    @property
+    def runs(self) -> ReviewRuns:
+        return ReviewRuns(self.engine)
+
+    @property
+    def decisions(self) -> PullDecisions:
+        return PullDecisions(self.engine)
+
+    @property
+    def triage(self) -> TriageStore:
+        return TriageStore(self.engine)
+
+    @property
+    def answers(self) -> StoreCache:
+        """The model's exact answer cache."""
+        return StoreCache(self.engine)
+
+    @property
+    def installations(self) -> Installations:
+        return Installations(self.engine)
 
     def meter(self, scope: CallScope) -> Meter:
         """One job's meter: its budget left and the record of its model calls."""

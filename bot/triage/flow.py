@@ -28,7 +28,7 @@ from bot.llm.client import LLMClient, ModelSession
 from bot.llm.embeddings import Embedder
 from bot.settings import Settings
 from bot.store.stores import Stores
-from bot.store.triage import TriageState
+from bot.store.triage import TriageState, indexed_since
 from bot.store.usage import CallScope
 from bot.triage import comment as render
 from bot.triage import knowledge, vectors
@@ -167,7 +167,6 @@ class _Run:
         issue, repo, stores = self.issue, self.repo, self.services.stores
         if vector is None:
             known = self.services.known_issues.of(repo)
-            from bot.store.triage import indexed_since
 
             def search() -> list[Similar]:
                 with known.lock:
