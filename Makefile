@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint model-venv bench-intake bench-review bench-agent bench-model bench-fixrate clean
+.PHONY: demo test lint model-venv bench-intake bench-review bench-agent bench-model bench-fixrate rules clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench-model: $(STAMP) $(MODEL_STAMP)
 # Hours on first run (each release linted whole); cached per project afterwards.
 bench-fixrate: $(STAMP)
 	$(BIN)/python -m bench.fixrate
+
+# The measured fix rates the review reads, and docs/RULES.md, regenerated (hours the first
+# time; cached per project in bench/.cache/fixrate).
+rules: $(STAMP)
+	$(BIN)/python -m bench.fixrate --write
 
 bench-intake: $(STAMP)
 	$(BIN)/python -m bench.intake

@@ -24,7 +24,10 @@ import ast
 import asyncio
 import dataclasses
 import json
+import subprocess
+import sys
 import tempfile
+import time
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
@@ -35,7 +38,7 @@ from packaging.version import InvalidVersion, Version
 
 from bench.precision import CHANGES as TUNED_ON
 from bench.precision import EVERYTHING, INDEX, commit_release, sdist
-from bot.core.repo_config import LoadedConfig, is_test_path
+from bot.core.repo_config import LoadedConfig, is_test_data, is_test_path
 from bot.review.gitrepo import git_runner
 from bot.review.local import request_from_git
 from bot.review.pipeline import run_review
@@ -47,16 +50,21 @@ CACHE = ROOT / "bench" / ".cache" / "fixrate"
 HELD_OUT = {"attrs", "jinja2", "urllib3", "anyio", "structlog", "packaging", "pluggy",
             "tenacity", "arrow", "alembic", "typer", "isort", "black", "tornado", "idna",
             "click"}
+# Smaller projects first: the run is cached per project and can be stopped at any point.
 PROJECTS = [
     "six", "toolz", "wrapt", "decorator", "docopt", "tabulate", "termcolor", "colorama",
     "pyflakes", "mccabe", "pycodestyle", "astor", "asttokens", "executing", "pure-eval",
-    "stack-data", "parso", "jedi", "pygments", "markdown", "mistune", "smmap", "gitdb",
-    "pathspec", "filelock", "platformdirs", "distlib", "cachecontrol", "requests-toolbelt",
-    "h11", "sniffio", "outcome", "trio", "hpack", "hyperframe", "priority", "wsproto",
-    "chardet", "webencodings", "html5lib", "cssselect", "soupsieve", "pyasn1", "rsa",
-    "simplejson", "ujson-py", "python-dateutil", "pytz", "tzlocal", "babel",
+    "smmap", "gitdb", "pathspec", "filelock", "h11", "sniffio", "outcome", "hpack",
+    "hyperframe", "priority", "wsproto", "webencodings", "cssselect", "iniconfig", "tomli",
+    "xmltodict", "backoff", "blinker", "cerberus", "voluptuous", "schema", "jsonpointer",
+    "jsonpatch", "prettytable", "wcwidth", "isodate", "rfc3986", "zipp", "pyproject-hooks",
+    "typeguard", "cattrs", "configobj", "inflect", "platformdirs", "soupsieve", "tzlocal",
+    "stack-data", "requests-toolbelt", "cachecontrol", "rsa", "pyasn1", "mistune",
+    "simplejson", "distlib", "chardet", "html5lib", "markdown", "parso", "python-dateutil",
+    "jedi", "trio", "babel", "pygments",
 ]
 ALL_RULES = EVERYTHING  # every rule on, advice too
+MIN_RELEASES = 4
 
 
 def releases(project: str, count: int) -> list[str]:
@@ -144,20 +152,45 @@ def outcomes(history: list[list[Seen]], functions: list[dict[str, set[str]]]
     return counts
 
 
-def functions_of(repo: Path, head: str) -> dict[str, set[str]]:
+BASELINE = "baseline:any-line"
+
+
+def functions_of(repo: Path, head: str) -> tuple[dict[str, set[str]], list[Seen]]:
+    """The functions alive in each file, and every code line as a pseudo-finding.
+
+    The lines are the baseline a rule must beat: a line changes between releases for many
+    reasons, so a rule's findings "fixed" no more often than any line changes say nothing.
+    """
     run = git_runner(repo)
     out: dict[str, set[str]] = {}
+    lines: list[Seen] = []
     for path in run("ls-tree", "-r", "--name-only", head).splitlines():
-        if path.endswith(".py"):
-            out[path] = set(scopes(run("show", f"{head}:{path}")).values())
-    return out
+        if not path.endswith(".py"):
+            continue
+        source = run("show", f"{head}:{path}")
+        where = scopes(source)
+        out[path] = set(where.values())
+        for number, line in enumerate(source.splitlines(), 1):
+            text = line.strip()
+            if text and not text.startswith("#") and not is_test_data(path):
+                lines.append(Seen(path, BASELINE, text, where.get(number, "")))
+    return out, lines
 
 
-def measure(project: str, count: int, work: Path) -> Counter[tuple[str, bool, str]]:
+@dataclass
+class Measured:
+    releases: list[str]
+    seconds: float  # linting and following, all releases
+    counts: Counter[tuple[str, bool, str]]
+
+
+def measure(project: str, count: int, work: Path) -> Measured:
     cached = CACHE / f"{project}-{count}.json"
     if cached.exists():
         raw = json.loads(cached.read_text())
-        return Counter({(r, bool(t), o): n for r, t, o, n in raw})
+        return Measured(raw["releases"], raw["seconds"],
+                        Counter({(r, bool(t), o): n for r, t, o, n in raw["counts"]}))
+    started = time.monotonic()
     repo = work / project
     run = git_runner(repo, "bench", "bench@example.com")
     repo.mkdir(parents=True)
@@ -165,14 +198,19 @@ def measure(project: str, count: int, work: Path) -> Counter[tuple[str, bool, st
     run("commit", "-q", "--allow-empty", "-m", "empty")
     empty = run("rev-parse", "HEAD")
     history, functions = [], []
-    for version in releases(project, count):
+    versions = releases(project, count)
+    for version in versions:
         head = commit_release(repo, sdist(project, version), version)
-        history.append(asyncio.run(lint_release(repo, empty, head)))
-        functions.append(functions_of(repo, head))
+        alive, lines = functions_of(repo, head)
+        history.append(asyncio.run(lint_release(repo, empty, head)) + lines)
+        functions.append(alive)
     counts = outcomes(history, functions)
+    measured = Measured(versions, round(time.monotonic() - started, 1), counts)
     CACHE.mkdir(parents=True, exist_ok=True)
-    cached.write_text(json.dumps([[r, t, o, n] for (r, t, o), n in sorted(counts.items())]))
-    return counts
+    cached.write_text(json.dumps({
+        "releases": versions, "seconds": measured.seconds,
+        "counts": [[r, t, o, n] for (r, t, o), n in sorted(counts.items())]}))
+    return measured
 
 
 def table(counts: Counter[tuple[str, bool, str]]) -> list[dict[str, Any]]:
@@ -190,23 +228,74 @@ def table(counts: Counter[tuple[str, bool, str]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-(r["fix_rate"] or 0), -r["samples"]))
 
 
+MEASURED = ROOT / "bot" / "review" / "aggregate" / "measured.py"
+
+
+def write_measured(projects: list[str], release_count: int, rows: list[dict[str, Any]]) -> None:
+    """The counts the review reads (bot/review/aggregate/evidence.py), as a Python module."""
+    lines = ['"""Generated by `python -m bench.fixrate --write`: do not edit by hand.', "",
+             "Per `tool:rule`, ((fixed, followed) in code, (fixed, followed) in tests), "
+             "measured on the", "release histories of the projects below (docs/RULES.md, "
+             "docs/BENCHMARKS.md).", '"""', "",
+             "PROJECTS: tuple[str, ...] = (",
+             *[f"    {name!r}," for name in projects], ")",
+             f"RELEASES = {release_count}",
+             "FIX_RATES: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {"]
+    for r in sorted(rows, key=lambda r: r["rule"]):
+        (cf, cn), (tf, tn) = r["code"], r["tests"]
+        lines.append(f"    {r['rule']!r}: (({cf}, {cn}), ({tf}, {tn})),")
+    lines.append("}")
+    MEASURED.write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", help="these projects")
     parser.add_argument("--releases", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cached", action="store_true",
+                        help="only the projects already measured (bench/.cache/fixrate)")
+    parser.add_argument("--write", action="store_true",
+                        help="write bot/review/aggregate/measured.py and docs/RULES.md")
     args = parser.parse_args()
     tuned = {p for p, _, _ in TUNED_ON}
-    chosen = [p for p in (args.only or PROJECTS) if p not in tuned | HELD_OUT]
+    chosen = [p for p in (args.only or PROJECTS) if p not in tuned | HELD_OUT
+              and (not args.cached or (CACHE / f"{p}-{args.releases}.json").exists())]
     total: Counter[tuple[str, bool, str]] = Counter()
+    used: list[str] = []
+    release_count = seconds = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for project in chosen:
-            total += measure(project, args.releases, Path(tmp))
+            try:
+                measured = measure(project, args.releases, Path(tmp))
+            except (OSError, ValueError, RuntimeError, KeyError) as error:
+                # One project without sdists or with a broken archive does not end the run.
+                print(f"{project}: skipped ({type(error).__name__}: {error})", file=sys.stderr)
+                continue
+            if len(measured.releases) < MIN_RELEASES:
+                print(f"{project}: skipped (only {len(measured.releases)} releases)",
+                      file=sys.stderr)
+                continue
+            print(f"{project}: {len(measured.releases)} releases, {measured.seconds:.0f} s",
+                  file=sys.stderr, flush=True)
+            used.append(project)
+            total += measured.counts
+            release_count += len(measured.releases)
+            seconds += measured.seconds
     rows = table(total)
+    per_release = seconds / release_count if release_count else 0.0
+    if args.write:
+        write_measured(used, int(release_count), rows)
+        rules_doc = subprocess.run([sys.executable, "-m", "bot.review.aggregate.rules"],
+                                   check=True, capture_output=True, text=True, cwd=ROOT).stdout
+        (ROOT / "docs" / "RULES.md").write_text(rules_doc)
     if args.json:
-        print(json.dumps({"projects": chosen, "rules": rows}, indent=2))
+        print(json.dumps({"projects": used, "releases": int(release_count),
+                          "seconds_per_release": round(per_release, 1), "rules": rows},
+                         indent=2))
         return
-    print(f"{len(chosen)} projects, {args.releases} releases each")
+    print(f"{len(used)} projects, {int(release_count)} releases, "
+          f"{per_release:.1f} s per release")
     print("| rule | fix rate | samples | code (fixed/n) | tests (fixed/n) |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:

@@ -174,7 +174,7 @@ class FakeLLM:
 def checker_of(body: dict[str, Any]) -> str:
     system = next((m["content"] for m in body["messages"] if m["role"] == "system"), "")
     if system.startswith("You are the last reviewer"):
-        return "aggregator"
+        return "aggregator-linters" if "Static analysis tools" in system else "aggregator"
     if system.startswith("You answer a maintainer's question"):
         return "ask"
     if system.startswith("You triage a new GitHub issue"):

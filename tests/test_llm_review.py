@@ -78,10 +78,11 @@ def test_model_findings_join_the_linters_in_one_review(
     assert len([f for f in plan.findings if f.tool != "llm"]) == 7  # the linters' review
     comment = next(c for c in plan.comments if c.line == 36)
     assert "(model, confidence 90%)" in comment.body and "> archive() ignores" in comment.body
-    # four critiques, then the aggregator verifies the model finding (and keeps it)
-    assert plan.usage.llm_calls == 5 and plan.usage.prompt_tokens > 0
-    assert "Model review: 5 call(s)" in plan.summary
-    assert len(llm.calls("aggregator")) == 1
+    # four critiques, then the aggregator verifies the model finding (and keeps it), and
+    # the linters' findings about to go inline
+    assert plan.usage.llm_calls == 6 and plan.usage.prompt_tokens > 0
+    assert "Model review: 6 call(s)" in plan.summary
+    assert len(llm.calls("aggregator")) == 1 and len(llm.calls("aggregator-linters")) == 1
     models = {c["model"] for c in llm.requests}
     assert models == {"strong-model", "fast-model"}  # bug/security strong, style/perf fast
     system = llm.calls("bug")[0]["messages"][0]["content"]
@@ -109,7 +110,8 @@ def test_a_model_that_always_fails_leaves_the_linters_review(
     assert [f.fingerprint for f in plan.findings] == [f.fingerprint for f in baseline.findings]
     assert "**The model part failed** for bug, performance, security, style (" in plan.summary
     assert "HTTP 500" in plan.summary
-    assert len(llm.requests) == 8  # each checker: one try and the SDK's one retry
+    # each checker: one try and the SDK's one retry; the linters' verification too
+    assert len(llm.requests) == 10 and len(llm.calls("aggregator-linters")) == 2
 
 
 def test_the_fallback_model_is_tried_after_repeated_failure(
@@ -143,7 +145,7 @@ def test_json_mode_where_json_schema_is_refused(demo: ReviewRequest) -> None:
     assert any(f.tool == "llm" for f in plan.findings)
     for model in ("strong-model", "fast-model"):
         kinds = [r["response_format"]["type"] for r in llm.requests
-                 if r["model"] == model and checker_of(r) != "aggregator"]
+                 if r["model"] == model and not checker_of(r).startswith("aggregator")]
         # the first wave (two checkers at once) may both try; each then asks in JSON mode
         assert kinds.count("json_schema") <= 2 and kinds.count("json_object") >= 2
     assert any(f.tool == "llm" for f in plan.findings)
@@ -210,8 +212,9 @@ async def test_a_gullible_model_cannot_steer_the_bot(sqlite_engine: Engine,
     with sqlite_engine.connect() as conn:
         trace = json.loads(conn.execute(sa.select(review_runs.c.trace)).scalar_one())
     purposes = sorted(c["purpose"] for c in trace["calls"])
-    assert purposes == ["aggregate:verify", "critique:bug", "critique:performance",
-                        "critique:security", "critique:style"]  # stored with the review
+    assert purposes == ["aggregate:verify", "aggregate:verify", "critique:bug",
+                        "critique:performance", "critique:security",
+                        "critique:style"]  # stored with the review
     await w.web.aclose()
 
 
@@ -254,10 +257,14 @@ def test_review_locally_uses_the_same_agents(fake: tuple[FakeLLM, str]) -> None:
     off = subprocess.run([*cmd, "--no-llm"], env=env, capture_output=True, text=True,
                          timeout=120)
     with_model, without = json.loads(used.stdout), json.loads(off.stdout)
-    assert with_model["usage"]["llm_calls"] == 5 and without["usage"]["llm_calls"] == 0
+    # Four critiques, the verification of the model's finding, and of the linters' inline
+    # candidates when the shipped fix rates let any go inline (a subprocess: the real table).
+    inline_linters = any(f["tier"] == "defect" for f in without["findings"])
+    calls = 5 + int(inline_linters)
+    assert with_model["usage"]["llm_calls"] == calls and without["usage"]["llm_calls"] == 0
     assert any(f["tool"] == "llm" and f["line"] == 36 for f in with_model["findings"])
     assert not any(f["tool"] == "llm" for f in without["findings"])
-    assert len(llm.requests) == 5  # four critiques and the aggregator's verification
+    assert len(llm.requests) == calls
 
 
 def module(i: int, extra: str = "") -> str:
@@ -380,7 +387,7 @@ def test_the_aggregator_drops_nitpicks_and_demotes_minor_errors(
     data = plan.as_json()
     demoted = next(f for f in data["findings"] if f["tool"] == "llm")
     assert demoted["status"] == "demoted" and "re-raised" in demoted["reason"]
-    assert [(d["line"], d["reason"]) for d in data["dropped"]] == [
+    assert [(d["line"], d["reason"]) for d in data["dropped"] if d["tool"] == "llm"] == [
         (41, "a nitpick, per the aggregator: taste")]
     assert plan.trace_json()["demoted"][0]["line"] == 36
     critical = plan.summary.split("### Critical issues")[1].split("### Suggestions")[0]
@@ -418,7 +425,7 @@ def test_dropped_model_findings_keep_their_reason_in_the_json(
     unsure = {**PLANTED, "line": 41, "confidence": 0.2}
     llm.script("bug", findings(PLANTED, outside, unsure))
     plan = review(demo, client(url)).as_json()
-    reasons = {d["line"]: d["reason"] for d in plan["dropped"]}
+    reasons = {d["line"]: d["reason"] for d in plan["dropped"] if d["tool"] == "llm"}
     assert reasons == {1: "line 1 is outside the changed hunks",
                        41: "confidence 0.20 is below 0.60"}
     assert [f["line"] for f in plan["findings"] if f["tool"] == "llm"] == [36]
@@ -451,7 +458,7 @@ def test_the_verifier_may_look_at_the_code(demo: ReviewRequest,
     looked = llm.calls("aggregator")[1]["messages"][-1]
     assert looked["role"] == "tool" and "def archive(folder: str)" in looked["content"]
     assert not any(f["tool"] == "llm" for f in plan["findings"])
-    (dropped,) = plan["dropped"]
+    (dropped,) = [d for d in plan["dropped"] if d["tool"] == "llm"]
     assert dropped["reason"].startswith("refuted by the aggregator (score 1): check=True")
 
 
@@ -521,3 +528,35 @@ def test_the_verifier_may_ask_what_the_linters_found(demo: ReviewRequest,
     assert "shop/orders.py:33: bandit B602 (security)" in every
     assert "ruff B006" in ruff and "bandit" not in ruff
     assert any(f.tool == "llm" for f in plan.findings)
+
+
+def test_the_aggregator_verifies_the_linters_inline_findings_too(
+        demo: ReviewRequest, fake: tuple[FakeLLM, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a model, a linter's finding about to go inline is put to the verifier; refuted,
+    it loses its comment and stays in the check run as advice, with the reason."""
+    from bot.review.aggregate import measured
+    linters_only = review(demo, None)
+    # Every rule the demo triggers has earned its inline comments, for this test.
+    monkeypatch.setattr(measured, "FIX_RATES", {
+        f"{t}:{r}": ((50, 50), (50, 50)) for f in linters_only.findings
+        for t, r in [(f.tool, f.rule), *(x.split(":", 1) for x in f.also_reported_by)]})
+    before = review(demo, None)
+    assert len(before.comments) >= 2
+    llm, url = fake
+    llm.script("aggregator-linters", Reply({"verdicts": [
+        {"number": 1, "keep": False, "score": 1, "impact": "nitpick",
+         "reason": "the name is defined by the star import two lines up"}]}))
+    plan = review(demo, client(url))
+    (call,) = llm.calls("aggregator-linters")
+    prompt = call["messages"][1]["content"]
+    defects = [f for f in before.findings if not f.advice]
+    first = defects[0]
+    assert prompt.startswith("UNTRUSTED-BEGIN-")  # the code and the tools' words are data
+    assert f"Finding 1: {first.path}:{first.line} ({first.checker}, {first.severity.value}, " \
+           f"{first.tool} {first.rule})" in prompt
+    assert prompt.count("\nFinding ") == len(defects)  # only what would go inline
+    refuted = next(f for f in plan.findings if f.fingerprint == first.fingerprint)
+    assert refuted.advice and refuted.tier_reason.startswith("refuted by the aggregator")
+    assert len(plan.comments) == len(before.comments) - 1
+    data = next(f for f in plan.as_json()["findings"] if f["fingerprint"] == first.fingerprint)
+    assert data["tier"] == "advice" and "star import" in data["tier_reason"]

@@ -127,3 +127,43 @@ def test_ruff_keeps_the_projects_python_version() -> None:
     assert python_target('[project]\nrequires-python = ">3.9,<4"\n') == "py310"
     assert python_target('[project]\nname = "x"\n') is None
     assert python_target("not toml [") is None and python_target(None) is None
+
+
+def test_black_flake8_and_pre_commit_excludes_are_honoured() -> None:
+    import time
+
+    from checks.linters.excludes import repository_excludes
+
+    texts = {
+        "pyproject.toml": '[tool.black]\nextend-exclude = """\n(\n  ^/src/gen/   # generated\n'
+                          '  | _pb2\\\\.py$\n)\n"""\n',
+        "setup.cfg": "[flake8]\nexclude = .git,build,\n    */migrations/*\n",
+        ".pre-commit-config.yaml": "exclude: ^vendor/\nrepos:\n- repo: local\n  hooks:\n"
+                                   "  - id: black\n    exclude: ^docs/examples/\n"
+                                   "  - id: mypy\n    exclude: ^pkg/\n",
+    }
+    excludes = repository_excludes(texts)
+    assert excludes.excluded_by("src/gen/models.py") == "black"  # a verbose pattern
+    assert excludes.excluded_by("pkg/api_pb2.py") == "black"
+    assert excludes.excluded_by("app/migrations/0001_initial.py") == "flake8"
+    assert excludes.excluded_by("build/lib/x.py") == "flake8"
+    assert excludes.excluded_by("vendor/six.py") == "pre-commit"
+    assert excludes.excluded_by("docs/examples/demo.py") == "pre-commit (black)"
+    assert excludes.excluded_by("pkg/core.py") is None  # mypy's exclude is about typing
+    assert excludes.excluded_by("src/app.py") is None
+    # A hostile pattern gets its time limit, not the review's; an invalid one a note.
+    hostile = repository_excludes({".pre-commit-config.yaml":
+                                   "exclude: '(\\w+\\s?)+$'\nrepos: []\n",
+                                   "pyproject.toml": "[tool.black]\nexclude = '(unclosed'\n"})
+    started = time.monotonic()
+    assert hostile.excluded_by("a" * 3000 + "!/x.py") is None
+    assert time.monotonic() - started < 2
+    assert any("black exclude pattern is not a valid" in n for n in hostile.notes)
+
+
+def test_a_file_the_repository_excludes_is_skipped_with_the_tool_named() -> None:
+    from checks.linters.settings import load_linter_settings
+
+    settings = load_linter_settings({".pre-commit-config.yaml": b"exclude: ^third_party/\n"})
+    assert settings.excluded_by("third_party/lib.py") == "pre-commit"
+    assert settings.excluded_by("src/lib.py") is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # (tool, rule) -> concern. Rules not listed are their own concern ("tool:rule").
 CONCERNS: dict[tuple[str, str], str] = {
-    # One table of equivalences: a `# noqa: F403` written for ruff holds for pylint's
+    # One table of equivalences: a noqa for F403 written for ruff holds for pylint's
     # W0401 on that line too (and the two merge into one finding).
     ("ruff", "F403"): "wildcard-import",
     ("pylint", "W0401"): "wildcard-import",

@@ -56,6 +56,7 @@ class Finding:
     # Advice (true, rarely worth a review comment): annotations and the summary's tally,
     # inline only when the repository opts in. Set by the selection (bot/review/aggregate/tiers.py).
     advice: bool = False
+    tier_reason: str = ""  # why it is advice or a likely defect (the rule table, the evidence)
     cwe: str | None = None  # "CWE-89" when the tool says which weakness it is
     # People's decisions, set by the selection. `dismissed`: who with write access
     # dismissed it (👎, /ignore, a resolved thread): no longer inline, still annotated, not

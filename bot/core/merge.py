@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from bot.core.checkers import CHECKER_PRIORITY
@@ -95,12 +95,19 @@ def _models_agree(a: Finding, b: Finding) -> bool:
             and says_the_same(a.message, b.message, SAME_MODEL_PROBLEM))
 
 
-def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
+def merge_duplicates(findings: Iterable[Finding],
+                     narrowness: Callable[[Finding], int] | None = None) -> list[Finding]:
     """One finding per problem: same concern (or fingerprint) on overlapping lines of a file,
     a model repeating a linter there, or several checkers' critiques saying the same thing.
     The merged finding keeps the most severe member's wording (it comes first), names every
-    tool and checker, and keeps a model's words as its rationale."""
+    tool and checker, and keeps a model's words as its rationale.
+
+    Its tier (likely defect or advice) is the most specific member's: `narrowness` ranks
+    the members' rules (lower: a narrower rule, one that sees fewer lines); a broad rule
+    calling a line a defect does not outvote the narrow rule that knows the case. Without
+    it, a defect if any member says so."""
     merged: list[Finding] = []
+    tier_from: list[int] = []  # the narrowness of the member each merged tier came from
     for f in sorted(findings, key=_merge_key):
         for i, kept in enumerate(merged):
             same = kept.path == f.path and (
@@ -117,12 +124,17 @@ def merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
                     kept = replace(kept, also_reported_by=(*kept.also_reported_by, label))
                 if not kept.fix and f.fix:
                     kept = replace(kept, fix=f.fix)  # keep the automatic fix of any member
-                if kept.advice and not f.advice:
-                    kept = replace(kept, advice=False)  # a defect if any member says so
+                if narrowness is None:
+                    if kept.advice and not f.advice:
+                        kept = replace(kept, advice=False)  # a defect if any member says so
+                elif (narrow := narrowness(f)) < tier_from[i]:
+                    kept = replace(kept, advice=f.advice, tier_reason=f.tier_reason)
+                    tier_from[i] = narrow
                 if f.dismissed and not kept.dismissed:
                     kept = replace(kept, dismissed=f.dismissed)  # one problem, one decision
                 merged[i] = kept
                 break
         else:
             merged.append(f)
+            tier_from.append(narrowness(f) if narrowness is not None else 0)
     return merged

@@ -77,6 +77,10 @@ class Annotation:
                 "message": self.message[:64000]}
 
 
+# The stored trace keeps the first dropped findings (a large release drops thousands).
+MAX_STORED_DROPPED = 500
+
+
 @dataclass(frozen=True)
 class ReviewPlan:
     base: str
@@ -92,7 +96,7 @@ class ReviewPlan:
     tool_errors: tuple[str, ...] = ()
     title: str = ""
     calls: tuple[CallRecord, ...] = ()  # every model call, stored with the review
-    dropped: tuple[Finding, ...] = ()  # model findings not reported, each with its reason
+    dropped: tuple[Finding, ...] = ()  # findings not reported, each with its reason
     tool_steps: tuple[dict[str, Any], ...] = ()  # the agents' tool calls (tool, args, latency)
     # The fingerprint of everything any tool or model found in the reviewed files, reported
     # or not; None when a tool or the model failed (what was not seen is then unknown).
@@ -113,7 +117,8 @@ class ReviewPlan:
                         for f in self.findings if f.status == "demoted"],
             "dropped": [{"path": f.path, "line": f.line, "checker": f.checker,
                          "message": f.message, "reason": f.status_reason}
-                        for f in self.dropped],
+                        for f in self.dropped[:MAX_STORED_DROPPED]],
+            "dropped_total": len(self.dropped),
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -128,6 +133,7 @@ class ReviewPlan:
                  "severity": f.severity.value, "path": f.path, "line": f.line,
                  "end_line": f.end_line, "message": f.message, "fingerprint": f.fingerprint,
                  "tier": "advice" if f.advice else "defect",
+                 **({"tier_reason": f.tier_reason} if f.tier_reason else {}),
                  **({"cwe": f.cwe} if f.cwe else {}),
                  # Only a model's finding the aggregator demoted carries these.
                  **({"status": f.status, "reason": f.status_reason}
@@ -145,7 +151,7 @@ class ReviewPlan:
                 "completion_tokens": self.usage.completion_tokens,
                 "cost_usd": self.usage.cost_usd,
             },
-            # Only when a model took part: what it said that was not reported, and why.
+            # Every finding of a model or a linter that was not reported, and why.
             **({"dropped": [
                 {"checker": f.checker, "tool": f.tool, "rule": f.rule, "path": f.path,
                  "line": f.line, "message": f.message, "confidence": f.confidence,

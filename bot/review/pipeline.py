@@ -25,8 +25,9 @@ from bot.errors import ModelError
 from bot.llm.client import AnswerCache, LLMClient, ModelSession
 from bot.review.aggregate.aggregator import aggregate
 from bot.review.aggregate.plan import Reviewed
+from bot.review.aggregate.select import Selection, inline_candidates, select
 from bot.review.aggregate.tools import review_tools
-from bot.review.aggregate.verdicts import Verified
+from bot.review.aggregate.verdicts import Verified, combined
 from bot.review.aggregate.verify import Evidence, verify
 from bot.review.policy import ReviewPolicy
 from bot.review.produce import produce
@@ -37,12 +38,12 @@ from checks.linters.session import ToolSession
 from checks.linters.settings import (
     LinterSettings,
     load_linter_settings,
-    ruff_excluded,
     ruff_ignores,
 )
 from checks.linters.workspace import Runner, Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+VERIFIER = "aggregator"  # a strong-model role: the repository's strong choice applies
 
 
 @dataclass(frozen=True)
@@ -62,24 +63,14 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
     policy, reviewers = policy or ReviewPolicy(), reviewers or Reviewers()
     config = request.config.config
     linter_settings = load_linter_settings(request.linter_configs)
-    excluded = {p: "excluded by the repository's ruff settings" for p in request.diff.files
-                if ruff_excluded(linter_settings.ruff, p)}
+    excluded = {p: f"excluded by the repository's {tool} settings" for p in request.diff.files
+                if (tool := linter_settings.excluded_by(p)) is not None}
     reviewable, skipped = split_reviewable(request.diff, config, request.contents,
                                            {**excluded, **request.unreviewable})
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     state = _model_state(policy, reviewers, bool(reviewable))
     critic = _critic(request, policy, reviewers, sources) if state == "ran" else None
-    produced, verification = Produced(), None
-    if reviewable and enabled:
-        with _workspace(reviewable, linter_settings, policy.tool_seconds) as ws:
-            session = (ToolSession(ws, dict(reviewers.runners))
-                       if reviewers.runners is not None else ToolSession(ws))
-            produced, verification = await _produce_and_verify(session, critic, enabled,
-                                                               sources, policy)
-    produced = replace(produced, model=state,
-                       notes=(*linter_settings.notes, *produced.notes),
-                       critiques=critic.report() if critic is not None else None)
     reviewed = Reviewed(
         base=request.base, head=request.head, diff=request.diff, config=config,
         coverage=Coverage(files_total=len(request.diff.files), files_reviewed=len(reviewable),
@@ -87,7 +78,46 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
         reviewed_files=sorted(reviewable), sources=sources,
         already_posted=request.already_posted, config_error=request.config.error)
     ignores = {p: ruff_ignores(linter_settings.ruff, p) for p in reviewable}
+
+    def selection_of(findings: Sequence[Finding]) -> Selection:
+        return select(findings, request.diff, config, sources, ignores, request.decisions)
+
+    produced, verification = Produced(), None
+    if reviewable and enabled:
+        with _workspace(reviewable, linter_settings, policy.tool_seconds) as ws:
+            session = (ToolSession(ws, dict(reviewers.runners))
+                       if reviewers.runners is not None else ToolSession(ws))
+            evidence = (Evidence(sources, review_tools(sources, critic.diff, session.findings_in))
+                        if critic is not None else None)
+            produced, verification = await _produce_and_verify(session, critic, enabled,
+                                                               sources, evidence, policy)
+            if critic is not None and evidence is not None:
+                verification = await _verify_inline_linters(
+                    critic, evidence, inline_candidates(selection_of(produced.findings),
+                                                        config.max_comments),
+                    verification, policy)
+    produced = replace(produced, model=state,
+                       notes=(*linter_settings.notes, *produced.notes),
+                       critiques=critic.report() if critic is not None else None)
     return aggregate(reviewed, produced, verification, request.decisions, ignores)
+
+
+async def _verify_inline_linters(critic: Critic, evidence: Evidence,
+                                 candidates: Sequence[Finding], verification: Verified | None,
+                                 policy: ReviewPolicy) -> Verified | None:
+    """The linters' findings about to go inline, put to the verifier once the linters are
+    done (beside the critiques' verification, in its own conversation)."""
+    linters = [f for f in candidates if f.source != "model"]
+    if not linters:
+        return verification
+    budget = critic.limits.budget_usd
+    if budget is not None and critic.model.ledger.cost_usd >= budget:
+        checked = Verified(list(linters), error="the model budget was reached before the "
+                                                "linters' findings were verified")
+    else:
+        checked = await verify(linters, critic.model, evidence, policy.verify_threshold,
+                               candidates=linters, model_name=critic.model_for(VERIFIER))
+    return checked if verification is None else combined(verification, checked)
 
 
 def _model_state(policy: ReviewPolicy, reviewers: Reviewers, anything: bool) -> ModelState:
@@ -127,14 +157,15 @@ def _workspace(reviewable: Mapping[str, bytes], settings: LinterSettings,
 
 async def _produce_and_verify(session: ToolSession, critic: Critic | None,
                               enabled: list[str], sources: Mapping[str, str],
+                              evidence: Evidence | None,
                               policy: ReviewPolicy) -> tuple[Produced, Verified | None]:
     """The producers, and beside them the aggregator's verification of the critiques."""
     verifying = None
-    if critic is not None:
-        evidence = Evidence(sources, review_tools(sources, critic.diff, session.findings_in))
+    if critic is not None and evidence is not None:
         verifying = asyncio.ensure_future(verify_critiques(
             [critic.critique(c) for c in enabled], critic.model, evidence,
-            threshold=policy.verify_threshold, budget_usd=critic.limits.budget_usd))
+            threshold=policy.verify_threshold, budget_usd=critic.limits.budget_usd,
+            model_name=critic.model_for(VERIFIER)))
     try:
         produced = await produce(session, critic, enabled, sources)
         return produced, (await verifying if verifying is not None else None)
@@ -145,7 +176,7 @@ async def _produce_and_verify(session: ToolSession, critic: Critic | None,
 
 async def verify_critiques(critiques: Sequence[asyncio.Future[list[Finding]]],
                            model: ModelSession, evidence: Evidence, *, threshold: int,
-                           budget_usd: float | None) -> Verified:
+                           budget_usd: float | None, model_name: str | None = None) -> Verified:
     """The verification of every critique's findings, started as soon as the critiques are
     in (it does not wait for the linters). A critique that failed gives no findings."""
     results = await asyncio.gather(*critiques, return_exceptions=True)
@@ -157,4 +188,4 @@ async def verify_critiques(critiques: Sequence[asyncio.Future[list[Finding]]],
         return Verified(found)
     if budget_usd is not None and model.ledger.cost_usd >= budget_usd:
         return Verified(found, error="the model budget was reached")
-    return await verify(found, model, evidence, threshold)
+    return await verify(found, model, evidence, threshold, model_name=model_name)

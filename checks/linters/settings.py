@@ -22,11 +22,13 @@ from typing import Any
 import yaml
 
 from bot.core.inert import code_span, inert
+from checks.linters.excludes import Excludes, as_patterns, repository_excludes
 
 # The files fetched from the default branch (repository root only).
 LINTER_CONFIG_FILES = (
     "pyproject.toml", "setup.cfg", "tox.ini", ".pylintrc", "pylintrc", "ruff.toml",
-    ".ruff.toml", ".bandit", ".semgrep.yml", ".semgrep.yaml",
+    ".ruff.toml", ".bandit", ".semgrep.yml", ".semgrep.yaml", ".flake8",
+    ".pre-commit-config.yaml",
 )
 RUFF_FILES = (".ruff.toml", "ruff.toml", "pyproject.toml")  # ruff's own precedence
 SEMGREP_FILES = (".semgrep.yml", ".semgrep.yaml")
@@ -68,12 +70,23 @@ class LinterSettings:
     # The oldest Python the project supports (`requires-python`), as ruff names it: ruff
     # infers it only from a pyproject.toml it reads itself, and it reads ours.
     python_target: str | None = None
+    # What the repository's black, flake8 and pre-commit settings leave out (ruff's are in
+    # `ruff`): applied to every tool.
+    excludes: Excludes = field(default_factory=Excludes)
+
+    def excluded_by(self, path: str) -> str | None:
+        """The tool whose settings leave `path` out of the review, or None."""
+        if ruff_excluded(self.ruff, path):
+            return "ruff"
+        return self.excludes.excluded_by(path)
 
 
 def load_linter_settings(files: Mapping[str, bytes]) -> LinterSettings:
     notes: list[str] = []
     texts = {name: data.decode("utf-8", errors="replace") for name, data in files.items()
              if name in LINTER_CONFIG_FILES}
+    excludes = repository_excludes(texts)
+    notes += excludes.notes
     return LinterSettings(
         ruff=_ruff(texts, notes),
         pylint_disable=_pylint_disable(texts, notes),
@@ -81,6 +94,7 @@ def load_linter_settings(files: Mapping[str, bytes]) -> LinterSettings:
         semgrep_rules=_semgrep(texts, notes),
         notes=tuple(notes),
         python_target=python_target(texts.get("pyproject.toml")),
+        excludes=excludes,
     )
 
 
@@ -344,11 +358,4 @@ def ruff_excluded(ruff: Mapping[str, Any] | None, path: str) -> bool:
     """Whether the repository's ruff `exclude`/`extend-exclude` leave `path` out (ruff
     itself does not apply them to files named on its command line, nor do the other
     tools know them)."""
-    if not ruff:
-        return False
-    patterns = [str(p).removeprefix("./").rstrip("/") for key in ("exclude", "extend-exclude")
-                for p in (ruff.get(key) or ()) if isinstance(p, str) and p.strip("./")]
-    parts = path.split("/")
-    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
-    return any(fnmatch(prefix, pattern) or ("/" not in pattern and fnmatch(part, pattern))
-               for pattern in patterns for prefix, part in zip(prefixes, parts, strict=True))
+    return Excludes(tuple(as_patterns(ruff))).excluded_by(path) is not None

@@ -15,7 +15,7 @@ from bot.core.plan import ReviewPlan
 from bot.core.reports import Produced
 from bot.review.aggregate.account import llm_note, tool_steps, usage_of
 from bot.review.aggregate.plan import Account, Reviewed, build_plan
-from bot.review.aggregate.select import Decisions, select_findings
+from bot.review.aggregate.select import Decisions, select
 from bot.review.aggregate.verdicts import Verified, apply_verdicts
 
 
@@ -29,11 +29,12 @@ def aggregate(reviewed: Reviewed, produced: Produced, verification: Verified | N
         if verification.error:
             errors["aggregator"] = verification.error
     sources = reviewed.sources or {}
-    selected = select_findings(findings, reviewed.diff, reviewed.config, sources, repo_ignores,
-                               decisions)
+    selection = select(findings, reviewed.diff, reviewed.config, sources, repo_ignores,
+                       decisions)
     critiques = produced.critiques
+    # Every finding not reported, with its reason: the model's and the linters'.
     dropped = [*(critiques.dropped if critiques else ()),
-               *(verification.dropped if verification else ())]
+               *(verification.dropped if verification else ()), *selection.dropped]
     failed = bool(produced.tool_errors or errors)
     account = Account(
         tool_errors=produced.tool_errors, settings_notes=produced.notes,
@@ -44,4 +45,4 @@ def aggregate(reviewed: Reviewed, produced: Produced, verification: Verified | N
         tool_steps=tool_steps(verification.trace if verification else None),
         seen=None if failed else frozenset(fingerprint(f, sources.get(f.path))
                                            for f in [*findings, *dropped]))
-    return build_plan(reviewed, selected, account)
+    return build_plan(reviewed, selection.kept, account)

@@ -70,7 +70,7 @@ class Account:
     settings_notes: Sequence[str] = ()
     usage: Usage = field(default_factory=Usage)
     calls: tuple[CallRecord, ...] = ()
-    dropped: Sequence[Finding] = ()  # model findings not reported, each with its reason
+    dropped: Sequence[Finding] = ()  # findings not reported (models' and linters'), with why
     tool_steps: Sequence[dict[str, Any]] = ()
     llm_note: str = "Linters only (no LLM configured)."
     # Everything any tool or model found, reported or not; None when one failed.

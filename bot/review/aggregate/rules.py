@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.core.catalog import concern_of
+from bot.review.aggregate import evidence, measured
+
 Tier = Literal["defect", "advice", "off"]
 
 # (tool, rule) -> (tier, why). Measured on the changes of bench/precision, judged by hand.
@@ -180,7 +183,8 @@ def table_markdown() -> str:
              "- **advice**: in the check run's annotations and the summary's tally; inline "
              "only with `inline: all` in `.github/reviewbot.yml`;",
              "- **off**: not reported (the reason is the table's below; `--format json`'s "
-             "`dropped` lists the model's findings that were not reported); "
+             "`dropped` lists every finding, a model's or a linter's, that was not "
+             "reported, with the reason); "
              "`enable_rules: [tool:RULE]` turns one back on.", "",
              "Rules not listed: error-severity findings of ruff (syntax, undefined names, "
              "pylint's errors re-implemented), of pylint (except those below, which rest on "
@@ -194,7 +198,58 @@ def table_markdown() -> str:
         lines.append(f"| {tool} | {rule} | {tier} | {why} |")
     lines += ["", "Security rules not applied to test files (tests are still reviewed for "
               "bugs): " + ", ".join(f"`{c}`" for c in sorted(NOT_IN_TESTS)) + "."]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *fix_rates_markdown()]) + "\n"
+
+
+def fix_rates_markdown() -> list[str]:
+    """The evidence a likely defect needs to go inline, and every rule's measured figures."""
+    def cell(e: evidence.Evidence) -> str:
+        return f"{e.fixed}/{e.samples} ({e.rate:.0%}, ≥{e.lower_bound:.0%})" if e.samples else "—"
+
+    def inline(tool: str, rule: str, in_tests: bool) -> str:
+        return "yes" if evidence.earned_inline(tool, rule, in_tests)[0] else "no"
+
+    code, tests = evidence.baseline(False), evidence.baseline(True)
+    out = ["## Measured fix rates: which likely defects have earned an inline comment", "",
+           f"Measured by `bench/fixrate` on {len(measured.PROJECTS)} PyPI projects "
+           f"({measured.RELEASES} releases, from their sdists; none tuned on, none held out "
+           "for judging): how often a rule's finding was fixed by the next release while the "
+           "function around it survived, against how often it was left untouched through "
+           "every later release. Regenerate with `make rules` (`python -m bench.fixrate "
+           "--write`).", "",
+           f"A line of code changes anyway (the baseline): {cell(code)} in code, "
+           f"{cell(tests)} in tests.", "",
+           "**The bar.** A finding a rule calls a likely defect goes inline only when the "
+           "evidence for its problem (pooled over the tools' equivalent rules, counted apart "
+           f"in code and in tests) has at least {evidence.MIN_SAMPLES} followed findings and "
+           f"the 95% Wilson lower bound of its fix rate is at least {evidence.BAR:.0%} and "
+           f"at least {evidence.LIFT:g} times the baseline; otherwise it is advice (the check "
+           "run's annotations), with the figures as the reason. The lower bound, not the "
+           "rate: a rule fixed 2 times in 3 has not shown anything yet. "
+           f"Bars now: {evidence.bar_for(False):.0%} in code, {evidence.bar_for(True):.0%} "
+           "in tests. Not judged this way: files that do not parse, and the taint rules' "
+           "request-data flows (libraries have no request handlers; bench/security measures "
+           "them).", "",
+           "Cells: the rule's own fixed/followed (rate, lower bound); the inline columns "
+           "judge the pooled evidence of its concern. Rules with fewer than 5 followed "
+           "findings in both kinds of file are left out (they stay advice).", "",
+           "| rule | concern | code | tests | inline in code | inline in tests |",
+           "|---|---|---:|---:|---|---|"]
+    for label in sorted(measured.FIX_RATES, key=_by_evidence):
+        own_code, own_tests = evidence.own(label, False), evidence.own(label, True)
+        if label == evidence.BASELINE or max(own_code.samples, own_tests.samples) < 5:
+            continue
+        tool, rule = label.split(":", 1)
+        concern = concern_of(tool, rule)
+        out.append(f"| {label} | {'' if concern == label else concern} | {cell(own_code)} "
+                   f"| {cell(own_tests)} | {inline(tool, rule, False)} "
+                   f"| {inline(tool, rule, True)} |")
+    return out
+
+
+def _by_evidence(label: str) -> tuple[float, str]:
+    tool, _, rule = label.partition(":")
+    return (-evidence.evidence_for(tool, rule, False).lower_bound, label)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 filter (configuration, severity, filter mode, inline suppressions across tools, the
 repository's ruff ignores across tools, rules off by default) →
-tier (a likely defect, or advice) → fingerprint → merge duplicates → what people decided →
-rank. (The aggregator's verification of the model's findings comes before: verdicts.py.)
+tier (a likely defect, or advice) → evidence (a linter's likely defect stays one only if
+maintainers are measured fixing what its rule reports, and the verifier did not refute it)
+→ fingerprint → merge duplicates (the narrowest rule's tier) → what people decided → rank.
+(The aggregator's verifications come before: verdicts.py.)
 A finding a step drops is kept in `Selection.dropped` with its reason, never lost silently.
 """
 
@@ -17,10 +19,12 @@ from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding, Severity
 from bot.core.fingerprint import fingerprint
 from bot.core.merge import merge_duplicates, rank_key
-from bot.core.repo_config import RepoConfig
+from bot.core.repo_config import RepoConfig, is_test_path
+from bot.review.aggregate.evidence import earned_inline, narrowness
 from bot.review.aggregate.rules import Tier
 from bot.review.aggregate.suppress import suppressed
 from bot.review.aggregate.tiers import classify
+from bot.review.aggregate.verdicts import refuted_linter
 
 
 @dataclass(frozen=True)
@@ -121,13 +125,33 @@ def decide(f: Finding, d: Decisions, enabled_rules: frozenset[str]) -> Finding:
                             "enable_rules brings it back inline")
 
 
-def _judge(f: Finding, s: Scope) -> tuple[str | None, Tier]:
-    """Why a finding is not reported (None: it is), and its tier, judged once."""
+def _judge(f: Finding, s: Scope) -> tuple[str | None, Tier, str]:
+    """Why a finding is not reported (None: it is), its tier and why, judged once."""
     reason = next((r for step in FILTERS if (r := step(f, s)) is not None), None)
     if reason is not None:
-        return reason, "off"
+        return reason, "off", reason
     tier, why = classify(f, s.sources.get(f.path), s.enabled_rules)
-    return (f"off by default: {why} (docs/RULES.md)" if tier == "off" else None), tier
+    if tier == "defect" and f.source != "model":
+        tier, why = _earned(f, why, s.enabled_rules)
+    return (f"off by default: {why} (docs/RULES.md)" if tier == "off" else None), tier, why
+
+
+def _earned(f: Finding, why: str, enabled: frozenset[str]) -> tuple[Tier, str]:
+    """A linter's likely defect goes inline only with the evidence for it: maintainers
+    measured fixing what the rule reports (evidence.py), and the verifier, when a model is
+    configured, not refuting it. `enable_rules` (a maintainer's decision) overrides the
+    evidence, never the verifier."""
+    if refuted_linter(f):
+        return "advice", f.status_reason
+    earned, because = earned_inline(f.tool, f.rule, is_test_path(f.path))
+    if not earned and not _rule_names(f) & enabled:
+        return "advice", f"{why}, but {because}"
+    return "defect", f"{why}; {because}"
+
+
+def _narrowness(f: Finding) -> int:
+    """A model's finding the aggregator kept is about this very line: the narrowest view."""
+    return -1 if f.source == "model" else narrowness(f.tool, f.rule)
 
 
 @dataclass(frozen=True)
@@ -145,7 +169,7 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
     kept: list[Finding] = []
     dropped: list[Finding] = []
     for f in findings:
-        reason, tier = _judge(f, scope)
+        reason, tier, why = _judge(f, scope)
         if reason is not None:
             dropped.append(f.with_status("dropped", reason))
             continue
@@ -153,10 +177,23 @@ def select(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,
             f = replace(f, severity=Severity.WARNING)  # taste and speed are not defects
         fp = fingerprint(f, sources.get(f.path))
         # Dismissed by its own fingerprint before merging (which keeps one member's).
-        kept.append(replace(f, advice=tier == "advice", fingerprint=fp,
+        kept.append(replace(f, advice=tier == "advice", tier_reason=why, fingerprint=fp,
                             dismissed=_dismissal(fp, said)))
-    merged = [decide(f, said, enabled) for f in merge_duplicates(kept)]
+    merged = [decide(_refuted_is_advice(f), said, enabled)
+              for f in merge_duplicates(kept, _narrowness)]
     return Selection(sorted(merged, key=rank_key), dropped)
+
+
+def _refuted_is_advice(f: Finding) -> Finding:
+    """A linter finding the verifier refuted stays advice, whatever its merged members say."""
+    return replace(f, advice=True, tier_reason=f.status_reason) if refuted_linter(f) else f
+
+
+def inline_candidates(selection: Selection, limit: int) -> list[Finding]:
+    """The linters' findings the selection would post inline (at most `limit`, ranked):
+    what the verifier is asked about when a model is configured."""
+    return [f for f in selection.kept
+            if f.source != "model" and not f.advice and not f.dismissed and not f.quiet][:limit]
 
 
 def select_findings(findings: Sequence[Finding], diff: DiffMap, config: RepoConfig,

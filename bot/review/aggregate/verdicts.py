@@ -1,6 +1,8 @@
-"""The aggregator's verdicts on the model's findings and what they do to them (pure): a
-refuted or nitpicking finding is dropped with the reason, a minor one demoted, the rest
-stand. Linter findings are never put to the verifier (they are not guesses)."""
+"""The aggregator's verdicts and what they do to the findings (pure). A model's finding
+refuted or nitpicking is dropped with the reason, a minor one demoted, the rest stand. A
+linter's finding about to go inline, refuted or a nitpick, loses its inline comment and
+stays in the check run as advice, with the reason (a tool's report is a fact about the
+syntax; whether it matters is what the verifier judges)."""
 
 from __future__ import annotations
 
@@ -55,6 +57,24 @@ def judge(f: Finding, verdict: Verdict, threshold: int) -> Finding:
     return f
 
 
+REFUTED_LINTER = "refuted by the aggregator"
+
+
+def judge_linter(f: Finding, verdict: Verdict, threshold: int) -> Finding:
+    """A linter's inline candidate after the verdict: advice with the reason, or as it was."""
+    why = defused(verdict.reason)
+    if not verdict.keep or verdict.score < threshold:
+        return f.with_status("demoted", f"{REFUTED_LINTER} (score {verdict.score}): {why}")
+    if verdict.impact == "nitpick":
+        return f.with_status("demoted", f"{REFUTED_LINTER} as a nitpick: {why}")
+    return f
+
+
+def refuted_linter(f: Finding) -> bool:
+    return f.source != "model" and f.status == "demoted" \
+        and f.status_reason.startswith(REFUTED_LINTER)
+
+
 def judged(findings: Sequence[Finding], candidates: Sequence[Finding],
            answer: Verification, threshold: int) -> Verified:
     """`candidates` (the model's findings, numbered from 1 in the prompt) as the verdicts
@@ -68,7 +88,7 @@ def judged(findings: Sequence[Finding], candidates: Sequence[Finding],
         if verdict is None:
             kept.append(f)  # a linter's, or no verdict: the finding stands as reported
             continue
-        outcome = judge(f, verdict, threshold)
+        outcome = (judge if f.source == "model" else judge_linter)(f, verdict, threshold)
         (dropped if outcome.status == "dropped" else kept).append(outcome)
     return Verified(kept, dropped)
 
@@ -82,6 +102,14 @@ def apply_verdicts(findings: Sequence[Finding], verification: Verified) -> list[
     by_key = {key(f): f for f in verification.kept if f.status != "reported"}
     return [by_key.get(key(f), f) for f in findings
             if f.source != "model" or key(f) not in refuted]
+
+
+def combined(first: Verified, second: Verified) -> Verified:
+    """Two verifications of one review (the critiques', the linters') as one."""
+    return Verified([*first.kept, *second.kept], [*first.dropped, *second.dropped],
+                    error="; ".join(e for e in (first.error, second.error) if e) or None,
+                    trace=Trace([*first.trace.steps, *second.trace.steps],
+                                first.trace.stopped or second.trace.stopped))
 
 
 def excerpt(source: str, line: int) -> str:

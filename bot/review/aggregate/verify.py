@@ -1,8 +1,10 @@
 """The aggregator agent's verification step: every model finding is put to the strong model
 once more, which tries to refute it against the code (shown around each line, and more
 through the read-only review tools when it needs to look); below the score threshold it is
-dropped, with the reason (verdicts.py). Linter findings pass as they are (they are not
-guesses). If the call fails, the deterministic selection stands and the review says so.
+dropped, with the reason (verdicts.py). The linters' findings about to go inline are put to
+it too, in a second conversation once the linters are done: a refuted one goes to the check
+run with the reason. If a call fails, the deterministic selection stands and the review
+says so.
 
 The aggregator's one conversation with the model: it goes through the client it is handed.
 """
@@ -35,18 +37,26 @@ class Evidence:
 
 
 async def verify(findings: Sequence[Finding], model: ModelSession, evidence: Evidence,
-                 threshold: int) -> Verified:
+                 threshold: int, candidates: Sequence[Finding] | None = None,
+                 model_name: str | None = None) -> Verified:
+    """`candidates`: the findings put to the verifier (default: the model's), all of one
+    source; the others stand as they are. `model_name`: the strong model the repository
+    chose among those offered (default: the operator's)."""
     trace = Trace()
-    candidates = [f for f in findings if f.source == "model"]
+    if candidates is None:
+        candidates = [f for f in findings if f.source == "model"]
     if not candidates:
         return Verified(list(findings))
-    blocks = [f"Finding {i}: {f.path}:{f.line} ({f.checker}, {f.severity.value})\n"
+    of_linters = candidates[0].source != "model"
+    blocks = [f"Finding {i}: {f.path}:{f.line} ({f.checker}, {f.severity.value}"
+              f"{f', {f.tool} {f.rule}' if of_linters else ''})\n"
               f"{defused(f.message)}\n{excerpt(evidence.sources.get(f.path, ''), f.line)}"
               for i, f in enumerate(candidates, 1)]
-    messages = [{"role": "system", "content": load("verify")},
+    messages = [{"role": "system", "content": load("verify-linters" if of_linters else "verify")},
                 {"role": "user", "content": wrap("\n\n".join(blocks))}]
     try:
-        answer = await _answer(model, messages, evidence.tools, trace)
+        answer = await _answer(model, model_name or model.client.model, messages,
+                               evidence.tools, trace)
     except ModelError as exc:
         return Verified(list(findings), error=str(exc), trace=trace)
     verdict = judged(findings, candidates, answer, threshold)
@@ -54,20 +64,19 @@ async def verify(findings: Sequence[Finding], model: ModelSession, evidence: Evi
     return verdict
 
 
-async def _answer(model: ModelSession, messages: list[dict[str, str]], tools: Sequence[Tool],
-                  trace: Trace) -> Verification:
+async def _answer(model: ModelSession, name: str, messages: list[dict[str, str]],
+                  tools: Sequence[Tool], trace: Trace) -> Verification:
     """The verification, looking at the code with the read-only tools when it needs to.
     An answer reached without a tool call is cached like any other; one that needed tools
     is not (what it saw is not part of the key)."""
     client, ledger, cache = model.client, model.ledger, model.cache
-    key = cache_key(client.model, VERIFY_VERSION, Verification, messages)
-    cached = await client.from_cache(cache, key, "aggregate:verify", client.model, Verification,
-                                     ledger)
+    key = cache_key(name, VERIFY_VERSION, Verification, messages)
+    cached = await client.from_cache(cache, key, "aggregate:verify", name, Verification, ledger)
     if cached is not None:
         return cached
-    answer = await run_agent(client, AgentTask("aggregate:verify", client.model, messages,
-                                               tools, Verification, max_steps=MAX_STEPS,
+    answer = await run_agent(client, AgentTask("aggregate:verify", name, messages, tools,
+                                               Verification, max_steps=MAX_STEPS,
                                                budget_usd=model.budget_usd), ledger, trace)
     if not trace.steps:
-        await client.to_cache(cache, key, client.model, answer)
+        await client.to_cache(cache, key, name, answer)
     return answer
