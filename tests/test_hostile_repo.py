@@ -256,11 +256,10 @@ def test_the_server_process_environment_is_closed_to_its_user(tmp_path: Path) ->
 def test_a_file_of_blank_lines_is_scanned_in_one_pass() -> None:
     """`^\\s*` ran across blank lines: 20,000 of them took 3 s, a megabyte would have held
     the worker for hours. The import probes now stay on their line."""
-    from bot.review.aggregate.tiers import handles_requests
-    from checks.linters.tools import UNTRUSTED_HINT
+    from bot.core.taint_scope import taint_analysed
 
     blank = "\n" * 1_000_000
-    assert not handles_requests(blank + "x = 1\n")
-    assert UNTRUSTED_HINT.search(blank.encode() + b"x = 1\n") is None
-    assert handles_requests(blank + "    from flask import Flask\n")
-    assert UNTRUSTED_HINT.search(blank.encode() + b"from flask import request\n")
+    assert not taint_analysed(blank + "x = 1\n")
+    assert not taint_analysed(blank.encode() + b"x = 1\n")
+    assert taint_analysed(blank + "    from flask import Flask\n")
+    assert taint_analysed(blank.encode() + b"from flask import request\n")

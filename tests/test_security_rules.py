@@ -37,3 +37,23 @@ def test_each_taint_rule_flags_its_positives_and_not_its_negatives(tmp_path: Pat
     assert found & unwanted == set()
     taint = next(f for f in result.findings if f.rule == "taint-sql-injection")
     assert taint.cwe == "CWE-89" and taint.checker == "security"
+
+
+def test_a_pattern_finding_is_superseded_only_where_the_taint_rules_ran() -> None:
+    """One predicate decides both: a file importing django.conf (no request in sight) is
+    not analysed for taint, so its shell=True stands; a view module's is judged by taint."""
+    from bot.core.findings import Finding, Severity
+    from bot.core.taint_scope import taint_analysed
+    from bot.review.aggregate.tiers import classify
+
+    settings = "from django.conf import settings\nimport subprocess\n" \
+               "subprocess.run(settings.CMD, shell=True)\n"
+    view = "from django.http import HttpResponse\nimport subprocess\n" \
+           "subprocess.run(CMD, shell=True)\n"
+    shell = Finding(checker="security", tool="semgrep", rule="subprocess-shell-true",
+                    severity=Severity.ERROR, path="app/tasks.py", line=3, message="shell",
+                    concern="shell-injection")
+    assert not taint_analysed(settings) and taint_analysed(view)
+    assert classify(shell, settings)[0] != "off"
+    tier, why = classify(shell, view)
+    assert tier == "off" and "superseded by the taint rules" in why

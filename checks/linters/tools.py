@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ import tomli_w
 
 from bot.core.catalog import BANDIT_SKIP, PYLINT_DISABLE, PYLINT_ENABLE, RUFF_SELECT
 from bot.core.repo_config import is_test_path
+from bot.core.taint_scope import taint_analysed
 from bot.errors import ToolError
 from checks.linters import parsers
 from checks.linters.pylint_env import link_pylint_env
@@ -182,27 +182,15 @@ async def run_semgrep(ws: Workspace) -> ToolResult:
                       patterns.files, patterns.notes)
 
 
-# Taint analysis costs ~10x a pattern rule per file, more in code full of objects named
-# `request` (an HTTP client library: its own requests are not untrusted input). Only files
-# that import a web framework's request-facing modules (flask, fastapi, django.http/
-# shortcuts/views, starlette's requests/responses, werkzeug's wrappers), or read argv, the
-# environment or input(), are analysed for taint (a framework's own internals mostly are
-# not: measured on a Django release, 104 s with every file importing django, 80 s without).
-# Up to ONE_PASS_FILES files, or when every Python file qualifies, one semgrep run holds
-# both rule sets (a second start-up costs ~1.5 s).
+# Which files the taint rules analyse: bot/core/taint_scope.py (one predicate with the
+# tiers'). Up to ONE_PASS_FILES files, or when every Python file qualifies, one semgrep run
+# holds both rule sets (a second start-up costs ~1.5 s).
 ONE_PASS_FILES = 10
-# `[ \t]`, never `\s`, after `^`: `^\s*` runs across blank lines and made the search
-# quadratic in them (a file of blank lines is the PR's to write).
-UNTRUSTED_HINT = re.compile(
-    rb"^[ \t]*(from|import)[ \t]+(flask|fastapi|django\.http|django\.shortcuts|"
-    rb"django\.views|starlette\.(requests|responses|routing)|werkzeug\.(wrappers|utils))\b|"
-    rb"^[ \t]*from[ \t]+(flask|fastapi|starlette)[ \t]+import|sys\.argv|os\.environ|getenv|"
-    rb"\binput\(", re.MULTILINE)
 
 
 def may_hold_untrusted_input(path: Path) -> bool:
     try:
-        return UNTRUSTED_HINT.search(path.read_bytes()) is not None
+        return taint_analysed(path.read_bytes())
     except OSError:
         return True  # let semgrep judge (and say why it cannot)
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from bot.core.findings import Finding, Severity
 from bot.core.repo_config import is_test_path
 from bot.core.suggest import in_fallback_import, parsed
+from bot.core.taint_scope import taint_analysed
 from bot.review.aggregate.context import bound_after_raising_try, expression_kind
 from bot.review.aggregate.rules import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
 
@@ -22,16 +23,14 @@ PROTECTS = re.compile(r"passw|passwd|pwd|token|secret|session|sign|auth|nonce|sa
                       re.IGNORECASE)
 WEAK_CRYPTO = {"weak-hash", "weak-random"}
 # Concerns the taint rules (checks/taint/python-taint.yml) judge by following the data: in a
-# file that handles requests, a pattern-only finding of one of them is superseded
+# file they analyse (bot/core/taint_scope.py), a pattern-only finding of one of them is
+# superseded
 # (bench/security: reporting them there as advice raised the false-positive rate from 0.29
 # to 0.71 on our handler fixtures).
 TAINT_CONCERNS = {"sql-injection", "shell-injection", "eval-untrusted", "exec-used",
                   "unsafe-yaml-load", "pickle-untrusted", "unsafe-deserialization",
                   "path-traversal", "xss", "ldap-injection", "xpath-injection",
                   "open-redirect", "xml-untrusted"}
-# `[ \t]`, not `\s`: `^\s*` runs across blank lines (quadratic in a file full of them).
-WEB_FRAMEWORK = re.compile(
-    r"^[ \t]*(from|import)[ \t]+(flask|django|fastapi|starlette|werkzeug)\b", re.MULTILINE)
 UNUSED_IMPORT = "unused-import"
 # pylint's argument checks: reliable on a plain function call, not on a method call, where
 # the receiver is inferred (descriptors, mixins and metaclasses fool it).
@@ -60,7 +59,7 @@ def _tier(f: Finding, source: str | None) -> tuple[Tier, str]:
     if listed is not None and listed[0] == "off":
         return listed
     if (f.checker == "security" and not f.rule.startswith("taint-")
-            and f.concern in TAINT_CONCERNS and source is not None and handles_requests(source)):
+            and f.concern in TAINT_CONCERNS and source is not None and taint_analysed(source)):
         return "off", ("superseded by the taint rules, which found no request data reaching "
                        "this line")
     if f.concern in WEAK_CRYPTO:
@@ -141,12 +140,6 @@ def _mutates(node: ast.AST, params: set[str]) -> bool:
         return any(named(t.value) if isinstance(t, ast.Subscript | ast.Attribute)
                    else isinstance(node, ast.AugAssign) and named(t) for t in targets)
     return False
-
-
-def handles_requests(source: str) -> bool:
-    """Whether the file imports a web framework: its request data is what the taint rules
-    know as untrusted, so they judge its security findings."""
-    return WEB_FRAMEWORK.search(source) is not None
 
 
 def protects_something(source: str, line: int) -> bool:
