@@ -116,8 +116,9 @@ def scopes(source: str) -> dict[int, str]:
     return out
 
 
-async def lint_release(repo: Path, empty: str, head: str) -> list[Seen]:
-    """Every finding of every rule in the release (the whole tree reviewed as added)."""
+async def lint_release(repo: Path, empty: str, head: str) -> tuple[list[Seen], set[str]]:
+    """Every finding of every rule in the release (the whole tree reviewed as added), and
+    the tools that failed on it (their findings there are unknown, not gone)."""
     request = request_from_git(repo, empty, head)
     config = ALL_RULES.model_copy(update={"max_files": 3000})
     plan = await run_review(dataclasses.replace(request, config=LoadedConfig(config)),
@@ -132,16 +133,26 @@ async def lint_release(repo: Path, empty: str, head: str) -> list[Seen]:
         text = lines[f.line - 1].strip() if 0 < f.line <= len(lines) else ""
         scope = scopes("\n".join(lines)).get(f.line, "")
         out.append(Seen(f.path, f"{f.tool}:{f.rule}", text, scope))
-    return out
+    failed = {error.split(":", 1)[0] for error in plan.tool_errors}
+    if failed:
+        print(f"  {', '.join(sorted(failed))} failed on a release: its findings there "
+              "are not followed", file=sys.stderr)
+    return out, failed
 
 
-def outcomes(history: list[list[Seen]], functions: list[dict[str, set[str]]]
-             ) -> Counter[tuple[str, bool, str]]:
-    """(rule, in a test file, "fixed" | "left") over consecutive releases."""
+def outcomes(history: list[list[Seen]], functions: list[dict[str, set[str]]],
+             failed: list[set[str]] | None = None) -> Counter[tuple[str, bool, str]]:
+    """(rule, in a test file, "fixed" | "left") over consecutive releases. A finding of a
+    tool that failed on one of the releases it is followed through is not counted (it
+    would look fixed)."""
     counts: Counter[tuple[str, bool, str]] = Counter()
+    broken = failed or [set() for _ in history]
     for k in range(len(history) - 1):
         later = [set(history[j]) for j in range(k + 1, len(history))]
         for seen in set(history[k]):
+            tool = seen.rule.split(":", 1)[0]
+            if tool in broken[k] or tool in broken[k + 1]:
+                continue
             test = is_test_path(seen.path)
             if all(seen in release for release in later):
                 counts[(seen.rule, test, "left")] += 1
@@ -197,14 +208,16 @@ def measure(project: str, count: int, work: Path) -> Measured:
     run("init", "-q")
     run("commit", "-q", "--allow-empty", "-m", "empty")
     empty = run("rev-parse", "HEAD")
-    history, functions = [], []
+    history, functions, failed = [], [], []
     versions = releases(project, count)
     for version in versions:
         head = commit_release(repo, sdist(project, version), version)
         alive, lines = functions_of(repo, head)
-        history.append(asyncio.run(lint_release(repo, empty, head)) + lines)
+        found, broken = asyncio.run(lint_release(repo, empty, head))
+        history.append(found + lines)
         functions.append(alive)
-    counts = outcomes(history, functions)
+        failed.append(broken)
+    counts = outcomes(history, functions, failed)
     measured = Measured(versions, round(time.monotonic() - started, 1), counts)
     CACHE.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps({

@@ -139,9 +139,15 @@ EVERYTHING = RepoConfig(inline="all", enable_rules=[f"{tool}:{rule}" for (tool, 
                                                     in RULES.items() if tier == "off"])
 
 
+def added_python_lines(request: Any) -> int:
+    """The change's size as reviewers see it: lines added to Python files."""
+    return sum(len(fd.added_lines) for path, fd in request.diff.files.items()
+               if path.endswith((".py", ".pyi")))
+
+
 async def review_change(project: str, old: str, new: str, workdir: Path
-                        ) -> tuple[list[Comment], list[Comment]]:
-    """The inline comments with the defaults, and with everything on."""
+                        ) -> tuple[list[Comment], list[Comment], int]:
+    """The inline comments with the defaults, and with everything on; the lines added."""
     repo = workdir / project
     base = commit_release(repo, sdist(project, old), old)
     head = commit_release(repo, sdist(project, new), new)
@@ -151,7 +157,7 @@ async def review_change(project: str, old: str, new: str, workdir: Path
     everything = await run_review(replace(request, config=LoadedConfig(EVERYTHING)),
                                   ReviewPolicy(use_llm=False))
     return (inline_comments(change, plan, repo, head),
-            inline_comments(change, everything, repo, head))
+            inline_comments(change, everything, repo, head), added_python_lines(request))
 
 
 def load_labels() -> dict[tuple[str, str, str, str], str]:
@@ -185,15 +191,23 @@ def main() -> None:
     parser.add_argument("--only", help="one project")
     parser.add_argument("--dump", action="store_true",
                         help="print every inline comment as a label entry to judge")
+    parser.add_argument("--pair", nargs=3, action="append", metavar=("PROJECT", "OLD", "NEW"),
+                        help="review these release pairs instead (e.g. held-out ones, to "
+                             "read the comments by hand); repeatable")
     args = parser.parse_args()
+    if args.pair:
+        read_by_hand([tuple(p) for p in args.pair])
+        return
     labels = load_labels()
     comments: list[Comment] = []
     everything: list[Comment] = []
+    lines = 0
     with tempfile.TemporaryDirectory() as tmp:
         for project, old, new in CHANGES:
             if args.only and project != args.only:
                 continue
-            defaults, every = asyncio.run(review_change(project, old, new, Path(tmp)))
+            defaults, every, added = asyncio.run(review_change(project, old, new, Path(tmp)))
+            lines += added
             comments += defaults
             everything += every
     if args.dump:
@@ -202,8 +216,28 @@ def main() -> None:
                    for c in dict.fromkeys([*comments, *everything])]
         print(yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=200))
         return
-    print(json.dumps({"defaults": report(comments, labels),
-                      "everything inline": report(everything, labels)}, indent=2))
+    print(json.dumps({"added_python_lines": lines,
+                      "defaults": {**report(comments, labels),
+                                   "inline_per_1000_lines": per_thousand(comments, lines)},
+                      "everything inline": {**report(everything, labels),
+                                            "inline_per_1000_lines": per_thousand(everything,
+                                                                                  lines)}},
+                     indent=2))
+
+
+def read_by_hand(pairs: list[tuple[str, ...]]) -> None:
+    """Every inline comment the defaults post on these pairs, with its line, to judge."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for project, old, new in pairs:
+            defaults, _every, added = asyncio.run(review_change(project, old, new, Path(tmp)))
+            print(f"## {project} {old}..{new}: {added} Python lines added, "
+                  f"{len(defaults)} inline comment(s)")
+            for c in defaults:
+                print(f"- {c.path}: {c.rule} [{c.severity}] `{c.text[:100]}`\n  {c.message[:200]}")
+
+
+def per_thousand(comments: list[Comment], lines: int) -> float:
+    return round(1000 * len(comments) / lines, 2) if lines else 0.0
 
 
 if __name__ == "__main__":

@@ -130,3 +130,26 @@ def test_every_dropped_finding_is_in_the_json_with_its_reason(
     assert reasons[("F821", 1)] == "outside the added filter"
     assert reasons[("E731", 2)].startswith("off by default:")
     assert plan.trace_json()["dropped_total"] == 2
+
+
+def test_a_finding_is_followed_forward_through_the_releases() -> None:
+    """bench/fixrate's rule: fixed when the next release lacks it while its function lives,
+    left when every later release still has it, unknown when its function went, or when
+    its tool failed on a release it is followed through (it would look fixed)."""
+    from bench.fixrate import Seen, outcomes
+
+    fixed = Seen("pkg/a.py", "ruff:F821", "return missing", "f")
+    left = Seen("pkg/a.py", "pylint:W0104", "x.attr", "g")
+    gone = Seen("pkg/a.py", "ruff:F821", "return other", "h")  # h is removed
+    crashed = Seen("tests/test_a.py", "pylint:E0602", "y", "t")
+    history = [[fixed, left, gone, crashed], [left], [left]]
+    functions = [{"pkg/a.py": {"f", "g", "h"}, "tests/test_a.py": {"t"}},
+                 {"pkg/a.py": {"f", "g"}, "tests/test_a.py": {"t"}},
+                 {"pkg/a.py": {"f", "g"}, "tests/test_a.py": {"t"}}]
+    counts = outcomes(history, functions, [set(), set(), set()])
+    assert counts[("ruff:F821", False, "fixed")] == 1  # `gone` says nothing
+    assert counts[("pylint:W0104", False, "left")] == 2  # followed from releases 1 and 2
+    assert counts[("pylint:E0602", True, "fixed")] == 1
+    guarded = outcomes(history, functions, [set(), {"pylint"}, set()])
+    assert guarded[("pylint:E0602", True, "fixed")] == 0  # pylint failed on release 2
+    assert guarded[("ruff:F821", False, "fixed")] == 1
