@@ -127,3 +127,30 @@ async def test_triage_with_the_model_and_its_embeddings(
     assert "embed" in purposes  # ... and the same server embedded the issue
     for comment in comments_on(world, 21):  # whatever it decided, posted inert
         assert "<script" not in comment["body"]
+
+
+async def test_the_real_server_verifies_the_linters_inline_findings(
+        model_url: str, tmp_path: Path) -> None:
+    """The linters' inline candidates go to the verifier through the real server (here every
+    rule counts as having earned inline: tests/conftest.py); whatever a 135M model decides,
+    a linter finding either stands or becomes advice with the verifier's reason, and none
+    is lost."""
+    from bot.review.demo import build_demo_repo
+    from bot.review.local import request_from_git
+    from bot.review.pipeline import Reviewers, run_review
+
+    base, head = build_demo_repo(tmp_path / "demo")
+    request = request_from_git(tmp_path / "demo", base, head)
+    linters_only = await run_review(request, reviewers=Reviewers())
+    sdk = openai.AsyncOpenAI(api_key="local", base_url=model_url, timeout=120, max_retries=1)
+    llm = LLMClient(sdk=sdk, model=MODEL_ALIAS, fast_model=MODEL_ALIAS)
+    try:
+        plan = await run_review(request, reviewers=Reviewers(llm=llm))
+    finally:
+        await llm.aclose()
+    assert [c.purpose for c in plan.calls].count("aggregate:verify") >= 1
+    linter = {f.fingerprint: f for f in plan.findings if f.source == "linter"}
+    for before in linters_only.findings:
+        after = linter[before.fingerprint]  # none lost
+        assert not after.advice or before.advice \
+            or after.tier_reason.startswith("refuted by the aggregator")

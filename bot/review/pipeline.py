@@ -43,7 +43,10 @@ from checks.linters.settings import (
 from checks.linters.workspace import Runner, Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-VERIFIER = "aggregator"  # a strong-model role: the repository's strong choice applies
+VERIFIER = "aggregator"
+# The linters' inline candidates put to the verifier, best ranked first, in one call (a local
+# model's context is small); any beyond stand as the evidence placed them.
+LINTER_VERIFY_LIMIT = 12  # a strong-model role: the repository's strong choice applies
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,9 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
                                                                sources, evidence, policy)
             if critic is not None and evidence is not None:
                 verification = await _verify_inline_linters(
-                    critic, evidence, inline_candidates(selection_of(produced.findings),
-                                                        config.max_comments),
+                    critic, evidence, inline_candidates(
+                        selection_of(produced.findings),
+                        min(config.max_comments, LINTER_VERIFY_LIMIT)),
                     verification, policy)
     produced = replace(produced, model=state,
                        notes=(*linter_settings.notes, *produced.notes),
