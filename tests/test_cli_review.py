@@ -47,9 +47,30 @@ def test_git_range_patch_file_and_formats(tmp_path: Path) -> None:
     assert [(f["rule"], f["line"]) for f in by_patch["findings"]] == \
         [(f["rule"], f["line"]) for f in by_range["findings"]]
 
-    failing = review("--repo", str(repo), "--base", base, "--fail-on", "error", "--no-llm",
+    # The shipped fix rates keep the demo's findings advice (docs/RULES.md): the check does
+    # not fail on them ...
+    advised = review("--repo", str(repo), "--base", base, "--fail-on", "error", "--no-llm",
                      "--format", "markdown")
-    assert "### Critical issues" in failing.stdout and "Linters only (--no-llm)." in failing.stdout
+    assert "Linters only (--no-llm)." in advised.stdout
+    assert advised.returncode == (1 if any(f["tier"] == "defect" and f["severity"] == "error"
+                                           for f in by_range["findings"]) else 0)
+    # ... until the default branch's settings bring two rules back inline.
+    git = ["git", "-C", str(repo)]
+    subprocess.run([*git, "checkout", "-q", base], check=True)
+    (repo / ".github").mkdir(exist_ok=True)
+    (repo / ".github" / "reviewbot.yml").write_text(
+        "enable_rules: [semgrep:subprocess-shell-true, semgrep:sql-built-by-string-formatting]\n")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "cfg"],
+                   check=True)
+    configured = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+    subprocess.run([*git, "checkout", "-q", head, "--", "."], check=True)
+    subprocess.run([*git, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "pr"],
+                   check=True)
+    failing = review("--repo", str(repo), "--base", configured, "--fail-on", "error",
+                     "--no-llm", "--format", "markdown")
+    assert "### Critical issues" in failing.stdout and "posted inline" in failing.stdout
     assert failing.returncode == 1
     clean = review("--repo", str(repo), "--base", head, "--head", head, "--fail-on", "note")
     assert clean.returncode == 0 and "no findings" in clean.stdout

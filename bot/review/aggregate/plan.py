@@ -30,7 +30,9 @@ def annotations_for(findings: Sequence[Finding]) -> list[Annotation]:
                    level=("notice" if f.dismissed
                           else (advice if f.advice else level)[f.severity]),
                    title=("dismissed · " if f.dismissed else "")
-                   + f"{f.checker}: {f.tool} {f.rule}",
+                   + f"{f.checker}: {f.tool} {f.rule}"
+                   + (f" (also {', '.join(r.replace(':', ' ', 1) for r in f.also_reported_by)})"
+                      if f.also_reported_by else ""),
                    message=(inline_quote(f.message) if f.source == "model" else f.message)
                    + (f" ({f.dismissed})" if f.dismissed else ""))
         for f in findings[:MAX_ANNOTATIONS]

@@ -233,6 +233,13 @@ def fix_rates_markdown() -> list[str]:
            "in tests. Not judged this way: files that do not parse, and the taint rules' "
            "request-data flows (libraries have no request handlers; bench/security measures "
            "them).", "",
+           "What the measure cannot see: a bug that fails at once rarely reaches a release "
+           "(it is fixed before), so what survives of a rule such as an undefined name is "
+           "mostly what the tool gets wrong there (names defined dynamically, Python 2 "
+           "branches, conditional imports); such a rule stays advice by this measure, which "
+           "is the precision-first choice. A repository that wants it inline says so with "
+           "`enable_rules`; with a model configured the verifier judges each inline "
+           "candidate against the code.", "",
            "Cells: the rule's own fixed/followed (rate, lower bound); the inline columns "
            "judge the pooled evidence of its concern. Rules with fewer than 5 followed "
            "findings in both kinds of file are left out (they stay advice).", "",
