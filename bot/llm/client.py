@@ -294,6 +294,11 @@ class ModelSession:
     cache: AnswerCache | None = None
     budget_usd: float | None = None
 
+    @property
+    def spent(self) -> bool:
+        """Whether the cap is reached: no further call may start."""
+        return self.budget_usd is not None and self.ledger.cost_usd >= self.budget_usd
+
 
 def client_from_settings(settings: Settings) -> LLMClient | None:
     if not settings.llm_enabled:

@@ -43,10 +43,10 @@ from checks.linters.settings import (
 from checks.linters.workspace import Runner, Workspace
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-VERIFIER = "aggregator"
+VERIFIER = "aggregator"  # a strong-model role: the repository's strong choice applies
 # The linters' inline candidates put to the verifier, best ranked first, in one call (a local
 # model's context is small); any beyond stand as the evidence placed them.
-LINTER_VERIFY_LIMIT = 12  # a strong-model role: the repository's strong choice applies
+LINTER_VERIFY_LIMIT = 12
 
 
 @dataclass(frozen=True)
@@ -109,18 +109,17 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
 async def _verify_inline_linters(critic: Critic, evidence: Evidence,
                                  candidates: Sequence[Finding], verification: Verified | None,
                                  policy: ReviewPolicy) -> Verified | None:
-    """The linters' findings about to go inline, put to the verifier once the linters are
-    done (beside the critiques' verification, in its own conversation)."""
-    linters = [f for f in candidates if f.source != "model"]
-    if not linters:
+    """The linters' findings about to go inline (`inline_candidates`), put to the verifier
+    once the linters are done (beside the critiques' verification, in its own
+    conversation)."""
+    if not candidates:
         return verification
-    budget = critic.limits.budget_usd
-    if budget is not None and critic.model.ledger.cost_usd >= budget:
-        checked = Verified(list(linters), error="the model budget was reached before the "
-                                                "linters' findings were verified")
+    if critic.model.spent:
+        checked = Verified(list(candidates), error="the model budget was reached before the "
+                                                   "linters' findings were verified")
     else:
-        checked = await verify(linters, critic.model, evidence, policy.verify_threshold,
-                               candidates=linters, model_name=critic.model_for(VERIFIER))
+        checked = await verify(candidates, critic.model, evidence, policy.verify_threshold,
+                               candidates=candidates, model_name=critic.model_for(VERIFIER))
     return checked if verification is None else combined(verification, checked)
 
 
@@ -168,8 +167,7 @@ async def _produce_and_verify(session: ToolSession, critic: Critic | None,
     if critic is not None and evidence is not None:
         verifying = asyncio.ensure_future(verify_critiques(
             [critic.critique(c) for c in enabled], critic.model, evidence,
-            threshold=policy.verify_threshold, budget_usd=critic.limits.budget_usd,
-            model_name=critic.model_for(VERIFIER)))
+            threshold=policy.verify_threshold, model_name=critic.model_for(VERIFIER)))
     try:
         produced = await produce(session, critic, enabled, sources)
         return produced, (await verifying if verifying is not None else None)
@@ -180,7 +178,7 @@ async def _produce_and_verify(session: ToolSession, critic: Critic | None,
 
 async def verify_critiques(critiques: Sequence[asyncio.Future[list[Finding]]],
                            model: ModelSession, evidence: Evidence, *, threshold: int,
-                           budget_usd: float | None, model_name: str | None = None) -> Verified:
+                           model_name: str | None = None) -> Verified:
     """The verification of every critique's findings, started as soon as the critiques are
     in (it does not wait for the linters). A critique that failed gives no findings."""
     results = await asyncio.gather(*critiques, return_exceptions=True)
@@ -190,6 +188,6 @@ async def verify_critiques(critiques: Sequence[asyncio.Future[list[Finding]]],
     found = [f for r in results if isinstance(r, list) for f in r]
     if not found:
         return Verified(found)
-    if budget_usd is not None and model.ledger.cost_usd >= budget_usd:
+    if model.spent:
         return Verified(found, error="the model budget was reached")
     return await verify(found, model, evidence, threshold, model_name=model_name)

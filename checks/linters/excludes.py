@@ -59,7 +59,7 @@ def repository_excludes(texts: Mapping[str, str]) -> Excludes:
     found: list[Pattern] = []
     notes: list[str] = []
     found += _black(texts.get("pyproject.toml"))
-    found += _flake8(texts)
+    found += _flake8(texts, notes)
     found += _pre_commit(texts.get(".pre-commit-config.yaml"), notes)
     kept: list[Pattern] = []
     for p in found[:MAX_PATTERNS]:
@@ -90,17 +90,26 @@ def _verbose(pattern: str) -> str:
     return f"(?x){pattern}" if "\n" in pattern else pattern
 
 
-def _flake8(texts: Mapping[str, str]) -> list[Pattern]:
+def ini_file(name: str, text: str, what: str, notes: list[str]
+             ) -> configparser.ConfigParser | None:
+    """An INI-style configuration file (setup.cfg, tox.ini, .flake8, .pylintrc) read without
+    interpolation, or None with a note saying whose settings were not used."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        notes.append(f"`{name}` could not be parsed; its {what} were not used")
+        return None
+    return parser
+
+
+def _flake8(texts: Mapping[str, str], notes: list[str]) -> list[Pattern]:
     out: list[Pattern] = []
     for name in (".flake8", "setup.cfg", "tox.ini"):
         if name not in texts:
             continue
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
-        try:
-            parser.read_string(texts[name])
-        except configparser.Error:
-            continue
-        if not parser.has_section("flake8"):
+        parser = ini_file(name, texts[name], "flake8 excludes", notes)
+        if parser is None or not parser.has_section("flake8"):
             continue
         for key in ("exclude", "extend-exclude"):
             value = parser.get("flake8", key, fallback="")

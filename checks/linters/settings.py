@@ -10,7 +10,6 @@ snapshot and passed explicitly; everything else is dropped with a note the summa
 
 from __future__ import annotations
 
-import configparser
 import re
 import tomllib
 from collections.abc import Mapping
@@ -22,7 +21,7 @@ from typing import Any
 import yaml
 
 from bot.core.inert import code_span, inert
-from checks.linters.excludes import Excludes, as_patterns, repository_excludes
+from checks.linters.excludes import Excludes, as_patterns, ini_file, repository_excludes
 
 # The files fetched from the default branch (repository root only).
 LINTER_CONFIG_FILES = (
@@ -224,11 +223,8 @@ def _pylint_disable(texts: Mapping[str, str], notes: list[str]) -> tuple[str, ..
     for name in (".pylintrc", "pylintrc", "setup.cfg", "tox.ini"):
         if name not in texts:
             continue
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
-        try:
-            parser.read_string(texts[name])
-        except configparser.Error:
-            notes.append(f"`{name}` could not be parsed; its pylint settings were not used")
+        parser = ini_file(name, texts[name], "pylint settings", notes)
+        if parser is None:
             continue
         for section in parser.sections():
             if section.lower() in _MESSAGE_SECTIONS and parser.has_option(section, "disable"):
@@ -272,13 +268,9 @@ def _bandit_skip(texts: Mapping[str, str], notes: list[str]) -> tuple[str, ...]:
     """Only `skips` (test ids) is taken: bandit profiles can load plugins and name paths."""
     skips: list[str] = []
     if ".bandit" in texts:
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
-        try:
-            parser.read_string(texts[".bandit"])
-            if parser.has_option("bandit", "skips"):
-                skips += _split(parser.get("bandit", "skips"))
-        except configparser.Error:
-            notes.append("`.bandit` could not be parsed; its settings were not used")
+        parser = ini_file(".bandit", texts[".bandit"], "settings", notes)
+        if parser is not None and parser.has_option("bandit", "skips"):
+            skips += _split(parser.get("bandit", "skips"))
     if "pyproject.toml" in texts:
         data = _toml("pyproject.toml", texts["pyproject.toml"], []) or {}
         value = _table(data, "tool", "bandit").get("skips")
