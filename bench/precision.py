@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import tarfile
 import tempfile
 import urllib.request
@@ -67,19 +68,27 @@ LABEL_KINDS = ("useful", "nitpick", "wrong")
 def sdist(project: str, version: str) -> Path:
     """The release's source distribution from PyPI (cached; the only network access)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    names = {f"{project}-{version}.tar.gz", f"{project.replace('-', '_')}-{version}.tar.gz"}
-    for name in names:
-        if (CACHE / name).exists():
-            return CACHE / name
+    wanted = sdist_name(project, version)
+    for cached in CACHE.glob("*.tar.gz"):
+        if sdist_name(*cached.name.removesuffix(".tar.gz").rsplit("-", 1)) == wanted:
+            return cached
     request = urllib.request.Request(INDEX.format(project),
                                      headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     with urllib.request.urlopen(request, timeout=60) as answer:
         files = json.load(answer)["files"]
-    entry = next(f for f in files if f["filename"] in names)
+    entry = next((f for f in files if f["filename"].endswith(".tar.gz") and sdist_name(
+        *f["filename"].removesuffix(".tar.gz").rsplit("-", 1)) == wanted), None)
+    if entry is None:
+        raise SystemExit(f"{project} {version}: no source distribution on PyPI")
     target = CACHE / entry["filename"]
     with urllib.request.urlopen(entry["url"], timeout=120) as answer:
         target.write_bytes(answer.read())
     return target
+
+
+def sdist_name(project: str, version: str) -> str:
+    """An sdist's name as PyPI normalises it (Jinja2-3.1.3 and jinja2-3.1.4 are one project)."""
+    return f"{re.sub(r'[-_.]+', '-', project).lower()}-{version}"
 
 
 def commit_release(repo: Path, archive: Path, message: str) -> str:

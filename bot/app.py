@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.github.gateway import app_from_settings
+from bot.github.token_access import TokenGitHub
 from bot.jobs.context import Services
 from bot.llm.client import client_from_settings
 from bot.llm.embeddings import embedder_from_settings
@@ -54,6 +55,16 @@ def build_services(settings: Settings, *, engine: Engine | None = None, database
     return Services(settings=settings, engine=engine, github=github, linters=linters,
                     llm=client_from_settings(settings),
                     embedder=embedder_from_settings(settings))
+
+
+def token_services(settings: Settings, github: TokenGitHub, *, model: bool,
+                   linters: Mapping[str, Runner] | None = None) -> Services:
+    """A workflow run's services: GitHub through its token, the run's own store (a SQLite
+    file migrates itself), the model only when the run may call it (never for a fork)."""
+    return Services(settings=settings, engine=ready_engine(settings), github=github,
+                    linters=linters,
+                    llm=client_from_settings(settings) if model else None,
+                    embedder=embedder_from_settings(settings) if model else None)
 
 
 @asynccontextmanager

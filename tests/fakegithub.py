@@ -99,6 +99,9 @@ class FakeGitHub:
         self.public_key = public_key
         self.pr_template = pr_template
         self.tokens: dict[str, int] = {}
+        # Who writes with each token: an App's installation tokens write as its bot; a
+        # workflow's GITHUB_TOKEN (`add_token`) as github-actions[bot].
+        self.token_logins: dict[str, str] = {}
         self.files: dict[tuple[str, str, str], bytes] = {}  # (repo, ref, path) -> content
         self.pulls: dict[tuple[str, int], FakePull] = {}
         self.reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -115,6 +118,7 @@ class FakeGitHub:
         self.requests: list[tuple[str, str, int]] = []
         self.mutation_times: list[float] = []
         self.faults: list[Fault] = []
+        self.read_only_tokens: set[str] = set()
         self.refused: list[tuple[str, str, int, str]] = []
         self.peers: set[tuple[str, int]] = set()  # client connections seen (pooling tests)
         self._ids = itertools.count(1000)
@@ -125,6 +129,19 @@ class FakeGitHub:
 
     def add_file(self, repo: str, ref: str, path: str, content: bytes) -> None:
         self.files[(repo, ref, path)] = content
+
+    def add_token(self, token: str, login: str = "github-actions[bot]",
+                  read_only: bool = False) -> None:
+        """A token as a workflow gets it (no App JWT behind it); a fork's is read-only."""
+        self.tokens[token] = 0
+        self.token_logins[token] = login
+        if read_only:
+            self.read_only_tokens.add(token)
+
+    def _author(self, request: Request) -> dict[str, Any]:
+        """The user GitHub shows as the author of what this request writes."""
+        token = request.headers.get("authorization", "").partition(" ")[2]
+        return {**USER, "login": self.token_logins.get(token, BOT_LOGIN)}
 
     def add_pull(self, repo: str, pull: FakePull) -> None:
         self.pulls[(repo, pull.number)] = pull
@@ -191,6 +208,9 @@ class FakeGitHub:
                     problem = self._check_token(request)
                 if problem:
                     response: Response = JSONResponse({"message": problem}, 401)
+                elif method != "GET" and not reads and self._read_only(request):
+                    response = JSONResponse(
+                        {"message": "Resource not accessible by integration"}, 403)
                 else:
                     response = await handler(request, *match.groups())
                 self.requests.append((method, path, response.status_code))
@@ -211,6 +231,10 @@ class FakeGitHub:
         if claims["exp"] - claims["iat"] > 600 + 60:
             return "'Expiration time' claim ('exp') is too far in the future"
         return None
+
+    def _read_only(self, request: Request) -> bool:
+        return request.headers.get("authorization", "").partition(" ")[2] \
+            in self.read_only_tokens
 
     def _check_token(self, request: Request) -> str | None:
         auth = request.headers.get("authorization", "")
@@ -319,7 +343,7 @@ class FakeGitHub:
         review_id = next(self._ids)
         html = f"https://github.com/{repo}/pull/{number}"
         review = {
-            "id": review_id, "node_id": f"PRR_{review_id}", "user": USER,
+            "id": review_id, "node_id": f"PRR_{review_id}", "user": self._author(request),
             "body": body.get("body", ""), "state": "COMMENTED" if body.get("event") ==
             "COMMENT" else "CHANGES_REQUESTED", "html_url": html, "pull_request_url": html,
             "_links": {"html": {"href": html}, "pull_request": {"href": html}},
@@ -333,7 +357,8 @@ class FakeGitHub:
                 "url": html, "pull_request_review_id": review_id, "id": cid,
                 "node_id": f"PRRC_{cid}", "diff_hunk": "@@", "path": c["path"],
                 "commit_id": body.get("commit_id"), "original_commit_id": body.get("commit_id"),
-                "user": USER, "body": c["body"], "created_at": "2026-11-24T00:00:00Z",
+                "user": self._author(request), "body": c["body"],
+                "created_at": "2026-11-24T00:00:00Z",
                 "updated_at": "2026-11-24T00:00:00Z", "html_url": html,
                 "pull_request_url": html, "author_association": "NONE",
                 "_links": {"self": {"href": html}, "html": {"href": html},
@@ -459,7 +484,7 @@ class FakeGitHub:
             return JSONResponse({"message": "Not Found"}, 404)
         body = await request.json()
         reply = {**copy.deepcopy(parent), "id": next(self._ids), "body": body["body"],
-                 "in_reply_to_id": parent["id"]}
+                 "in_reply_to_id": parent["id"], "user": self._author(request)}
         self.review_comments[(repo, int(number))].append(reply)
         return self._json(m.PullRequestReviewComment, reply, 201)
 
@@ -620,12 +645,13 @@ class FakeGitHub:
         if body.get("content") not in ("+1", "-1", "laugh", "confused", "heart", "hooray",
                                        "rocket", "eyes"):
             return JSONResponse({"message": "Validation Failed"}, 422)
-        reaction = {"id": next(self._ids), "node_id": "R_1", "user": USER,
+        author = self._author(request)
+        reaction = {"id": next(self._ids), "node_id": "R_1", "user": author,
                     "content": body["content"], "created_at": "2026-11-24T00:00:00Z"}
         if "/pulls/comments/" in request.url.path:
             target = self._review_comment(repo, int(comment_id))
             if target is not None:  # (a human's reply the tests only deliver as a webhook)
-                self.react(target, body["content"], BOT_LOGIN, "Bot")
+                self.react(target, body["content"], author["login"], "Bot")
         self.reactions.append({"repo": repo, "comment_id": int(comment_id), **reaction})
         return self._json(m.Reaction, reaction, 201)
 
@@ -636,7 +662,8 @@ class FakeGitHub:
         cid = next(self._ids)
         url = f"https://github.com/{repo}/issues/{number}"
         comment = {"id": cid, "node_id": f"IC_{cid}", "url": url, "html_url": url,
-                   "body": body["body"], "user": USER, "created_at": "2026-11-24T00:00:00Z",
+                   "body": body["body"], "user": self._author(request),
+                   "created_at": "2026-11-24T00:00:00Z",
                    "updated_at": "2026-11-24T00:00:00Z", "issue_url": url,
                    "author_association": "NONE"}
         self.issue_comments.append({"repo": repo, "number": int(number), **comment})

@@ -77,10 +77,11 @@ def test_no_import_cycle_between_rooms() -> None:
 # The rooms from the bottom up: a room imports only rooms below it. Entry points (cli, web)
 # on top; the composition root (bot/app.py) builds the services; handlers route a job to a
 # flow; the flows (review, triage) run stages over the producers (checks/) and the adapters
-# (obs, llm, github, store); core is pure; errors and settings are the foundation.
+# (obs, llm, github, store); core is pure; a workflow run (action) is an entry point
+# beside the web app; errors and settings are the foundation.
 LAYERS: list[set[str]] = [{"errors"}, {"settings"}, {"core"}, {"obs", "llm", "github", "store"},
                           {"checks"}, {"review", "triage"}, {"jobs"}, {"handlers"}, {"app"},
-                          {"web"}, {"cli"}]
+                          {"web", "action"}, {"cli"}]
 RANK = {room: i for i, layer in enumerate(LAYERS) for room in layer}
 IMPORT_ROOTS = ("bot", "checks")
 
@@ -150,7 +151,7 @@ FACTORIES = {"app_from_settings", "client_from_settings", "embedder_from_setting
              "create_engine"}
 CONSTRUCTORS = {"GitHubApp": "bot/github/gateway.py", "LLMClient": "bot/llm/client.py",
                 "Embedder": "bot/llm/embeddings.py", "AsyncOpenAI": "bot/llm/",
-                "AsyncClient": "", "AsyncHTTPTransport": "bot/github/gateway.py"}
+                "AsyncClient": "", "AsyncHTTPTransport": "bot/github/transport.py"}
 
 
 def calls_in(path: Path) -> set[str]:

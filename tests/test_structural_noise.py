@@ -79,6 +79,29 @@ def test_a_binding_a_try_that_always_raises_guarantees_is_not_used_before_assign
     assert classify(e0601, elsewhere)[0] != "off"
 
 
+FINALIZER = """import warnings
+
+
+class Stream:
+    def __del__(self):
+        warnings.warn("unclosed", ResourceWarning, source=self)
+
+    def close(self):
+        warnings.warn("closed twice")
+"""
+
+
+def test_a_finalizers_warning_needs_no_stacklevel() -> None:
+    """anyio's held-out release: a ResourceWarning from `__del__` has no caller to point at
+    (the collector calls it); the same rule in an ordinary method keeps its tier."""
+    def b028(line: int) -> Finding:
+        return Finding(checker="bug", tool="ruff", rule="B028", severity=Severity.WARNING,
+                       path="pkg/stream.py", line=line, message="No explicit `stacklevel`")
+    tier, reason = classify(b028(6), FINALIZER)
+    assert tier == "advice" and "finalizer" in reason
+    assert classify(b028(9), FINALIZER)[0] == "defect"
+
+
 def test_test_data_and_the_repositorys_excludes_are_not_linted_as_code() -> None:
     assert is_test_data("tests/data/cases/fmtonoff6.py") and is_test_data("a/testdata/x.py")
     assert is_test_data("tests/unit/data/x.py") and is_test_data("web/__snapshots__/s.py")

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import doctor, feedback, replay, review, serve, triage, usage
+from bot.cli import action, doctor, feedback, replay, review, serve, triage, usage
 from bot.cli import eval as evaluation
 from bot.errors import ReviewbotError
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve.add_commands(sub)
+    action.add_commands(sub)
     review.add_commands(sub)
     replay.add_commands(sub)
     usage.add_commands(sub)

@@ -11,21 +11,19 @@ import base64
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from githubkit import AppAuthStrategy, GitHub
-from githubkit.cache import MemCacheStrategy
 from githubkit.exception import (
     GitHubException,
     RateLimitExceeded,
     RequestError,
     RequestFailed,
 )
-from githubkit.throttling import LocalThrottler
 
-from bot import __version__
 from bot.core.diffmap import PullFile
 from bot.core.limits import fit_body
 from bot.core.redact import SecretMask
@@ -35,7 +33,12 @@ from bot.github import threads as gql
 from bot.github.identity import AppIdentity
 from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of, written_by
 from bot.github.ratelimit import rate_limit_delay
-from bot.github.transport import Connection, MutationPacer, RetryServerErrors, SharedTransport
+from bot.github.transport import (
+    Connection,
+    MutationPacer,
+    RequestTally,
+    configured_github,
+)
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,32 +52,17 @@ class GitHubApp:
     def __init__(self, *, app_id: int, private_key: str, connection: Connection,
                  secrets: Sequence[str] = (), app_slug: str | None = None) -> None:
         c = connection
-        max_concurrency, timeout, mutation_interval = (c.max_concurrency, c.timeout,
-                                                       c.mutation_interval)
         self.app_id = app_id
         # Who "reviewbot" is on GitHub: markers, fingerprints and "already posted" count
         # only from comments and reviews this login wrote (bot/github/identity.py).
         self.identity = AppIdentity(app_slug, self._app_slug)
-        self.mutation_interval = mutation_interval
+        self.mutation_interval = c.mutation_interval
         self._pacers: dict[int, MutationPacer] = {}
         # Every text posted passes this guard; the App key itself is one of the secrets.
         self.mask = SecretMask([*secrets, private_key])
-        deadline = httpx.Timeout(timeout, connect=min(timeout, 10.0))
-        pool = c.transport or httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_connections=max_concurrency,
-                                max_keepalive_connections=max_concurrency))
-        self._transport = SharedTransport(pool, deadline)
-        self._github = GitHub(
-            AppAuthStrategy(app_id=str(app_id), private_key=private_key),
-            base_url=c.base_url,
-            async_transport=self._transport,
-            cache_strategy=MemCacheStrategy(),  # shared: installation tokens are reused
-            throttler=LocalThrottler(max_concurrency),
-            auto_retry=RetryServerErrors(base_seconds=c.retry_base_seconds),
-            user_agent=f"reviewbot/{__version__}",
-            timeout=deadline,
-            http_cache=False,
-        )
+        self.shared = Shared(self.mask, app_id, self.identity)
+        self._transport, self._github = configured_github(
+            AppAuthStrategy(app_id=str(app_id), private_key=private_key), c)
 
     async def aclose(self) -> None:
         await self._transport.close_pool()
@@ -93,8 +81,7 @@ class GitHubApp:
         assert isinstance(auth, AppAuthStrategy)
         pacer = self._pacers.setdefault(installation_id, MutationPacer(self.mutation_interval))
         return InstallationClient(self._github.with_auth(auth.as_installation(installation_id)),
-                                  pacer, self.mask, self.app_id, installation_id,
-                                  self.identity)
+                                  pacer, self.shared, installation_id)
 
 
 def app_from_settings(
@@ -110,17 +97,34 @@ def app_from_settings(
                      secrets=settings.secret_values(), app_slug=settings.app_slug)
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What every client of one App (or one token) shares: the guard every posted text
+    passes, whose comments are reviewbot's own, the request tally, whether it may write."""
+
+    mask: SecretMask = field(default_factory=SecretMask)
+    app_id: int | None = None
+    identity: AppIdentity | None = None
+    tally: RequestTally = field(default_factory=RequestTally)
+    # A fork's pull request gets a read-only token: nothing is even attempted.
+    read_only: bool = False
+
+
 class InstallationClient:
     def __init__(self, github: GitHub[Any], pacer: MutationPacer | None = None,
-                 mask: SecretMask | None = None, app_id: int | None = None,
-                 installation_id: int | None = None,
-                 identity: AppIdentity | None = None) -> None:
+                 shared: Shared | None = None, installation_id: int | None = None) -> None:
+        shared = shared or Shared()
         self.installation_id = installation_id
-        self._identity = identity
+        self._identity = shared.identity
         self._gh = github
         self._pacer = pacer or MutationPacer(0)
-        self._mask = mask or SecretMask()
-        self._app_id = app_id
+        self._mask = shared.mask
+        self._app_id = shared.app_id
+        self._tally = shared.tally
+        self._read_only = shared.read_only
+        # Requests this client sent (one per call, whatever githubkit retried): a review
+        # reports what it cost against the token's hourly allowance.
+        self.requests_sent = 0
 
     async def own_login(self) -> str:
         """reviewbot's login; without an App behind this client nothing counts as ours."""
@@ -133,10 +137,16 @@ class InstallationClient:
     async def request(self, method: str, url: str, *, paced: bool | None = None,
                        **kwargs: Any) -> Any:
         """`paced`: spaced out as a write (default: any method but GET)."""
-        if method != "GET" if paced is None else paced:
+        writes = method != "GET" if paced is None else paced
+        if writes and self._read_only:
+            raise GitHubError(f"{method} {url}: not sent (a read-only run writes nothing)",
+                              status=0)
+        if writes:
             await self._pacer.wait()
             if "json" in kwargs:
                 kwargs["json"] = self._mask.json(kwargs["json"])
+        self.requests_sent += 1
+        self._tally.total += 1
         try:
             response = await self._gh.arequest(method, url, **kwargs)
         except RateLimitExceeded as exc:
@@ -205,18 +215,25 @@ class InstallationClient:
             return base64.b64decode(data["content"])
         return None  # over 1 MB GitHub sends no content: the review marks it too large
 
-    async def find_open_check_run(self, repo: str, head_sha: str, name: str) -> int | None:
-        """Our check run of that name on `head_sha` that is not completed, if any (only the
-        App that created a check run can update it, so another App's is never adopted)."""
+    async def own_check_runs(self, repo: str, head_sha: str, name: str
+                             ) -> list[tuple[int, bool]]:
+        """Our check runs of that name on `head_sha`: (id, completed) (only the App that
+        created a check run can update it, so another App's is never ours)."""
         data = await self.request("GET", f"/repos/{repo}/commits/{head_sha}/check-runs",
                                    params={"check_name": name, "filter": "latest"})
         runs = data.get("check_runs", []) if isinstance(data, dict) else []
+        out = []
         for run in runs:
             app = run.get("app") or {}
             ours = self._app_id is None or app.get("id") in (None, self._app_id)
-            if ours and run.get("status") != "completed" and isinstance(run.get("id"), int):
-                return int(run["id"])
-        return None
+            if ours and isinstance(run.get("id"), int):
+                out.append((int(run["id"]), run.get("status") == "completed"))
+        return out
+
+    async def find_open_check_run(self, repo: str, head_sha: str, name: str) -> int | None:
+        """Our check run of that name on `head_sha` that is not completed, if any."""
+        return next((run_id for run_id, completed in
+                     await self.own_check_runs(repo, head_sha, name) if not completed), None)
 
     async def list_reviews(self, repo: str, number: int) -> list[PostedReview]:
         reviews = await self.paginate(f"/repos/{repo}/pulls/{number}/reviews", 10)

@@ -7,8 +7,11 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
+from githubkit import AppAuthStrategy, GitHub, TokenAuthStrategy
+from githubkit.cache import MemCacheStrategy
 from githubkit.exception import (
     GitHubException,
     RateLimitExceeded,
@@ -17,6 +20,9 @@ from githubkit.exception import (
     RequestTimeout,
 )
 from githubkit.retry import RetryOption
+from githubkit.throttling import LocalThrottler
+
+from bot import __version__
 
 
 class SharedTransport(httpx.AsyncBaseTransport):
@@ -99,3 +105,32 @@ class Connection:
     retry_base_seconds: float = 1.0
     timeout: float = 30.0
     mutation_interval: float = 1.0
+
+
+@dataclass
+class RequestTally:
+    """Requests sent by every client of one App or token in this process (for /metrics)."""
+
+    total: int = 0
+
+
+def configured_github(auth: AppAuthStrategy | TokenAuthStrategy, c: Connection
+                      ) -> tuple[SharedTransport, GitHub[Any]]:
+    """githubkit configured as reviewbot uses it: one shared pool with a deadline on every
+    request, 5xx retried with backoff, never a sleep on a rate limit, no HTTP cache."""
+    deadline = httpx.Timeout(c.timeout, connect=min(c.timeout, 10.0))
+    pool = c.transport or httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=c.max_concurrency,
+                            max_keepalive_connections=c.max_concurrency))
+    transport = SharedTransport(pool, deadline)
+    return transport, GitHub(
+        auth,
+        base_url=c.base_url,
+        async_transport=transport,
+        cache_strategy=MemCacheStrategy(),  # shared: installation tokens are reused
+        throttler=LocalThrottler(c.max_concurrency),
+        auto_retry=RetryServerErrors(base_seconds=c.retry_base_seconds),
+        user_agent=f"reviewbot/{__version__}",
+        timeout=deadline,
+        http_cache=False,
+    )

@@ -9,7 +9,7 @@ import logging
 from bot.core.delivery import Delivery
 from bot.core.payloads import PullRef, check_run_pulls, pull_ref, validator
 from bot.errors import ConfigError
-from bot.github.gateway import GitHubApp
+from bot.github.token_access import GitHubAccess
 from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.routing import Router, pull_request_key
 from bot.review.flow import review_pull
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 REVIEW_ACTIONS = ("opened", "reopened", "ready_for_review", "synchronize")
 
 
-def github_of(ctx: Services) -> GitHubApp:
+def github_of(ctx: Services) -> GitHubAccess:
     app = ctx.github
     if app is None:
         raise ConfigError("GitHub is not configured: set GITHUB_APP_ID and GITHUB_PRIVATE_KEY")

@@ -12,7 +12,7 @@ import anyio
 from sqlalchemy.engine import Engine
 
 from bot.errors import ConfigError
-from bot.github.gateway import GitHubApp
+from bot.github.token_access import GitHubAccess
 from bot.jobs.claimed import ClaimedJob
 from bot.jobs.queue import JobQueue, QueuePolicy
 from bot.jobs.routing import JobSpec
@@ -31,7 +31,7 @@ class Services:
 
     settings: Settings
     engine: Engine | None = None  # None for a local review, which stores nothing
-    github: GitHubApp | None = None
+    github: GitHubAccess | None = None
     # The linters to run; None means the real tools. Tests give recorded output here.
     linters: Mapping[str, Runner] | None = None
     llm: LLMClient | None = None  # None: linters only
@@ -64,7 +64,7 @@ class Services:
         await close_clients(self.github, self.llm, self.embedder)
 
 
-async def close_clients(github: GitHubApp | None, llm: LLMClient | None,
+async def close_clients(github: GitHubAccess | None, llm: LLMClient | None,
                         embedder: Embedder | None) -> None:
     """The process's GitHub pool, the model and embeddings endpoints' connections."""
     if github is not None:

@@ -14,6 +14,7 @@ import logging
 
 from bot.core.markers import reviewed_head
 from bot.core.payloads import PullRef
+from bot.core.plan import ReviewPlan
 from bot.errors import RetryLater, is_permanent
 from bot.github.gateway import InstallationClient
 from bot.review.gather import Pull, gather, pull_now
@@ -35,15 +36,16 @@ log = logging.getLogger(__name__)
 
 
 async def review_pull(services: ReviewServices, gh: InstallationClient, ref: PullRef, *,
-                      rerun: bool, last_attempt: bool = False) -> None:
+                      rerun: bool, last_attempt: bool = False) -> ReviewPlan | None:
+    """The plan reviewed (posted, or only computed in a dry run); None when nothing ran."""
     pull = await pull_now(gh, ref)
     repo, number = ref.where.repo, ref.number
     if pull.info.state != "open":
         log.info("pull request is not open; nothing to review", extra={"repo": repo})
-        return
+        return None
     if pull.info.draft and not pull.config.config.review_drafts:
         log.info("draft pull request skipped", extra={"repo": repo, "number": number})
-        return
+        return None
     runs = services.stores.runs
     run = await runs.start(repo, number, pull.info.head_sha)
     known = Known(stored_review=run.review_id, stored_check=run.check_run_id,
@@ -51,16 +53,23 @@ async def review_pull(services: ReviewServices, gh: InstallationClient, ref: Pul
                   dry_run=services.settings.dry_run)
     if skip := decide_posting(known).skip:
         log.info(skip, extra={"repo": repo})
-        return
+        return None
     existing = await gh.own_reviews(repo, number)  # anyone can paste our marker: ours only
-    posting = decide_posting(dataclasses.replace(known, found_review=next(
-        (r.id for r in existing if reviewed_head(r.body) == pull.info.head_sha), None)))
+    found = next((r.id for r in existing if reviewed_head(r.body) == pull.info.head_sha), None)
+    checked = found is not None and run.review_id is None and any(
+        completed for _, completed in
+        await gh.own_check_runs(repo, pull.info.head_sha, CHECK_NAME))
+    posting = decide_posting(dataclasses.replace(known, found_review=found,
+                                                 found_check_completed=checked))
+    if posting.skip:
+        log.info(posting.skip, extra={"repo": repo})
+        return None
     if posting.adopt_review is not None:
         # Posted before the store heard of it (a crash in between): adopt it, post nothing.
         await runs.adopt_review(run.id, posting.adopt_review)
     target = Target(pull, run.id, await _check_run(services, gh, pull, run, posting))
     try:
-        await _review_and_post(services, gh, target, posting)
+        return await _review_and_post(services, gh, target, posting)
     except RetryLater:
         raise  # not a failure: the job comes back later and the check run stays in progress
     except Exception as exc:
@@ -87,7 +96,7 @@ async def _check_run(services: ReviewServices, gh: InstallationClient, pull: Pul
 
 
 async def _review_and_post(services: ReviewServices, gh: InstallationClient, target: Target,
-                           posting: Posting) -> None:
+                           posting: Posting) -> ReviewPlan | None:
     pull, stores = target.pull, services.stores
     request, remembered = await gather(services, gh, pull)
     meter = stores.meter(CallScope(pull.ref.where.repo, pull.ref.number, pull.info.head_sha,
@@ -101,9 +110,10 @@ async def _review_and_post(services: ReviewServices, gh: InstallationClient, tar
         log.info("dry run: review computed, nothing posted",
                  extra={"repo": pull.ref.where.repo, "number": pull.ref.number,
                         "plan": plan.as_json()})
-        return
+        return plan
     current = await gh.get_pull(pull.ref.where.repo, pull.ref.number)
     if current.head_sha != pull.info.head_sha:
         await close_superseded(stores.runs, gh, target, current.head_sha)
-        return
+        return None
     await post(stores, gh, target, plan, remembered, post_review=posting.post_review)
+    return plan

@@ -24,6 +24,9 @@ class Known:
     stored_check: int | None  # the check run id the store holds for this head
     check_completed: bool  # the stored check run was completed
     found_review: int | None = None  # a review of ours on GitHub marked with this head
+    # A completed check run of ours on this head (looked for only when the store knows no
+    # review: a workflow's store starts empty each run, and its re-run must post nothing).
+    found_check_completed: bool = False
     rerun: bool = False
     dry_run: bool = False
 
@@ -40,6 +43,8 @@ def decide_posting(k: Known) -> Posting:
     if k.stored_review is not None and k.check_completed and not k.rerun:
         return Posting(skip="already reviewed at this head; nothing to post")
     adopt = k.found_review if k.stored_review is None else None
+    if adopt is not None and k.found_check_completed and not (k.rerun or k.dry_run):
+        return Posting(skip="already reviewed at this head (found on GitHub); nothing to post")
     reviewed = k.stored_review is not None or adopt is not None
     if k.dry_run:
         return Posting(adopt_review=adopt, check="none" if k.stored_check is None or (

@@ -1,6 +1,7 @@
 """What the code around a finding says that the rule itself cannot see (pure): an
 expression statement a test means (inside `pytest.raises`, an attribute read for its side
-effect), and a name bound in the `except` of a `try` that always raises."""
+effect), a name bound in the `except` of a `try` that always raises, and a finalizer (whose
+warnings have no caller to point at)."""
 
 from __future__ import annotations
 
@@ -88,3 +89,13 @@ def _enclosing_function(tree: ast.Module, line: int) -> ast.AST:
                 and (best is tree or node.lineno >= getattr(best, "lineno", 0)):
             best = node
     return best
+
+
+def in_finalizer(source: str, line: int) -> bool:
+    """Whether `line` is inside a `__del__` method: the garbage collector calls it, so a
+    warning's `stacklevel` has no caller to point at (a ResourceWarning there is the idiom)."""
+    tree = parsed(source)
+    if tree is None:
+        return False
+    scope = _enclosing_function(tree, line)
+    return isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef) and scope.name == "__del__"

@@ -12,7 +12,7 @@ from bot.core.findings import Finding, Severity
 from bot.core.repo_config import is_test_path
 from bot.core.suggest import in_fallback_import, parsed
 from bot.core.taint_scope import taint_analysed
-from bot.review.aggregate.context import bound_after_raising_try, expression_kind
+from bot.review.aggregate.context import bound_after_raising_try, expression_kind, in_finalizer
 from bot.review.aggregate.rules import DEFECT_CONCERNS, NOT_IN_TESTS, Tier, rule_tier
 
 MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "setdefault", "pop",
@@ -81,6 +81,9 @@ def _tier(f: Finding, source: str | None) -> tuple[Tier, str]:
     if f.tool == "pylint" and f.rule == "E0601" and source is not None \
             and bound_after_raising_try(source, f.line, f.message):
         return "off", "bound in the except of a try that always raises"
+    if (f.tool, f.rule) == ("ruff", "B028") and source is not None \
+            and in_finalizer(source, f.line):
+        return "advice", "a finalizer's warning has no caller for stacklevel to point at"
     if f.tool == "pylint" and f.rule in CALL_CHECKS and "method call" in f.message:
         return "advice", "argument checks of a method call rest on inference of the receiver"
     if f.concern in DEFECT_CONCERNS:
