@@ -289,3 +289,44 @@ async def test_a_kept_store_carries_what_was_done_between_runs(
         rows = conn.execute(sa.select(review_runs.c.head_sha, review_runs.c.review_id)).all()
     engine.dispose()
     assert [(h, r is not None) for h, r in rows] == [(head, True)]
+
+
+async def test_the_review_settings_come_from_the_configured_path_on_the_default_branch(
+        tmp_path: Path, fake: tuple[FakeGitHub, str]) -> None:
+    github, head = fake
+    github.add_file(REPO, "main", "ci/reviewbot.yml", b"max_comments: 0\n")
+    with pytest.raises(ConfigError, match="inside the repository"):
+        make_env(tmp_path, "pull_request", {}, REVIEWBOT_CONFIG_PATH="../elsewhere.yml")
+    env = make_env(tmp_path, "pull_request", pr_payload(head),
+                   REVIEWBOT_CONFIG_PATH="ci/reviewbot.yml")
+    result = await run(github, env)
+    assert result.plan is not None and result.plan.findings  # found, but none inline
+    assert github.review_comments.get((REPO, 7), []) == []
+    assert ("GET", f"/repos/{REPO}/contents/ci/reviewbot.yml", 200) in github.requests
+
+
+def test_the_action_and_its_workflow_are_least_privilege_and_injection_free() -> None:
+    import re
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    action = yaml.safe_load((root / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    assert action["runs"]["using"] == "composite"
+    for step in steps:
+        # Inputs reach scripts through `env:`, never pasted into `run:` (template injection).
+        assert "${{" not in step.get("run", ""), step["name"]
+        uses = step.get("uses")
+        assert uses is None or re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", uses), uses
+    run_env = steps[-1]["env"]
+    for name in action["inputs"]:
+        assert any(f"inputs.{name} " in str(v) or f"inputs.{name}}}" in str(v)
+                   for v in [*run_env.values(), *(str(s.get("with")) for s in steps)]), name
+    workflow = yaml.safe_load((root / "docs" / "workflows" / "reviewbot.yml").read_text())
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        assert "Bot" in job["if"] and job["concurrency"]["group"].startswith("reviewbot-")
+        assert "write" not in str(job["permissions"].get("contents")), name
+        for step in job["steps"]:
+            assert "actions/checkout" not in step.get("uses", "")  # never the PR's code

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.findings import Severity
+from bot.core.repo_config import CONFIG_PATH
 from bot.errors import ConfigError
 
 DEFAULT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
@@ -29,6 +30,7 @@ class ActionEnv:
     fail_on: Severity | None
     max_wait_seconds: float
     database_url: str | None  # a store kept between runs (e.g. restored by actions/cache)
+    config_path: str = CONFIG_PATH  # read from the default branch only
 
     @property
     def delivery_id(self) -> str:
@@ -76,4 +78,15 @@ def read_action_env(env: Mapping[str, str]) -> ActionEnv:
         fail_on=fail_on,
         max_wait_seconds=max_wait,
         database_url=env.get("REVIEWBOT_DATABASE_URL", "").strip() or None,
+        config_path=_config_path(env.get("REVIEWBOT_CONFIG_PATH", "").strip() or CONFIG_PATH),
     )
+
+
+def _config_path(path: str) -> str:
+    """A file of the repository: relative, inside it, a YAML file."""
+    parts = path.split("/")
+    if len(path) > 200 or path.startswith("/") or ".." in parts or "" in parts \
+            or not path.endswith((".yml", ".yaml")):
+        raise ConfigError(f"REVIEWBOT_CONFIG_PATH must be a .yml file inside the repository, "
+                          f"not {path[:200]!r}")
+    return path

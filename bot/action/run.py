@@ -96,6 +96,7 @@ async def run_action(env: ActionEnv, settings: Settings, *, dry_run: bool = Fals
                                                    "dry_run": not plan_to_run.writes})
         github = TokenGitHub(token=env.token, login=env.login,
                              secrets=settings.secret_values(), read_only=not plan_to_run.writes,
+                             config_path=env.config_path,
                              connection=Connection(
                                  env.api_url, transport,
                                  mutation_interval=settings.github_write_interval,

@@ -29,6 +29,7 @@ from bot.core.limits import fit_body
 from bot.core.redact import SecretMask
 from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
 from bot.errors import ConfigError, GitHubError, RetryLater
+from bot.github import blobs
 from bot.github import threads as gql
 from bot.github.identity import AppIdentity
 from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of, written_by
@@ -108,6 +109,7 @@ class Shared:
     tally: RequestTally = field(default_factory=RequestTally)
     # A fork's pull request gets a read-only token: nothing is even attempted.
     read_only: bool = False
+    config_path: str = CONFIG_PATH  # the repository's review settings, on its default branch
 
 
 class InstallationClient:
@@ -122,6 +124,7 @@ class InstallationClient:
         self._app_id = shared.app_id
         self._tally = shared.tally
         self._read_only = shared.read_only
+        self._config_path = shared.config_path
         # Requests this client sent (one per call, whatever githubkit retried): a review
         # reports what it cost against the token's hourly allowance.
         self.requests_sent = 0
@@ -197,7 +200,7 @@ class InstallationClient:
     async def repo_config(self, repo: str, branch: str) -> LoadedConfig:
         """The repository's `.github/reviewbot.yml` on `branch` (its default branch: a PR
         cannot change its own review), parsed; the defaults when there is none."""
-        text = await self.get_file(repo, CONFIG_PATH, branch)
+        text = await self.get_file(repo, self._config_path, branch)
         return parse_repo_config(text.decode("utf-8", "replace") if text is not None else None)
 
     async def get_file(self, repo: str, path: str, ref: str) -> bytes | None:
@@ -228,6 +231,19 @@ class InstallationClient:
             ours = self._app_id is None or app.get("id") in (None, self._app_id)
             if ours and isinstance(run.get("id"), int):
                 out.append((int(run["id"]), run.get("status") == "completed"))
+        return out
+
+    async def get_files(self, repo: str, ref: str, paths: Sequence[str]
+                        ) -> dict[str, bytes | None]:
+        """Many files at `ref` in about len/100 requests (GraphQL); each as `get_file` would
+        give it (None: absent). What GraphQL cannot give as text is read through REST."""
+        out: dict[str, bytes | None] = {}
+        for batch in blobs.batches(paths):
+            data = await self._graphql(blobs.blob_query(batch),
+                                       blobs.blob_variables(repo, ref, batch))
+            for path, blob in blobs.parse_blobs(data, batch).items():
+                out[path] = (blob.text.encode() if blob.text is not None
+                             else await self.get_file(repo, path, ref) if blob.found else None)
         return out
 
     async def find_open_check_run(self, repo: str, head_sha: str, name: str) -> int | None:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from githubkit import TokenAuthStrategy
 
 from bot.core.redact import SecretMask
+from bot.core.repo_config import CONFIG_PATH
 from bot.errors import ConfigError
 from bot.github.gateway import GitHubApp, InstallationClient, Shared
 from bot.github.identity import AppIdentity
@@ -20,7 +21,8 @@ class TokenGitHub:
     for GITHUB_TOKEN): markers count only from what that login wrote."""
 
     def __init__(self, *, token: str, connection: Connection, login: str,
-                 secrets: Sequence[str] = (), read_only: bool = False) -> None:
+                 secrets: Sequence[str] = (), read_only: bool = False,
+                 config_path: str = CONFIG_PATH) -> None:
         if not login.endswith("[bot]"):
             raise ConfigError(f"the token's login must be a bot's (`name[bot]`), not {login!r}:"
                               " a person's comments must never count as reviewbot's own")
@@ -30,7 +32,8 @@ class TokenGitHub:
         self._pacer = MutationPacer(connection.mutation_interval)
         self._transport, self._github = configured_github(TokenAuthStrategy(token), connection)
         self._client: InstallationClient | None = None
-        self.shared = Shared(self.mask, None, self.identity, RequestTally(), read_only)
+        self.shared = Shared(self.mask, None, self.identity, RequestTally(), read_only,
+                             config_path)
 
     @staticmethod
     def _configured_slug(slug: str) -> Callable[[], Awaitable[object]]:
