@@ -51,6 +51,7 @@ def make_key() -> tuple[str, Any]:
 
 
 GITHUB_TEXT_LIMIT = 65_536
+BLOB_TEXT_LIMIT = 512_000  # GraphQL gives a larger blob's text truncated (isTruncated)
 
 
 def too_long(*texts: Any) -> bool:
@@ -103,6 +104,7 @@ class FakeGitHub:
         # workflow's GITHUB_TOKEN (`add_token`) as github-actions[bot].
         self.token_logins: dict[str, str] = {}
         self.files: dict[tuple[str, str, str], bytes] = {}  # (repo, ref, path) -> content
+        self.blob_reads: list[tuple[str, str, str]] = []  # files read through GraphQL
         self.pulls: dict[tuple[str, int], FakePull] = {}
         self.reviews: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.review_comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -625,6 +627,8 @@ class FakeGitHub:
             self.resolvers[root] = BOT_LOGIN
             return JSONResponse({"data": {"resolveReviewThread": {
                 "thread": {"id": variables["thread"], "isResolved": True}}}})
+        if "object(expression:" in query:
+            return JSONResponse({"data": {"repository": self._blobs(variables)}})
         if "reviewThreads" in query:
             repo = f"{variables['owner']}/{variables['name']}"
             nodes = self.threads(repo, int(variables["number"]))
@@ -635,6 +639,32 @@ class FakeGitHub:
                 "pageInfo": {"hasNextPage": more, "endCursor": str(start + 100)},
                 "nodes": page}}}}})
         return JSONResponse({"errors": [{"message": "unsupported query"}]})
+
+    def _blobs(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """`object(expression: "REF:PATH")` under aliases f0..fN, as GitHub answers them:
+        null when absent, a Tree for a folder, a Blob's text unless binary or truncated."""
+        repo = f"{variables['owner']}/{variables['name']}"
+        out: dict[str, Any] = {}
+        for name, expression in variables.items():
+            if not (name.startswith("e") and name[1:].isdigit()):
+                continue
+            ref, _, path = str(expression).partition(":")
+            self.blob_reads.append((repo, ref, path))
+            content = self.files.get((repo, ref, path))
+            if content is None:
+                folder = any(r == repo and f == ref and p.startswith(path.rstrip("/") + "/")
+                             for (r, f, p) in self.files)
+                out[f"f{name[1:]}"] = {"__typename": "Tree"} if folder else None
+                continue
+            try:
+                text: str | None = content.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+            truncated = text is not None and len(content) > BLOB_TEXT_LIMIT
+            out[f"f{name[1:]}"] = {"__typename": "Blob", "isBinary": text is None,
+                                   "isTruncated": truncated,
+                                   "text": text[:BLOB_TEXT_LIMIT] if text is not None else None}
+        return out
 
     def _review_comment_anywhere(self, comment_id: int) -> dict[str, Any] | None:
         return next((c for items in self.review_comments.values() for c in items

@@ -302,7 +302,7 @@ async def test_the_review_settings_come_from_the_configured_path_on_the_default_
     result = await run(github, env)
     assert result.plan is not None and result.plan.findings  # found, but none inline
     assert github.review_comments.get((REPO, 7), []) == []
-    assert ("GET", f"/repos/{REPO}/contents/ci/reviewbot.yml", 200) in github.requests
+    assert (REPO, "main", "ci/reviewbot.yml") in github.blob_reads
 
 
 def test_the_action_and_its_workflow_are_least_privilege_and_injection_free() -> None:

@@ -62,6 +62,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 engine = services.database()
                 metrics.watch_jobs(queue.counts)
                 metrics.watch_llm(lambda: totals_by_model(engine))
+                metrics.watch_github(services.github_requests)
                 start_http_server(args.metrics_port, registry=metrics.registry)
             pool = build_pool(services, build_router(), args.concurrency, metrics)
             loop = asyncio.get_running_loop()

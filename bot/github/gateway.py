@@ -29,7 +29,6 @@ from bot.core.limits import fit_body
 from bot.core.redact import SecretMask
 from bot.core.repo_config import CONFIG_PATH, LoadedConfig, parse_repo_config
 from bot.errors import ConfigError, GitHubError, RetryLater
-from bot.github import blobs
 from bot.github import threads as gql
 from bot.github.identity import AppIdentity
 from bot.github.models import PostedReview, PullInfo, ReviewComment, author_of, written_by
@@ -70,6 +69,7 @@ class GitHubApp:
 
     async def _app_slug(self) -> object:
         """GET /app with the App's JWT: its `slug`."""
+        self.shared.tally.total += 1
         try:
             response = await self._github.arequest("GET", "/app")
             data = response.json()
@@ -128,6 +128,10 @@ class InstallationClient:
         # Requests this client sent (one per call, whatever githubkit retried): a review
         # reports what it cost against the token's hourly allowance.
         self.requests_sent = 0
+
+    @property
+    def config_path(self) -> str:
+        return self._config_path
 
     async def own_login(self) -> str:
         """reviewbot's login; without an App behind this client nothing counts as ours."""
@@ -233,19 +237,6 @@ class InstallationClient:
                 out.append((int(run["id"]), run.get("status") == "completed"))
         return out
 
-    async def get_files(self, repo: str, ref: str, paths: Sequence[str]
-                        ) -> dict[str, bytes | None]:
-        """Many files at `ref` in about len/100 requests (GraphQL); each as `get_file` would
-        give it (None: absent). What GraphQL cannot give as text is read through REST."""
-        out: dict[str, bytes | None] = {}
-        for batch in blobs.batches(paths):
-            data = await self._graphql(blobs.blob_query(batch),
-                                       blobs.blob_variables(repo, ref, batch))
-            for path, blob in blobs.parse_blobs(data, batch).items():
-                out[path] = (blob.text.encode() if blob.text is not None
-                             else await self.get_file(repo, path, ref) if blob.found else None)
-        return out
-
     async def find_open_check_run(self, repo: str, head_sha: str, name: str) -> int | None:
         """Our check run of that name on `head_sha` that is not completed, if any."""
         return next((run_id for run_id, completed in
@@ -307,7 +298,7 @@ class InstallationClient:
                                     max_pages)
         return [(author_of(r), str(r.get("content") or "")) for r in items]
 
-    async def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    async def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         url = gql.graphql_url(str(self._gh.config.base_url))
         return gql.data_of(await self.request(
             "POST", url, paced=query.lstrip().startswith("mutation"),
@@ -319,7 +310,7 @@ class InstallationClient:
         threads: list[gql.ReviewThread] = []
         after: str | None = None
         for _ in range(max_pages):
-            page, after = gql.parse_threads(await self._graphql(
+            page, after = gql.parse_threads(await self.graphql(
                 gql.THREADS_QUERY, {"owner": owner, "name": name, "number": number,
                                     "after": after}))
             threads += page
@@ -328,7 +319,7 @@ class InstallationClient:
         return threads
 
     async def resolve_thread(self, thread_id: str) -> None:
-        await self._graphql(gql.RESOLVE_MUTATION, {"thread": thread_id})
+        await self.graphql(gql.RESOLVE_MUTATION, {"thread": thread_id})
 
     # --- writes --------------------------------------------------------------------------
 

@@ -55,6 +55,10 @@ class Services:
     def queue(self) -> JobQueue:
         return JobQueue(self.database(), policy=QueuePolicy.from_settings(self.settings))
 
+    def github_requests(self) -> int:
+        """Requests this process has sent to GitHub (0 without GitHub)."""
+        return self.github.shared.tally.total if self.github is not None else 0
+
     async def follow_up(self, spec: JobSpec) -> None:
         """A job of its own after this one (a newer one with the same key supersedes it)."""
         await anyio.to_thread.run_sync(self.queue.enqueue, spec)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -61,6 +61,20 @@ class _JobStateCollector(Collector):
         for state, n in counts.items():
             family.add_metric([state], n)
         yield family
+
+
+class _GitHubRequestsCollector(Collector):
+    """Requests this process sent to GitHub (every client of its App), against GitHub's
+    hourly allowance per installation; per review, the count is in the "review posted" log."""
+
+    def __init__(self, total: Callable[[], int]) -> None:
+        self._total = total
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "reviewbot_github_requests", "Requests this process sent to GitHub's API (the"
+            " installation token requests githubkit makes are not counted)",
+            value=self._total())
 
 
 class _LLMUsageCollector(Collector):
@@ -133,6 +147,9 @@ class Metrics:
 
     def watch_llm(self, totals: Callable[[], Mapping[str, tuple[int, int, int, float]]]) -> None:
         self.registry.register(_LLMUsageCollector(totals))
+
+    def watch_github(self, total: Callable[[], int]) -> None:
+        self.registry.register(_GitHubRequestsCollector(total))
 
     def render(self) -> bytes:
         return bytes(generate_latest(self.registry))

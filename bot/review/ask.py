@@ -20,8 +20,7 @@ from bot.github.gateway import InstallationClient
 from bot.llm.agent import AgentTask, run_agent
 from bot.llm.prompts import load
 from bot.review.aggregate.tools import review_tools
-from bot.review.gather import pull_now
-from bot.review.remote import request_from_pull
+from bot.review.remote import pull_now, request_from_pull
 from bot.review.services import ReviewServices
 from bot.store.usage import CallScope
 
@@ -51,7 +50,7 @@ async def answer_question(services: ReviewServices, gh: InstallationClient, ref:
     budget = await meter.remaining()
     if budget is not None and budget <= 0:
         return "The model budget for this pull request (or for today) is spent; no answer."
-    request = await request_from_pull(gh, ref, pull.info, pull.config, set())
+    request = await request_from_pull(gh, pull, set())
     sources = {p: c.decode("utf-8", "replace") for p, c in request.contents.items()
                if c is not None}
     earlier = "\n".join(f"- {defused(h)}" for h in history[-MAX_HISTORY:])

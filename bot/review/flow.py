@@ -17,7 +17,7 @@ from bot.core.payloads import PullRef
 from bot.core.plan import ReviewPlan
 from bot.errors import RetryLater, is_permanent
 from bot.github.gateway import InstallationClient
-from bot.review.gather import Pull, gather, pull_now
+from bot.review.gather import gather
 from bot.review.pipeline import Reviewers, run_review
 from bot.review.policy import ReviewPolicy
 from bot.review.post import (
@@ -28,6 +28,7 @@ from bot.review.post import (
     post,
 )
 from bot.review.posting import Known, Posting, decide_posting
+from bot.review.remote import Pull, pull_now
 from bot.review.services import ReviewServices
 from bot.store.reviews import ReviewRun
 from bot.store.usage import CallScope

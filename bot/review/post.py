@@ -13,8 +13,8 @@ from typing import Any
 from bot.core.plan import ReviewPlan
 from bot.errors import GitHubError, JobDeadlineExceeded, ModelError, ReviewbotError
 from bot.github.gateway import InstallationClient
-from bot.review.gather import Pull
 from bot.review.lifecycle import PullMemory, settle
+from bot.review.remote import Pull
 from bot.store.reviews import PostedReview, ReviewRuns
 from bot.store.stores import Stores
 
@@ -66,7 +66,8 @@ async def post(stores: Stores, gh: InstallationClient, target: Target, plan: Rev
         await stores.runs.complete_check(target.run_id)
     log.info("review posted", extra={"repo": repo, "number": number,
                                      "comments": len(plan.comments),
-                                     "findings": len(plan.findings)})
+                                     "findings": len(plan.findings),
+                                     "github_requests": gh.requests_sent})
 
 
 async def close_superseded(runs: ReviewRuns, gh: InstallationClient, target: Target,

@@ -202,6 +202,7 @@ def create_app(
     queue = context.queue
     app_metrics.watch_jobs(queue.counts)
     app_metrics.watch_llm(lambda: totals_by_model(engine))
+    app_metrics.watch_github(context.github_requests)
     state = AppState(
         settings=settings,
         secret=secret,
