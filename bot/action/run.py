@@ -157,10 +157,12 @@ async def _review(services: Services, github: TokenGitHub, payload: Mapping[str,
         # No later attempt will come to close it: the check run must not spin for ever.
         head = str(((payload.get("pull_request") or {}).get("head") or {}).get("sha") or "")
         if head and not github.shared.read_only:
-            with contextlib.suppress(ReviewbotError):  # rate-limited too, maybe: said below
+            try:
                 found = await gh.find_open_check_run(ref.where.repo, head, CHECK_NAME)
                 if found is not None:
                     await close_failed_check(gh, ref.where.repo, found, exc)
+            except ReviewbotError as closing:  # rate-limited too, most likely
+                log.warning("the open check run could not be closed: %s", closing)
         raise
 
 
