@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint model-venv bench-intake bench-review bench-agent bench-model bench-fixrate rules clean
+.PHONY: demo test lint model-venv bench-intake bench-review bench-agent bench-model bench-fixrate bench-github rules clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench-agent: $(STAMP)
 
 bench-review: $(STAMP)
 	$(BIN)/python -m bench.review
+
+bench-github: $(STAMP)
+	$(BIN)/python -m bench.github_requests
 
 clean:
 	rm -rf $(VENV) $(MODEL_VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
