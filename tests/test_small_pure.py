@@ -77,7 +77,7 @@ def sample_plan() -> ReviewPlan:
 def test_json_output_has_the_public_schema() -> None:
     data = json.loads(render(sample_plan(), "json"))
     assert set(data) == {"base", "head", "event", "summary", "comments", "findings",
-                         "coverage", "usage"}
+                         "coverage", "usage", "tools"}
     assert set(data["findings"][0]) == {"checker", "tool", "rule", "severity", "path", "line",
                                         "end_line", "message", "fingerprint", "tier"}
     assert set(data["usage"]) == {"llm_calls", "prompt_tokens", "completion_tokens", "cost_usd"}

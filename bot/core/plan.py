@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +102,7 @@ class ReviewPlan:
     # or not; None when a tool or the model failed (what was not seen is then unknown).
     seen: frozenset[str] | None = None
     model_note: str = ""  # what the model did, as the summary's footer says it
+    tool_versions: Mapping[str, str] = field(default_factory=dict)  # the linters that ran
 
     def trace_json(self) -> dict[str, Any]:
         """What the agents did, stored with the review run (not posted)."""
@@ -140,6 +141,7 @@ class ReviewPlan:
                     if f.status != "reported" else {})}
                 for f in self.findings
             ],
+            "tools": dict(self.tool_versions),
             "coverage": {
                 "files_total": self.coverage.files_total,
                 "files_reviewed": self.coverage.files_reviewed,

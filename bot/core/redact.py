@@ -24,7 +24,31 @@ CREDENTIAL_PATTERNS = (
     # PEM private keys, whole or cut off at the end.
     re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----"
                r"|\Z)", re.DOTALL),
+    # What a PR may commit (the formats detect-secrets recognises): AWS access key ids and a
+    # secret access key written beside its name, Slack, Stripe, Google, npm and PyPI tokens.
+    re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
+    re.compile(r"(?i)(aws_secret_access_key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9/+=]{40}"),
+    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    re.compile(r"\b[rs]k_live_[0-9a-zA-Z]{20,}"),
+    re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"),
+    re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
+    re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"),
 )
+
+
+def _masked(match: re.Match[str], keep_lines: bool = False) -> str:
+    """The match masked; a group, when the pattern has one, is the name kept before it."""
+    kept = match.group(1) if match.re.groups else ""
+    return kept + MASK + ("\n" * match.group(0).count("\n") if keep_lines else "")
+
+
+def credentials_masked(text: str) -> str:
+    """`text` with everything shaped like a credential masked, its lines kept (a masked
+    PEM key keeps its line count): what the model is shown of a PR's files, so that a
+    committed key never reaches a model endpoint."""
+    for pattern in CREDENTIAL_PATTERNS:
+        text = pattern.sub(lambda m: _masked(m, keep_lines=True), text)
+    return text
 
 
 class SecretMask:
@@ -43,7 +67,7 @@ class SecretMask:
             if secret in value:
                 value = value.replace(secret, MASK)
         for pattern in CREDENTIAL_PATTERNS:
-            value = pattern.sub(MASK, value)
+            value = pattern.sub(_masked, value)
         return value
 
     def json(self, value: Any) -> Any:

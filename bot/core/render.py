@@ -84,7 +84,9 @@ def to_sarif(plan: ReviewPlan) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {"name": "reviewbot", "version": __version__,
                                 "informationUri": "https://github.com/reviewbot/reviewbot",
-                                "rules": list(rules.values())}},
+                                "rules": list(rules.values())},
+                     "extensions": [{"name": name, "version": version}
+                                    for name, version in plan.tool_versions.items()]},
             "results": results,
         }],
     }

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.core.checkers import CHECKERS
+from bot.core.checkers import CHECKERS, TOOL_NAMES
 from bot.core.diffmap import FilterMode
 from bot.core.findings import Severity
 from bot.core.triage_config import TriageConfig
@@ -30,9 +30,9 @@ DEFAULT_IGNORES = (
     "*.egg-info/**", "**/*.egg-info/**", "PKG-INFO", "**/PKG-INFO",
 )
 # File kinds a review reads first when the file budget is short: code before the rest.
-CODE_SUFFIXES = (".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".go", ".rs", ".java", ".kt",
-                 ".rb", ".php", ".c", ".h", ".cc", ".cpp", ".hpp", ".cs", ".swift", ".scala",
-                 ".sh")
+CODE_SUFFIXES = (".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts",
+                 ".go", ".rs", ".java", ".kt", ".rb", ".php", ".c", ".h", ".cc", ".cpp",
+                 ".hpp", ".cs", ".swift", ".scala", ".sh", ".bash")
 
 
 def is_code(path: str) -> bool:
@@ -51,6 +51,16 @@ class CheckerToggle(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = True
     disabled_rules: list[str] = Field(default_factory=list)
+
+
+class ToolToggle(BaseModel):
+    """One linter: whether it runs, and the tier of what it finds (`default`: the rule table
+    and the measured evidence decide; `defect`: inline, a maintainer's decision the verifier
+    can still refute; `advice`: the check run only)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    tier: Literal["default", "defect", "advice"] = "default"
 
 
 class ModelChoice(BaseModel):
@@ -84,6 +94,22 @@ class RepoConfig(BaseModel):
     # Rules reviewbot leaves out by default (docs/RULES.md) that this repository wants back.
     enable_rules: list[str] = Field(default_factory=list)
     triage: TriageConfig = Field(default_factory=TriageConfig)
+    # Per linter (TOOL_NAMES): off, or its findings' tier.
+    tools: dict[str, ToolToggle] = Field(default_factory=dict)
+
+    @field_validator("tools")
+    @classmethod
+    def _known_tools(cls, value: dict[str, ToolToggle]) -> dict[str, ToolToggle]:
+        unknown = set(value) - set(TOOL_NAMES)
+        if unknown:
+            raise ValueError(f"unknown tools {sorted(unknown)}; known: {list(TOOL_NAMES)}")
+        return value
+
+    def tool_enabled(self, tool: str) -> bool:
+        return self.tools.get(tool, ToolToggle()).enabled
+
+    def tool_tier(self, tool: str) -> str:
+        return self.tools.get(tool, ToolToggle()).tier
 
     @field_validator("checkers")
     @classmethod

@@ -35,6 +35,7 @@ class Produced:
     findings: tuple[Finding, ...] = ()
     tool_errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    tool_versions: Mapping[str, str] = field(default_factory=dict)  # the linters that ran
     model_errors: Mapping[str, str] = field(default_factory=dict)
     model: ModelState = "unconfigured"
     critiques: CritiqueReport | None = None

@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from bot.core.checkers import TOOL_NAMES, TOOL_READS
 from bot.core.commands import BY_NAME, FREE, HELP, PAID, Command, parse_command
 from bot.core.inert import code_span, inert
 from bot.core.markers import posted_fingerprint
@@ -238,7 +239,11 @@ def config_table(config: RepoConfig, error: str | None, *, found: bool,
     head = (f"**Effective configuration** (from `{CONFIG_PATH}` on the default branch)"
             if found else f"**Effective configuration** (no `{CONFIG_PATH}`: defaults)")
     problem = f"\n\n> {inert(error)}. The defaults are used." if error else ""
-    lines = [head + problem, "", "| setting | value | from |", "|---|---|---|", *rows]
+    lines = [head + problem, "", "| setting | value | from |", "|---|---|---|", *rows,
+             "", "**Linters** (`tools:` switches one off or sets its findings' tier):", "",
+             "| tool | reads | runs | tier |", "|---|---|---|---|"]
+    lines += [f"| {name} | {TOOL_READS[name]} | {'yes' if config.tool_enabled(name) else 'no'}"
+              f" | {config.tool_tier(name)} |" for name in TOOL_NAMES]
     if ignored is not None and ignored.rules:
         lines += ["", "**Rules ignored by people with write access** (`/ignore rule`):", ""]
         lines += [f"- {code_span(rule)}: by {inert(who)}"

@@ -16,9 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.core.checkers import CHECKERS
+from bot.core.checkers import CHECKERS, TOOL_NAMES
 from bot.core.findings import Finding
 from bot.core.plan import Coverage, ReviewPlan
+from bot.core.redact import credentials_masked
 from bot.core.reports import ModelState, Produced
 from bot.core.usage import Ledger
 from bot.errors import ModelError
@@ -34,6 +35,7 @@ from bot.review.produce import produce
 from bot.review.request import ReviewRequest, split_reviewable
 from bot.review.snapshot import write_snapshot
 from checks.critique import Critic, CritiqueLimits
+from checks.linters.kinds import PYTHON_SUFFIXES, files_by_kind
 from checks.linters.session import ToolSession
 from checks.linters.settings import (
     LinterSettings,
@@ -42,7 +44,6 @@ from checks.linters.settings import (
 )
 from checks.linters.workspace import Runner, Workspace
 
-PYTHON_SUFFIXES = (".py", ".pyi")
 VERIFIER = "aggregator"  # a strong-model role: the repository's strong choice applies
 # The linters' inline candidates put to the verifier, best ranked first, in one call (a local
 # model's context is small); any beyond stand as the evidence placed them.
@@ -73,7 +74,10 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
     sources = {p: c.decode("utf-8", errors="replace") for p, c in reviewable.items()}
     enabled = [c for c in CHECKERS if config.checker_enabled(c)]
     state = _model_state(policy, reviewers, bool(reviewable))
-    critic = _critic(request, policy, reviewers, sources) if state == "ran" else None
+    # The model reads the files with anything shaped like a credential masked (lines kept):
+    # a key committed in the PR never reaches the model endpoint.
+    shown = {p: credentials_masked(text) for p, text in sources.items()}
+    critic = _critic(request, policy, reviewers, shown) if state == "ran" else None
     reviewed = Reviewed(
         base=request.base, head=request.head, diff=request.diff, config=config,
         coverage=Coverage(files_total=len(request.diff.files), files_reviewed=len(reviewable),
@@ -88,9 +92,10 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
     produced, verification = Produced(), None
     if reviewable and enabled:
         with _workspace(reviewable, linter_settings, policy.tool_seconds) as ws:
-            session = (ToolSession(ws, dict(reviewers.runners))
-                       if reviewers.runners is not None else ToolSession(ws))
-            evidence = (Evidence(sources, review_tools(sources, critic.diff, session.findings_in))
+            off = frozenset(t for t in TOOL_NAMES if not config.tool_enabled(t))
+            session = (ToolSession(ws, dict(reviewers.runners), switched_off=off)
+                       if reviewers.runners is not None else ToolSession(ws, switched_off=off))
+            evidence = (Evidence(shown, review_tools(shown, critic.diff, session.findings_in))
                         if critic is not None else None)
             produced, verification = await _produce_and_verify(session, critic, enabled,
                                                                sources, evidence, policy)
@@ -155,7 +160,7 @@ def _workspace(reviewable: Mapping[str, bytes], settings: LinterSettings,
         paths = tuple(sorted(reviewable))
         yield Workspace(root=root, home=home, all_files=paths, timeout=tool_seconds,
                         python_files=tuple(p for p in paths if p.endswith(PYTHON_SUFFIXES)),
-                        settings=settings)
+                        settings=settings, by_kind=files_by_kind(reviewable))
 
 
 async def _produce_and_verify(session: ToolSession, critic: Critic | None,

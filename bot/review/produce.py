@@ -12,6 +12,7 @@ from checks.checkers import REGISTRY, ReviewContext, run_checkers
 from checks.critique import Critic
 from checks.linters.session import ToolSession
 from checks.linters.tools import ruff_on_text
+from checks.linters.versions import tool_version
 from checks.relint import FixKey, unclean_fixes, without_fixes
 
 
@@ -32,6 +33,8 @@ async def produce(session: ToolSession, critic: Critic | None, enabled: Sequence
         findings=tuple(findings),
         tool_errors=tuple(f"{r.tool}: {r.error}" for r in tool_results if r.error),
         notes=tuple(note for r in tool_results for note in r.notes),
+        tool_versions={r.tool: tool_version(r.tool) for r in sorted(
+            tool_results, key=lambda r: r.tool) if r.files or r.error},
         model_errors={r.checker: r.model_error for r in checker_results if r.model_error})
 
 

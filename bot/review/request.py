@@ -12,6 +12,7 @@ from bot.core.diffmap import DiffMap, FileDiff, FileStatus
 from bot.core.repo_config import LoadedConfig, RepoConfig, is_code
 from bot.review.aggregate.select import Decisions
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath
+from checks.linters.kinds import is_dockerfile, is_workflow
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,19 @@ def _diff_problem(path: str, f: FileDiff, config: RepoConfig) -> str | None:
 
 
 def review_order(diff: DiffMap) -> list[str]:
-    """The order the file budget is spent in: code before other files, then the files
-    with the most added lines, then by path (pure; deterministic)."""
+    """The order the file budget is spent in: code first, then what runs code (workflows,
+    action definitions, Dockerfiles), then the rest; within each, the files with the most
+    added lines, then by path (pure; deterministic)."""
     def key(path: str) -> tuple[int, int, str]:
         f = diff.files[path]
-        return (0 if is_code(path) else 1, -len(f.added_lines), path)
+        return (_priority(path), -len(f.added_lines), path)
     return sorted(diff.files, key=key)
+
+
+def _priority(path: str) -> int:
+    if is_code(path):
+        return 0
+    return 1 if is_workflow(path) or is_dockerfile(path) else 2
 
 
 def files_to_fetch(diff: DiffMap, config: RepoConfig) -> list[str]:

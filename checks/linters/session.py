@@ -21,11 +21,15 @@ class ToolSession:
 
     workspace: Workspace
     runners: dict[str, Runner] = field(default_factory=lambda: dict(TOOLS))
+    # Tools the repository switched off (`tools:` in .github/reviewbot.yml): never started,
+    # their results empty.
+    switched_off: frozenset[str] = frozenset()
     _tasks: dict[str, asyncio.Task[ToolResult]] = field(default_factory=dict)
 
     def start(self, names: Sequence[str]) -> None:
         for name in names:
-            self._task(name)
+            if name not in self.switched_off:
+                self._task(name)
 
     def _task(self, name: str) -> asyncio.Task[ToolResult]:
         if name not in self._tasks:
@@ -33,11 +37,16 @@ class ToolSession:
         return self._tasks[name]
 
     async def result(self, name: str) -> ToolResult:
+        if name in self.switched_off:
+            return ToolResult(name)
         return await self._task(name)
 
     async def _safe(self, name: str) -> ToolResult:
+        runner = self.runners.get(name)
+        if runner is None:
+            return ToolResult(name)  # not one of this session's tools (tests replay four)
         try:
-            return await self.runners[name](self.workspace)
+            return await runner(self.workspace)
         except ToolError as exc:
             # A broken tool costs its findings, not the review: the summary says so.
             return ToolResult(name, error=str(exc))
@@ -48,7 +57,7 @@ class ToolSession:
     async def findings_in(self, path: str, tool: str | None = None) -> list[Finding]:
         """One tool's findings in one file (run now if no checker has started it; shared
         with the checkers if one has), or every started tool's; waits for those running."""
-        if tool is not None and tool not in self.runners:
+        if tool is not None and (tool not in self.runners or tool in self.switched_off):
             return []
         names = [tool] if tool is not None else list(self._tasks)
         results = await asyncio.gather(*(self._task(name) for name in names))

@@ -22,12 +22,17 @@ import yaml
 
 from bot.core.inert import code_span, inert
 from checks.linters.excludes import Excludes, as_patterns, ini_file, repository_excludes
+from checks.linters.other_settings import (
+    OTHER_CONFIG_FILES,
+    OtherToolSettings,
+    load_other_settings,
+)
 
 # The files fetched from the default branch (repository root only).
 LINTER_CONFIG_FILES = (
     "pyproject.toml", "setup.cfg", "tox.ini", ".pylintrc", "pylintrc", "ruff.toml",
     ".ruff.toml", ".bandit", ".semgrep.yml", ".semgrep.yaml", ".flake8",
-    ".pre-commit-config.yaml",
+    ".pre-commit-config.yaml", *OTHER_CONFIG_FILES,
 )
 RUFF_FILES = (".ruff.toml", "ruff.toml", "pyproject.toml")  # ruff's own precedence
 SEMGREP_FILES = (".semgrep.yml", ".semgrep.yaml")
@@ -72,6 +77,8 @@ class LinterSettings:
     # What the repository's black, flake8 and pre-commit settings leave out (ruff's are in
     # `ruff`): applied to every tool.
     excludes: Excludes = field(default_factory=Excludes)
+    # oxlint's, shellcheck's, hadolint's and zizmor's (other_settings.py).
+    others: OtherToolSettings = field(default_factory=OtherToolSettings)
 
     def excluded_by(self, path: str) -> str | None:
         """The tool whose settings leave `path` out of the review, or None."""
@@ -94,6 +101,7 @@ def load_linter_settings(files: Mapping[str, bytes]) -> LinterSettings:
         notes=tuple(notes),
         python_target=python_target(texts.get("pyproject.toml")),
         excludes=excludes,
+        others=load_other_settings(texts, notes),
     )
 
 

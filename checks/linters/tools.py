@@ -14,6 +14,7 @@ from bot.core.repo_config import is_test_path
 from bot.core.taint_scope import taint_analysed
 from bot.errors import ToolError
 from checks.linters import parsers
+from checks.linters.other_tools import OTHER_TOOLS
 from checks.linters.pylint_env import link_pylint_env
 from checks.linters.runner import Exits, clean_env, find_executable, run_tool
 from checks.linters.workspace import Runner, ToolResult, Workspace
@@ -239,4 +240,5 @@ async def _semgrep_once(ws: Workspace, extra_configs: list[Path], rules: Path = 
 
 TOOLS: dict[str, Runner] = {
     "ruff": run_ruff, "pylint": run_pylint, "bandit": run_bandit, "semgrep": run_semgrep,
+    **OTHER_TOOLS,
 }

@@ -3,7 +3,7 @@ branch) and what it gives back (pure data)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,11 @@ class Workspace:
     all_files: tuple[str, ...]
     timeout: float = 120.0
     settings: LinterSettings = field(default_factory=LinterSettings)
+    # The files of each kind (checks/linters/kinds.py) beyond Python: which tool reads what.
+    by_kind: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def files_of(self, kind: str) -> tuple[str, ...]:
+        return self.by_kind.get(kind, ())
 
     def config_file(self, name: str, text: str) -> Path:
         """Write one generated configuration file beside (never inside) the snapshot."""

@@ -70,6 +70,7 @@ class Account:
 
     tool_errors: Sequence[str] = ()
     settings_notes: Sequence[str] = ()
+    tool_versions: Mapping[str, str] = field(default_factory=dict)
     usage: Usage = field(default_factory=Usage)
     calls: tuple[CallRecord, ...] = ()
     dropped: Sequence[Finding] = ()  # findings not reported (models' and linters'), with why
@@ -107,5 +108,5 @@ def build_plan(reviewed: Reviewed, findings: Sequence[Finding],
         annotations=tuple(annotations_for(findings)), usage=acc.usage,
         tool_errors=tuple(acc.tool_errors), title=title, calls=acc.calls,
         dropped=tuple(acc.dropped), tool_steps=tuple(acc.tool_steps), seen=acc.seen,
-        model_note=acc.llm_note,
+        model_note=acc.llm_note, tool_versions=dict(acc.tool_versions),
     )

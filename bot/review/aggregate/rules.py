@@ -92,6 +92,24 @@ RULES: dict[tuple[str, str], tuple[Tier, str]] = {
     ("ruff", "W605"): ("defect", "an invalid escape sequence (a SyntaxWarning; in a regex, "
                                  "usually a missing r prefix)"),
     ("pylint", "W1401"): ("defect", "an invalid escape sequence (usually a missing r prefix)"),
+    # --- the other languages' likely defects: inline once measured (none is yet: the
+    # fix-rate corpus is Python releases), or with `enable_rules` / `tools:` ----------------
+    ("oxlint", "no-dupe-keys"): ("defect", "a duplicate key silently drops a value"),
+    ("oxlint", "no-cond-assign"): ("defect", "an assignment where a comparison was meant"),
+    ("oxlint", "no-self-assign"): ("defect", "assigning a variable to itself does nothing"),
+    ("oxlint", "use-isnan"): ("defect", "a comparison with NaN is always false"),
+    ("oxlint", "no-unsafe-finally"): ("defect", "return in `finally` swallows the exception"),
+    ("shellcheck", "SC2115"): ("defect", "`rm -rf $DIR/` removes / when the variable is "
+                                         "empty"),
+    ("shellcheck", "SC2086"): ("advice", "an unquoted variable: word splitting, usually "
+                                         "harmless in practice"),
+    ("hadolint", "DL3002"): ("defect", "the container runs as root"),
+    ("zizmor", "template-injection"): ("defect", "text an attacker writes (a title, a branch "
+                                                 "name) runs as a shell script"),
+    ("zizmor", "dangerous-triggers"): ("defect", "pull_request_target or workflow_run runs "
+                                                 "with secrets on code from a fork"),
+    ("detect-secrets", "committed-secret"): ("defect", "a credential is exposed to everyone "
+                                                       "who can read the repository"),
     # --- pylint errors that rest on inference and fail on decorators, descriptors,
     # dynamic attributes and framework magic: advice -----------------------------------
     ("pylint", "E0213"): ("advice", "custom descriptors and metaclass methods take `cls`; "

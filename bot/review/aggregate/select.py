@@ -19,7 +19,7 @@ from bot.core.diffmap import DiffMap
 from bot.core.findings import Finding, Severity
 from bot.core.fingerprint import fingerprint
 from bot.core.merge import merge_duplicates, rank_key
-from bot.core.repo_config import RepoConfig, is_test_path
+from bot.core.repo_config import CONFIG_PATH, RepoConfig, is_test_path
 from bot.review.aggregate.evidence import earned_inline, narrowness
 from bot.review.aggregate.rules import Tier
 from bot.review.aggregate.suppress import suppressed
@@ -133,6 +133,11 @@ def _judge(f: Finding, s: Scope) -> tuple[str | None, Tier, str]:
     tier, why = classify(f, s.sources.get(f.path), s.enabled_rules)
     if tier == "defect" and f.source != "model":
         tier, why = _earned(f, why, s.enabled_rules)
+    chosen = s.config.tool_tier(f.tool) if f.source != "model" else "default"
+    if tier != "off" and chosen in ("defect", "advice") and tier != chosen \
+            and not refuted_linter(f):
+        tier, why = ("defect" if chosen == "defect" else "advice"), \
+            f"{f.tool}'s findings are {chosen} in this repository (tools: in {CONFIG_PATH})"
     return (f"off by default: {why} (docs/RULES.md)" if tier == "off" else None), tier, why
 
 
