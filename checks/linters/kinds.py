@@ -16,7 +16,7 @@ JAVASCRIPT_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".c
 SHELL_SUFFIXES = (".sh", ".bash")
 # `#!/bin/sh`, `#!/usr/bin/env bash`, `#!/bin/dash -e`... (zsh and fish are other languages)
 SHELL_SHEBANG = re.compile(rb"#![ \t]*(?:/usr)?(?:/local)?/bin/(?:env[ \t]+(?:-\S+[ \t]+)*)?"
-                           rb"(?:sh|bash|dash|ksh)(?:[ \t]|$)")
+                           rb"(?:sh|bash|dash|ksh)(?:\s|$)")
 KINDS = ("python", "javascript", "shell", "workflow", "dockerfile")
 
 

@@ -31,7 +31,8 @@ SHELLCHECK_KEYS = frozenset({"disable", "enable", "shell"})
 SHELLS = frozenset({"sh", "bash", "dash", "ksh", "busybox"})
 HADOLINT_KEYS = frozenset({"ignored", "trustedRegistries", "override"})
 CODE = re.compile(r"^(?:SC\d{4}|DL\d{4}|all|[a-z][a-z0-9-]*)$")
-NAME = re.compile(r"^[A-Za-z0-9@/_.-]{1,120}$")
+NAME = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9/_-]{0,119}$")  # a rule or a global's name
+REGISTRY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:/_-]{0,199}$")
 MAX_ENTRIES = 500
 
 
@@ -159,8 +160,9 @@ def _hadolint(name: str | None, text: str | None, notes: list[str]) -> dict[str,
     out: dict[str, Any] = {}
     for key in ("ignored", "trustedRegistries"):
         if isinstance(data.get(key), list):
+            pattern = CODE if key == "ignored" else REGISTRY
             out[key] = [str(v) for v in data[key][:MAX_ENTRIES]
-                        if isinstance(v, str) and NAME.match(v)]
+                        if isinstance(v, str) and pattern.match(v)]
     override = data.get("override")
     if isinstance(override, dict):
         out["override"] = {level: [c for c in codes[:MAX_ENTRIES]

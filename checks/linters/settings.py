@@ -93,6 +93,7 @@ def load_linter_settings(files: Mapping[str, bytes]) -> LinterSettings:
              if name in LINTER_CONFIG_FILES}
     excludes = repository_excludes(texts)
     notes += excludes.notes
+    others = load_other_settings(texts, notes)  # before `notes` is frozen below
     return LinterSettings(
         ruff=_ruff(texts, notes),
         pylint_disable=_pylint_disable(texts, notes),
@@ -101,7 +102,7 @@ def load_linter_settings(files: Mapping[str, bytes]) -> LinterSettings:
         notes=tuple(notes),
         python_target=python_target(texts.get("pyproject.toml")),
         excludes=excludes,
-        others=load_other_settings(texts, notes),
+        others=others,
     )
 
 
