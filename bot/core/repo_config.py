@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from typing import Literal
@@ -71,6 +72,12 @@ class ModelChoice(BaseModel):
     fast: str | None = None  # style, performance
 
 
+def _only_known(what: str, value: Mapping[str, object], known: Sequence[str]) -> None:
+    unknown = set(value) - set(known)
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; known: {list(known)}")
+
+
 class RepoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -100,9 +107,7 @@ class RepoConfig(BaseModel):
     @field_validator("tools")
     @classmethod
     def _known_tools(cls, value: dict[str, ToolToggle]) -> dict[str, ToolToggle]:
-        unknown = set(value) - set(TOOL_NAMES)
-        if unknown:
-            raise ValueError(f"unknown tools {sorted(unknown)}; known: {list(TOOL_NAMES)}")
+        _only_known("tools", value, TOOL_NAMES)
         return value
 
     def tool_enabled(self, tool: str) -> bool:
@@ -114,9 +119,7 @@ class RepoConfig(BaseModel):
     @field_validator("checkers")
     @classmethod
     def _known_checkers(cls, value: dict[str, CheckerToggle]) -> dict[str, CheckerToggle]:
-        unknown = set(value) - set(CHECKERS)
-        if unknown:
-            raise ValueError(f"unknown checkers {sorted(unknown)}; known: {list(CHECKERS)}")
+        _only_known("checkers", value, CHECKERS)
         return {name: value.get(name, CheckerToggle()) for name in CHECKERS}
 
     def checker_enabled(self, name: str) -> bool:

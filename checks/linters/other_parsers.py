@@ -7,12 +7,10 @@ security; the rest (pinning advice, idioms) is style."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from typing import Any
 
 from bot.core.findings import Finding, Severity
-from checks.linters.parsers import ParseError, clean, relative
+from checks.linters.parsers import ParseError, clean, load_json, relative
 
 MAX_MESSAGE = 300
 # oxlint rules about code that runs text as code or leaks it.
@@ -24,11 +22,7 @@ ZIZMOR_SEVERITY = {"High": Severity.ERROR, "Medium": Severity.WARNING,
                    "Low": Severity.NOTE, "Informational": Severity.NOTE, "Unknown": Severity.NOTE}
 
 
-def _json(text: str, tool: str) -> Any:
-    try:
-        return json.loads(text) if text.strip() else None
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"{tool} printed invalid JSON: {exc}") from exc
+LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING}  # else a note
 
 
 def _message(text: object, root: str) -> str:
@@ -36,7 +30,7 @@ def _message(text: object, root: str) -> str:
 
 
 def parse_oxlint(text: str, root: str) -> list[Finding]:
-    data = _json(text, "oxlint") or {}
+    data = load_json(text, "oxlint") or {}
     diagnostics = data.get("diagnostics", []) if isinstance(data, Mapping) else None
     if not isinstance(diagnostics, list):
         raise ParseError("oxlint JSON must be an object with `diagnostics`")
@@ -64,7 +58,7 @@ def _oxlint_rule(code: str) -> str:
 
 
 def parse_shellcheck(text: str, root: str) -> list[Finding]:
-    data = _json(text, "shellcheck") or {}
+    data = load_json(text, "shellcheck") or {}
     comments = data.get("comments", []) if isinstance(data, Mapping) else None
     if not isinstance(comments, list):
         raise ParseError("shellcheck JSON must be an object with `comments`")
@@ -72,8 +66,7 @@ def parse_shellcheck(text: str, root: str) -> list[Finding]:
     for c in comments:
         level = c.get("level")
         checker = "bug" if level in ("error", "warning") else "style"
-        severity = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(
-            str(level), Severity.NOTE)
+        severity = LEVELS.get(str(level), Severity.NOTE)
         out.append(Finding(checker=checker, tool="shellcheck", rule=f"SC{c.get('code')}",
                            severity=severity, path=relative(str(c.get("file") or ""), root),
                            line=int(c.get("line") or 1),
@@ -83,7 +76,7 @@ def parse_shellcheck(text: str, root: str) -> list[Finding]:
 
 
 def parse_hadolint(text: str, root: str) -> list[Finding]:
-    data = _json(text, "hadolint") or []
+    data = load_json(text, "hadolint") or []
     if not isinstance(data, list):
         raise ParseError("hadolint JSON must be a list")
     out = []
@@ -95,8 +88,7 @@ def parse_hadolint(text: str, root: str) -> list[Finding]:
             checker = "bug"
         else:
             checker = "style"
-        severity = {"error": Severity.ERROR, "warning": Severity.WARNING}.get(
-            str(level), Severity.NOTE)
+        severity = LEVELS.get(str(level), Severity.NOTE)
         out.append(Finding(checker=checker, tool="hadolint", rule=code, severity=severity,
                            path=relative(str(d.get("file") or ""), root),
                            line=int(d.get("line") or 1), message=_message(d.get("message"), root)))
@@ -104,7 +96,7 @@ def parse_hadolint(text: str, root: str) -> list[Finding]:
 
 
 def parse_zizmor(text: str, root: str) -> list[Finding]:
-    data = _json(text, "zizmor") or []
+    data = load_json(text, "zizmor") or []
     if not isinstance(data, list):
         raise ParseError("zizmor JSON must be a list")
     out = []
@@ -133,7 +125,7 @@ def parse_zizmor(text: str, root: str) -> list[Finding]:
 def parse_detect_secrets(text: str, root: str) -> list[Finding]:
     """One finding per line that holds a secret, naming its kinds, never its value (the
     tool reports a hash of it, which is not kept either)."""
-    data = _json(text, "detect-secrets") or {}
+    data = load_json(text, "detect-secrets") or {}
     results = data.get("results", {}) if isinstance(data, Mapping) else None
     if not isinstance(results, Mapping):
         raise ParseError("detect-secrets JSON must be an object with `results`")
@@ -153,7 +145,7 @@ def parse_detect_secrets(text: str, root: str) -> list[Finding]:
 
 
 def parse_actionlint(text: str, root: str) -> list[Finding]:
-    data = _json(text, "actionlint") or []
+    data = load_json(text, "actionlint") or []
     if not isinstance(data, list):
         raise ParseError("actionlint JSON must be a list")
     return [Finding(checker="bug", tool="actionlint", rule=str(d.get("kind") or "actionlint"),

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
 
+from bot.core.findings import Finding
 from bot.errors import ToolError
 from checks.linters import other_parsers as parse
 from checks.linters.other_settings import OtherToolSettings
@@ -57,17 +59,27 @@ def zizmor_config(settings: OtherToolSettings) -> dict[str, Any]:
     return {"rules": {**ZIZMOR_DEFAULTS, **theirs}}
 
 
+Parse = Callable[[str, str], list[Finding]]
+
+
+async def _lint(ws: Workspace, tool: str, argv: list[str], files: Sequence[str],
+                exits: Exits, parse: Parse) -> ToolResult:
+    """One run of a tool over `files` in the snapshot, its JSON read into findings."""
+    out = await run_tool([*argv, "--", *files], cwd=ws.root, env=clean_env(ws.home),
+                         timeout=ws.timeout, exits=exits)
+    return ToolResult(tool, tuple(parse(out.stdout, str(ws.root))), seconds=out.seconds,
+                      files=len(files))
+
+
 async def run_oxlint(ws: Workspace) -> ToolResult:
     files = ws.files_of("javascript")
     if not files:
         return ToolResult("oxlint")
     config = ws.config_file("oxlintrc.json", json.dumps(oxlint_config(ws.settings.others)))
     argv = [find_executable("oxlint"), "-c", str(config), "--disable-nested-config",
-            "--no-ignore", "--format", "json", "--threads", "1", "--", *files]
-    out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         exits=Exits((0, 1), OXLINT_REASONS))
-    return ToolResult("oxlint", tuple(parse.parse_oxlint(out.stdout, str(ws.root))),
-                      seconds=out.seconds, files=len(files))
+            "--no-ignore", "--format", "json", "--threads", "1"]
+    return await _lint(ws, "oxlint", argv, files, Exits((0, 1), OXLINT_REASONS),
+                       parse.parse_oxlint)
 
 
 async def run_shellcheck(ws: Workspace) -> ToolResult:
@@ -82,10 +94,8 @@ async def run_shellcheck(ws: Workspace) -> ToolResult:
         argv.append(f"--exclude={','.join(others.shellcheck_disable)}")
     if others.shellcheck_enable:
         argv.append(f"--enable={','.join(others.shellcheck_enable)}")
-    out = await run_tool([*argv, "--", *files], cwd=ws.root, env=clean_env(ws.home),
-                         timeout=ws.timeout, exits=Exits((0, 1), SHELLCHECK_REASONS))
-    return ToolResult("shellcheck", tuple(parse.parse_shellcheck(out.stdout, str(ws.root))),
-                      seconds=out.seconds, files=len(files))
+    return await _lint(ws, "shellcheck", argv, files, Exits((0, 1), SHELLCHECK_REASONS),
+                       parse.parse_shellcheck)
 
 
 async def run_hadolint(ws: Workspace) -> ToolResult:
@@ -96,11 +106,8 @@ async def run_hadolint(ws: Workspace) -> ToolResult:
     config = ws.config_file("hadolint.yaml", yaml.safe_dump(
         {"ignored": [], **dict(ws.settings.others.hadolint)}))
     argv = [find_executable("hadolint"), "--no-fail", "--format", "json", "--config",
-            str(config), "--", *files]
-    out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         exits=Exits((0,)))
-    return ToolResult("hadolint", tuple(parse.parse_hadolint(out.stdout, str(ws.root))),
-                      seconds=out.seconds, files=len(files))
+            str(config)]
+    return await _lint(ws, "hadolint", argv, files, Exits((0,)), parse.parse_hadolint)
 
 
 async def run_zizmor(ws: Workspace) -> ToolResult:
@@ -109,11 +116,9 @@ async def run_zizmor(ws: Workspace) -> ToolResult:
         return ToolResult("zizmor")
     config = ws.config_file("zizmor.yml", yaml.safe_dump(zizmor_config(ws.settings.others)))
     argv = [find_executable("zizmor"), "--offline", "--no-exit-codes", "--format", "json",
-            "--min-confidence", "medium", "--config", str(config), "--", *files]
-    out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         exits=Exits((0,), ZIZMOR_REASONS))
-    return ToolResult("zizmor", tuple(parse.parse_zizmor(out.stdout, str(ws.root))),
-                      seconds=out.seconds, files=len(files))
+            "--min-confidence", "medium", "--config", str(config)]
+    return await _lint(ws, "zizmor", argv, files, Exits((0,), ZIZMOR_REASONS),
+                       parse.parse_zizmor)
 
 
 async def run_actionlint(ws: Workspace) -> ToolResult:
@@ -127,12 +132,9 @@ async def run_actionlint(ws: Workspace) -> ToolResult:
         raise ToolError("actionlint is not on the PATH (it has no wheel on PyPI; install it "
                         "to have workflows checked by it too)")
     config = ws.config_file("actionlint.yaml", "self-hosted-runner:\n  labels: []\n")
-    argv = [found, "-format", "{{json .}}", "-no-color", "-config-file", str(config), "--",
-            *files]
-    out = await run_tool(argv, cwd=ws.root, env=clean_env(ws.home), timeout=ws.timeout,
-                         exits=Exits((0, 1), ACTIONLINT_REASONS))
-    return ToolResult("actionlint", tuple(parse.parse_actionlint(out.stdout, str(ws.root))),
-                      seconds=out.seconds, files=len(files))
+    argv = [found, "-format", "{{json .}}", "-no-color", "-config-file", str(config)]
+    return await _lint(ws, "actionlint", argv, files, Exits((0, 1), ACTIONLINT_REASONS),
+                       parse.parse_actionlint)
 
 
 async def run_detect_secrets(ws: Workspace) -> ToolResult:
@@ -143,11 +145,8 @@ async def run_detect_secrets(ws: Workspace) -> ToolResult:
         argv += ["--disable-plugin", plugin]
     for name in SECRET_FILTERS_OFF:
         argv += ["--disable-filter", name]
-    out = await run_tool([*argv, "--", *ws.all_files], cwd=ws.root, env=clean_env(ws.home),
-                         timeout=ws.timeout, exits=Exits((0,)))
-    return ToolResult("detect-secrets",
-                      tuple(parse.parse_detect_secrets(out.stdout, str(ws.root))),
-                      seconds=out.seconds, files=len(ws.all_files))
+    return await _lint(ws, "detect-secrets", argv, ws.all_files, Exits((0,)),
+                       parse.parse_detect_secrets)
 
 
 OTHER_TOOLS: dict[str, Runner] = {

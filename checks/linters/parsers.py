@@ -17,7 +17,7 @@ class ParseError(ToolError):
     """A tool printed something that is not its documented JSON."""
 
 
-def _load(text: str, tool: str) -> Any:
+def load_json(text: str, tool: str) -> Any:
     try:
         return json.loads(text) if text.strip() else None
     except json.JSONDecodeError as exc:
@@ -42,7 +42,7 @@ def clean(message: str, root: str) -> str:
 
 
 def parse_ruff(text: str, root: str) -> list[Finding]:
-    data = _load(text, "ruff") or []
+    data = load_json(text, "ruff") or []
     if not isinstance(data, list):
         raise ParseError("ruff JSON must be a list")
     out = []
@@ -74,7 +74,7 @@ def parse_ruff(text: str, root: str) -> list[Finding]:
 
 
 def parse_pylint(text: str, root: str) -> list[Finding]:
-    data = _load(text, "pylint")
+    data = load_json(text, "pylint")
     messages = data.get("messages", []) if isinstance(data, Mapping) else data or []
     out = []
     for m in messages:
@@ -111,7 +111,7 @@ _BANDIT_SEVERITY = {"HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": S
 
 
 def parse_bandit(text: str, root: str) -> list[Finding]:
-    data = _load(text, "bandit") or {}
+    data = load_json(text, "bandit") or {}
     out = []
     for r in data.get("results", []):
         rule = str(r.get("test_id", ""))
@@ -140,7 +140,7 @@ def semgrep_rule_id(check_id: str) -> str:
 
 
 def parse_semgrep(text: str, root: str) -> list[Finding]:
-    data = _load(text, "semgrep") or {}
+    data = load_json(text, "semgrep") or {}
     out = []
     for r in data.get("results", []):
         rule = semgrep_rule_id(str(r.get("check_id", "")))
@@ -177,7 +177,7 @@ def _error_type(value: object) -> str:
 
 
 def semgrep_errors(text: str, root: str) -> list[str]:
-    data = _load(text, "semgrep") or {}
+    data = load_json(text, "semgrep") or {}
     out = []
     for e in data.get("errors", []):
         if not isinstance(e, Mapping) or e.get("level", "error") != "error":
@@ -196,7 +196,7 @@ def semgrep_config_failed(error: str) -> bool:
 def pylint_errors(text: str, root: str) -> list[str]:
     """Files pylint could not analyse (its fatal messages: astroid-error, parse-error,
     fatal): coverage, never findings. pylint's own text is not shown."""
-    data = _load(text, "pylint")
+    data = load_json(text, "pylint")
     messages = data.get("messages", []) if isinstance(data, Mapping) else data or []
     return [f"could not analyse `{relative(str(m.get('path', '')), root)}` "
             f"({m.get('symbol', 'fatal')})"
@@ -206,7 +206,7 @@ def pylint_errors(text: str, root: str) -> list[str]:
 def bandit_errors(text: str, root: str) -> list[str]:
     """Files bandit could not analyse, except syntax errors: ruff and pylint report those
     as findings on the file itself. The reason is bandit's own text: not shown."""
-    data = _load(text, "bandit") or {}
+    data = load_json(text, "bandit") or {}
     return [f"could not analyse `{relative(str(e.get('filename')), root)}`"
             for e in data.get("errors", [])
             if isinstance(e, Mapping) and "syntax error" not in str(e.get("reason"))]
