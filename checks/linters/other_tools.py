@@ -27,6 +27,9 @@ OXLINT_REASONS = {2: "invalid configuration"}
 SHELLCHECK_REASONS = {2: "some files could not be read", 3: "bad syntax in options",
                       4: "bad options"}
 ZIZMOR_REASONS = {1: "invalid input or configuration"}
+# A `.sh` file without a shebang: shellcheck says it cannot tell the shell (an error), then
+# checks it as bash anyway. A sourced script has no shebang by design: not worth a word.
+SHELLCHECK_OFF = ("SC2148",)
 ACTIONLINT_REASONS = {2: "invalid options", 3: "fatal error"}
 # detect-secrets' detectors that guess (entropy, a word like "password" near a string):
 # off. What stays recognises a secret by its format (AWS, GitHub, Slack, Stripe, private
@@ -90,8 +93,7 @@ async def run_shellcheck(ws: Workspace) -> ToolResult:
     argv = [find_executable("shellcheck"), "--format=json1", "--norc"]
     if others.shellcheck_shell:
         argv.append(f"--shell={others.shellcheck_shell}")
-    if others.shellcheck_disable:
-        argv.append(f"--exclude={','.join(others.shellcheck_disable)}")
+    argv.append(f"--exclude={','.join([*SHELLCHECK_OFF, *others.shellcheck_disable])}")
     if others.shellcheck_enable:
         argv.append(f"--enable={','.join(others.shellcheck_enable)}")
     return await _lint(ws, "shellcheck", argv, files, Exits((0, 1), SHELLCHECK_REASONS),
