@@ -52,6 +52,8 @@ class FileDiff:
     # The added lines' text and the removed lines' text (stripped): what moved unchanged.
     added_text: tuple[tuple[int, str], ...] = ()
     removed_text: frozenset[str] = frozenset()
+    removed_count: int = 0  # removed lines (removed_text is a set of their texts)
+    headings: tuple[str, ...] = ()  # the hunks' section headers (`@@ ... @@ def foo():`)
 
     def hunk_of(self, line: int) -> int | None:
         for index, (first, last) in enumerate(self.hunks):
@@ -123,14 +125,19 @@ def _file_diff_from_patched(pf: object) -> FileDiff:
     hunks: list[tuple[int, int]] = []
     added_text: list[tuple[int, str]] = []
     removed_text: set[str] = set()
+    removed_count = 0
+    headings: list[str] = []
     total = 0
     for hunk in pf:
         total += len(hunk)
         if hunk.target_length:
             hunks.append((hunk.target_start, hunk.target_start + hunk.target_length - 1))
+        if hunk.section_header and hunk.section_header.strip() not in headings:
+            headings.append(hunk.section_header.strip()[:200])
         for ln in hunk:
             if ln.is_removed:
                 removed_text.add(ln.value.strip())
+                removed_count += 1
             if ln.target_line_no is None:
                 continue
             commentable.add(ln.target_line_no)
@@ -148,6 +155,8 @@ def _file_diff_from_patched(pf: object) -> FileDiff:
         too_large=total > MAX_PATCH_LINES,
         added_text=tuple(added_text),
         removed_text=frozenset(removed_text),
+        removed_count=removed_count,
+        headings=tuple(headings),
     )
 
 
@@ -219,6 +228,8 @@ def from_pull_files(files: Iterable[PullFile]) -> DiffMap:
             too_large=fd.too_large,
             added_text=fd.added_text,
             removed_text=fd.removed_text,
+            removed_count=fd.removed_count,
+            headings=fd.headings,
         )
     return DiffMap(out)
 

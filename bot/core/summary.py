@@ -37,6 +37,7 @@ class SummaryInputs:
     config_error: str | None
     llm_note: str
     settings_notes: Sequence[str] = ()
+    walkthrough: str = ""  # what the change is (bot/review/walkthrough.py), already markdown
 
 
 def write_summary(s: SummaryInputs) -> str:
@@ -59,6 +60,8 @@ def write_summary(s: SummaryInputs) -> str:
         parts.append("No findings on the changed lines.")
     if s.config_error:
         parts += ["", f"> **Configuration problem**: {s.config_error}. The defaults were used."]
+    if s.walkthrough:
+        parts += ["", s.walkthrough]
 
     parts += ["", "### Critical issues"]
     parts += _listing(critical, inline_fps) or ["None."]

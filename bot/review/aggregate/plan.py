@@ -16,6 +16,7 @@ from bot.core.quote import inline_quote
 from bot.core.repo_config import RepoConfig
 from bot.core.summary import SummaryInputs, write_summary
 from bot.core.usage import CallRecord
+from bot.review.walkthrough import walkthrough_markdown
 
 MAX_ANNOTATIONS = 500
 
@@ -95,6 +96,7 @@ def build_plan(reviewed: Reviewed, findings: Sequence[Finding],
         enabled_checkers=enabled, reviewed_files=r.reviewed_files,
         tool_errors=acc.tool_errors, config_error=r.config_error, llm_note=acc.llm_note,
         settings_notes=acc.settings_notes,
+        walkthrough=walkthrough_markdown(r.diff, r.sources or {}),
     )))
     has_error = any(f.severity is Severity.ERROR and not f.advice and not f.dismissed
                     for f in findings)
