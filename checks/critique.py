@@ -19,6 +19,7 @@ from bot.core.bounds import Confidence, clip, cut
 from bot.core.change_view import render_change
 from bot.core.diffmap import DiffMap, FileDiff
 from bot.core.findings import Finding, Severity
+from bot.core.instructions import Instruction, for_path, rules_message
 from bot.core.repo_config import ModelChoice
 from bot.core.reports import CritiqueReport
 from bot.core.untrusted import wrap
@@ -71,10 +72,13 @@ class Critic:
     diff: DiffMap
     sources: Mapping[str, str]
     limits: CritiqueLimits = field(default_factory=CritiqueLimits)
+    # The maintainers' rules (default branch), each given with the files it applies to.
+    instructions: tuple[Instruction, ...] = ()
     dropped: list[Finding] = field(default_factory=list)
     not_read: dict[str, str] = field(default_factory=dict)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
     read: set[str] = field(default_factory=set)
+    instructed: set[str] = field(default_factory=set)  # files whose prompts had rules
     _reserved_tokens: int = 0
     _slots: asyncio.Semaphore | None = None
     _reserved: float = 0.0
@@ -147,8 +151,12 @@ class Critic:
                 self.not_read.setdefault(path, "its change is too large to send")
                 return []
             model = self.model_for(checker)
-            messages = [{"role": "system", "content": critique_prompt(checker)},
+            rules = rules_message(for_path(self.instructions, path))
+            messages = [{"role": "system", "content": critique_prompt(checker)
+                         + (f"\n\n{rules}" if rules else "")},
                         {"role": "user", "content": wrap(change, "CHANGE")}]
+            if rules:
+                self.instructed.add(path)
             # Calls run concurrently: each reserves its cost and tokens first, so the budgets
             # hold for the calls in flight too, not only for those already answered.
             client, budget, token_budget = (self.model.client, self.limits.budget_usd,

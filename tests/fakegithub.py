@@ -652,9 +652,14 @@ class FakeGitHub:
             self.blob_reads.append((repo, ref, path))
             content = self.files.get((repo, ref, path))
             if content is None:
-                folder = any(r == repo and f == ref and p.startswith(path.rstrip("/") + "/")
-                             for (r, f, p) in self.files)
-                out[f"f{name[1:]}"] = {"__typename": "Tree"} if folder else None
+                prefix = path.rstrip("/") + "/"
+                inside = sorted({p[len(prefix):].split("/")[0] for (r, f, p) in self.files
+                                 if r == repo and f == ref and p.startswith(prefix)})
+                out[f"f{name[1:]}"] = {"__typename": "Tree", "entries": [
+                    {"name": n, "type": "tree" if any(
+                        p.startswith(f"{prefix}{n}/") for (r, f, p) in self.files
+                        if r == repo and f == ref) else "blob"} for n in inside]} \
+                    if inside else None
                 continue
             try:
                 text: str | None = content.decode("utf-8")

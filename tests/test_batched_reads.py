@@ -97,12 +97,27 @@ async def test_a_failing_batch_is_read_file_by_file(github: FakeGitHub) -> None:
     github.add_file(REPO, "main", ".github/reviewbot.yml", b"max_comments: 3\n")
     github.add_file(REPO, "main", "pyproject.toml", b"[tool.ruff]\nline-length = 90\n")
     github.fail(Fault("POST", r"/graphql", 502, {"message": "Bad Gateway"}, times=10))
-    config, linter = await default_branch_settings(client_of(github), REPO, "main",
-                                                   ["pyproject.toml", "setup.cfg"])
-    assert config.config.max_comments == 3
-    assert linter == {"pyproject.toml": b"[tool.ruff]\nline-length = 90\n"}
+    found = await default_branch_settings(client_of(github), REPO, "main",
+                                          ["pyproject.toml", "setup.cfg"])
+    assert found.config.config.max_comments == 3
+    assert found.linter_configs == {"pyproject.toml": b"[tool.ruff]\nline-length = 90\n"}
     gets = [p for m, p, s in github.requests if m == "GET"]
-    assert len(gets) == 3  # the settings, pyproject.toml and setup.cfg (absent)
+    # the settings, pyproject.toml, setup.cfg, three instruction files and the folder
+    assert len(gets) == 7
+
+
+async def test_the_instructions_are_read_with_the_settings_folder_and_all(
+        github: FakeGitHub) -> None:
+    github.add_file(REPO, "main", "AGENTS.md", b"Use cents, not floats.")
+    github.add_file(REPO, "main", ".github/instructions/py.instructions.md",
+                    b"---\napplyTo: '**/*.py'\n---\nNo print().")
+    github.add_file(REPO, "main", ".github/instructions/notes.md", b"not an instruction")
+    github.add_file(REPO, "main", ".github/instructions/sub/x.instructions.md", b"nested")
+    found = await default_branch_settings(client_of(github), REPO, "main", ["setup.cfg"])
+    assert [(i.path, i.apply_to) for i in found.instructions] == [
+        ("AGENTS.md", ()), (".github/instructions/py.instructions.md", ("**/*.py",))]
+    assert found.linter_configs == {} and not found.config.found
+    assert [r[:2] for r in github.requests].count(("POST", "/graphql")) == 2
 
 
 def many_file_change(tmp: Path, count: int) -> tuple[Path, str, str]:

@@ -36,6 +36,7 @@ class Produced:
     tool_errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     tool_versions: Mapping[str, str] = field(default_factory=dict)  # the linters that ran
+    instructions_used: tuple[str, ...] = ()  # the maintainers' files the model was given
     model_errors: Mapping[str, str] = field(default_factory=dict)
     model: ModelState = "unconfigured"
     critiques: CritiqueReport | None = None

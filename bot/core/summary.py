@@ -38,6 +38,7 @@ class SummaryInputs:
     llm_note: str
     settings_notes: Sequence[str] = ()
     walkthrough: str = ""  # what the change is (bot/review/walkthrough.py), already markdown
+    instructions_used: Sequence[str] = ()  # the maintainers' instruction files the model read
 
 
 def write_summary(s: SummaryInputs) -> str:
@@ -99,6 +100,9 @@ def write_summary(s: SummaryInputs) -> str:
         parts.append("- Every reviewed file has something to look at; see above.")
     if s.tool_errors:
         parts += ["", "**Not every tool ran**: " + "; ".join(inert(e) for e in s.tool_errors)]
+    if s.instructions_used:
+        parts += ["", "**Maintainers' instructions applied** (from the default branch): "
+                  + ", ".join(code_span(i) for i in s.instructions_used) + "."]
     if s.settings_notes:
         parts += ["", "**Repository linter settings not used** (from the default branch):"]
         # Written by reviewbot, every value from the repository already a code span.

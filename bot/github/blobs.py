@@ -19,13 +19,15 @@ PER_QUERY = 100  # aliases per query: well inside GitHub's node limits
 class Blob:
     text: str | None  # None: not given as text (binary or truncated): read it through REST
     found: bool = True  # False: no such file at that ref (or not a file)
+    entries: tuple[str, ...] = ()  # a folder's files (their names), when it is a folder
 
 
 def blob_query(paths: Sequence[str]) -> str:
     """The query for one batch; its variables come from `blob_variables`."""
     params = "".join(f", $e{i}: String!" for i in range(len(paths)))
     fields = "\n".join(f"    f{i}: object(expression: $e{i}) {{ __typename "
-                       f"... on Blob {{ text isBinary isTruncated }} }}"
+                       f"... on Blob {{ text isBinary isTruncated }} "
+                       f"... on Tree {{ entries {{ name type }} }} }}"
                        for i in range(len(paths)))
     return (f"query($owner: String!, $name: String!{params}) {{\n"
             f"  repository(owner: $owner, name: $name) {{\n{fields}\n  }}\n}}")
@@ -43,7 +45,13 @@ def parse_blobs(data: dict[str, Any], paths: Sequence[str]) -> dict[str, Blob]:
     out = {}
     for i, path in enumerate(paths):
         node = found.get(f"f{i}")
-        if not isinstance(node, dict) or node.get("__typename") != "Blob":
+        if isinstance(node, dict) and node.get("__typename") == "Tree":
+            listed = node.get("entries")
+            entries: list[Any] = listed if isinstance(listed, list) else []
+            out[path] = Blob(None, found=False, entries=tuple(
+                str(e.get("name")) for e in entries
+                if isinstance(e, dict) and e.get("type") == "blob" and e.get("name")))
+        elif not isinstance(node, dict) or node.get("__typename") != "Blob":
             out[path] = Blob(None, found=False)  # absent, a tree, or a submodule
         elif node.get("isBinary") or node.get("isTruncated") \
                 or not isinstance(node.get("text"), str):

@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.checkers import TOOL_NAMES, TOOL_READS
 from bot.core.commands import BY_NAME, FREE, HELP, PAID, Command, parse_command
 from bot.core.inert import code_span, inert
+from bot.core.instructions import Instruction
 from bot.core.markers import posted_fingerprint
 from bot.core.payloads import CommentRef, PullRef, comment_ref, review_comment_ref, validator
 from bot.core.repo_config import CONFIG_PATH, RepoConfig
+from bot.github.contents import default_branch_settings
 from bot.github.gateway import InstallationClient
 from bot.github.permissions import Deciders
 from bot.handlers.access import has_write_access
@@ -122,11 +124,13 @@ async def _help(_a: Asked) -> str:
 
 async def _config(a: Asked) -> str:
     ref, decisions = a.ref, a.services.stores.decisions
-    loaded = await a.gh.repo_config(ref.where.repo, ref.where.default_branch)
+    settings = await default_branch_settings(a.gh, ref.where.repo, ref.where.default_branch, ())
+    loaded = settings.config
     suppressed = await decisions.suppressed_rules(ref.where.repo)
     ignored = await decisions.ignored(ref.where.repo, ref.number)
     return config_table(loaded.config, loaded.error, found=loaded.found,
-                        suppressed=suppressed, ignored=ignored)
+                        suppressed=suppressed, ignored=ignored,
+                        instructions=settings.instructions)
 
 
 async def _unknown(a: Asked) -> str:
@@ -227,7 +231,8 @@ HANDLERS: Mapping[str, Callable[[Asked], Awaitable[str | None]]] = {
 
 def config_table(config: RepoConfig, error: str | None, *, found: bool,
                  suppressed: Mapping[str, str] | None = None,
-                 ignored: memory.Ignored | None = None) -> str:
+                 ignored: memory.Ignored | None = None,
+                 instructions: Sequence[Instruction] = ()) -> str:
     """The effective configuration, each value with where it came from; what people with
     write access ignored and who; and the rules this repository's feedback keeps rejecting,
     with how to decide about them (pure)."""
@@ -244,6 +249,12 @@ def config_table(config: RepoConfig, error: str | None, *, found: bool,
              "| tool | reads | runs | tier |", "|---|---|---|---|"]
     lines += [f"| {name} | {TOOL_READS[name]} | {'yes' if config.tool_enabled(name) else 'no'}"
               f" | {config.tool_tier(name)} |" for name in TOOL_NAMES]
+    lines += ["", "**Maintainers' instructions** (default branch; given to the model for the "
+                  "files they apply to):", ""]
+    lines += [f"- {code_span(i.path)}: {inert(i.scope())}"
+              + (" (cut to its first part)" if i.cut else "") for i in instructions] or [
+        "- None (`AGENTS.md`, `.github/copilot-instructions.md`, `.github/reviewbot.md`, "
+        "`.github/instructions/*.instructions.md`)."]
     if ignored is not None and ignored.rules:
         lines += ["", "**Rules ignored by people with write access** (`/ignore rule`):", ""]
         lines += [f"- {code_span(rule)}: by {inert(who)}"

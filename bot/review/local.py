@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.diffmap import DiffMap, PullFile, from_pull_files, parse_unified_diff
+from bot.core.instructions import FOLDER, Instruction, instruction_paths, parse_instructions
 from bot.core.repo_config import CONFIG_PATH, LoadedConfig, RepoConfig, parse_repo_config
 from bot.errors import ConfigError
 from bot.review.request import ReviewRequest, files_to_fetch
@@ -54,6 +55,15 @@ def resolve(repo: Path, ref: str) -> str:
     return git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}").decode().strip()
 
 
+def instructions_at(repo: Path, ref: str) -> tuple[Instruction, ...]:
+    """The maintainers' instructions as the base has them (a change cannot add its own)."""
+    listed = _run_git(repo, ("ls-tree", "--name-only", f"{ref}:{FOLDER}"))
+    names = listed.stdout.decode(errors="replace").splitlines() if listed.returncode == 0 \
+        else []
+    return parse_instructions({p: c for p in instruction_paths(names)
+                               if (c := show(repo, ref, p, limit=MAX_FILE_BYTES)) is not None})
+
+
 def _config_at(repo: Path, ref: str) -> LoadedConfig:
     return parse_repo_config(
         (show(repo, ref, CONFIG_PATH) or b"").decode("utf-8", errors="replace") or None
@@ -72,7 +82,8 @@ def request_from_git(repo: Path, base: str, head: str) -> ReviewRequest:
                 for p in files_to_fetch(diff, loaded.config) if p not in special}
     linter = {n: c for n in LINTER_CONFIG_FILES if (c := show(repo, base_sha, n)) is not None}
     return ReviewRequest(base=base_sha, head=head_sha, diff=diff, contents=contents,
-                         config=loaded, linter_configs=linter, unreviewable=special)
+                         config=loaded, linter_configs=linter, unreviewable=special,
+                         instructions=instructions_at(repo, base_sha))
 
 
 @dataclass(frozen=True)

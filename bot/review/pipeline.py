@@ -95,7 +95,8 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
             off = frozenset(t for t in TOOL_NAMES if not config.tool_enabled(t))
             session = (ToolSession(ws, dict(reviewers.runners), switched_off=off)
                        if reviewers.runners is not None else ToolSession(ws, switched_off=off))
-            evidence = (Evidence(shown, review_tools(shown, critic.diff, session.findings_in))
+            evidence = (Evidence(shown, review_tools(shown, critic.diff, session.findings_in),
+                                 request.instructions)
                         if critic is not None else None)
             produced, verification = await _produce_and_verify(session, critic, enabled,
                                                                sources, evidence, policy)
@@ -107,7 +108,8 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
                     verification, policy)
     produced = replace(produced, model=state,
                        notes=(*linter_settings.notes, *produced.notes),
-                       critiques=critic.report() if critic is not None else None)
+                       critiques=critic.report() if critic is not None else None,
+                       instructions_used=_instructions_used(request, critic))
     return aggregate(reviewed, produced, verification, request.decisions, ignores)
 
 
@@ -128,6 +130,15 @@ async def _verify_inline_linters(critic: Critic, evidence: Evidence,
     return checked if verification is None else combined(verification, checked)
 
 
+def _instructions_used(request: ReviewRequest, critic: Critic | None) -> tuple[str, ...]:
+    """Each instruction file the model was given for at least one file, with its scope."""
+    if critic is None:
+        return ()
+    return tuple(f"{i.path} ({i.scope()}{', cut to its first part' if i.cut else ''})"
+                 for i in request.instructions
+                 if any(i.applies_to(p) for p in critic.instructed))
+
+
 def _model_state(policy: ReviewPolicy, reviewers: Reviewers, anything: bool) -> ModelState:
     if not policy.use_llm:
         return "off"
@@ -144,7 +155,7 @@ def _critic(request: ReviewRequest, policy: ReviewPolicy, reviewers: Reviewers,
                             models=request.config.config.models,
                             concurrency=policy.llm_concurrency)
     return Critic(ModelSession(reviewers.llm, Ledger(), reviewers.cache, reviewers.budget_usd),
-                  request.diff, sources, limits)
+                  request.diff, sources, limits, instructions=request.instructions)
 
 
 @contextmanager

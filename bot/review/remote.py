@@ -10,6 +10,7 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 
 from bot.core.diffmap import from_pull_files
+from bot.core.instructions import Instruction
 from bot.core.payloads import PullRef
 from bot.core.repo_config import LoadedConfig
 from bot.github.contents import default_branch_settings, read_files
@@ -28,6 +29,7 @@ class Pull:
     info: PullInfo
     config: LoadedConfig
     linter_configs: Mapping[str, bytes] = field(default_factory=dict)
+    instructions: tuple[Instruction, ...] = ()  # the maintainers' (default branch)
 
 
 async def pull_now(gh: InstallationClient, ref: PullRef) -> Pull:
@@ -35,9 +37,9 @@ async def pull_now(gh: InstallationClient, ref: PullRef) -> Pull:
     all of them in one batched read."""
     where = ref.where
     info = await gh.get_pull(where.repo, ref.number)
-    config, linter = await default_branch_settings(gh, where.repo, where.default_branch,
-                                                   LINTER_CONFIG_FILES)
-    return Pull(ref, info, config, linter)
+    found = await default_branch_settings(gh, where.repo, where.default_branch,
+                                          LINTER_CONFIG_FILES)
+    return Pull(ref, info, found.config, found.linter_configs, found.instructions)
 
 
 async def request_from_pull(gh: InstallationClient, pull: Pull,
@@ -52,4 +54,5 @@ async def request_from_pull(gh: InstallationClient, pull: Pull,
         base=info.base_sha, head=info.head_sha, diff=diff,
         contents={p: contents[p] for p in wanted}, config=pull.config,
         linter_configs=dict(pull.linter_configs), already_posted=frozenset(posted),
+        instructions=pull.instructions,
     )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
+from bot.core.instructions import Instruction
 from bot.core.repo_config import LoadedConfig, RepoConfig, is_code
 from bot.review.aggregate.select import Decisions
 from bot.review.snapshot import MAX_FILE_BYTES, UnsafePath, is_binary, safe_relpath
@@ -30,6 +31,8 @@ class ReviewRequest:
     decisions: Decisions = field(default_factory=Decisions)
     # Paths known not to be reviewable whatever their content (symlinks, submodules).
     unreviewable: Mapping[str, str] = field(default_factory=dict)
+    # The maintainers' instructions to reviewers, from the default branch (never the PR's).
+    instructions: tuple[Instruction, ...] = ()
 
 
 def _diff_problem(path: str, f: FileDiff, config: RepoConfig) -> str | None:

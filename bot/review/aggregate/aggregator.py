@@ -38,7 +38,7 @@ def aggregate(reviewed: Reviewed, produced: Produced, verification: Verified | N
     failed = bool(produced.tool_errors or errors)
     account = Account(
         tool_errors=produced.tool_errors, settings_notes=produced.notes,
-        tool_versions=produced.tool_versions,
+        tool_versions=produced.tool_versions, instructions_used=produced.instructions_used,
         llm_note=llm_note(produced.model, critiques, errors,
                           verification.trace.stopped if verification else ""),
         usage=usage_of(critiques),

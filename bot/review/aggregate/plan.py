@@ -72,6 +72,7 @@ class Account:
     tool_errors: Sequence[str] = ()
     settings_notes: Sequence[str] = ()
     tool_versions: Mapping[str, str] = field(default_factory=dict)
+    instructions_used: Sequence[str] = ()
     usage: Usage = field(default_factory=Usage)
     calls: tuple[CallRecord, ...] = ()
     dropped: Sequence[Finding] = ()  # findings not reported (models' and linters'), with why
@@ -97,6 +98,7 @@ def build_plan(reviewed: Reviewed, findings: Sequence[Finding],
         tool_errors=acc.tool_errors, config_error=r.config_error, llm_note=acc.llm_note,
         settings_notes=acc.settings_notes,
         walkthrough=walkthrough_markdown(r.diff, r.sources or {}),
+        instructions_used=acc.instructions_used,
     )))
     has_error = any(f.severity is Severity.ERROR and not f.advice and not f.dismissed
                     for f in findings)
