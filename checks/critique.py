@@ -59,6 +59,7 @@ class CritiqueLimits:
     models: ModelChoice = field(default_factory=ModelChoice)
     max_files: int = 20
     concurrency: int = 40
+    language: str | None = None  # the repository's `language:` (None: English)
 
 
 @dataclass
@@ -152,7 +153,10 @@ class Critic:
                 return []
             model = self.model_for(checker)
             rules = rules_message(for_path(self.instructions, path))
+            language = self.limits.language
             messages = [{"role": "system", "content": critique_prompt(checker)
+                         + (f"\n\nWrite every title and scenario in {language}."
+                            if language else "")
                          + (f"\n\n{rules}" if rules else "")},
                         {"role": "user", "content": wrap(change, "CHANGE")}]
             if rules:

@@ -44,6 +44,11 @@ def findings(*items: dict[str, Any]) -> Reply:
     return Reply({"findings": list(items)})
 
 
+# The aggregator's summary when no test scripted one.
+SUMMARY = Reply({"overview": "The change adds the code the walkthrough lists.",
+                 "look_first": [], "done_well": []})
+
+
 class FakeLLM:
     def __init__(self, *, json_schema_supported: bool = True, gullible: str | None = None,
                  always: Reply | None = None, latency: float = 0.0,
@@ -157,7 +162,9 @@ class FakeLLM:
 
     def _next(self, checker: str) -> Reply:
         queue = self.scripts.get(checker) or []
-        return queue.pop(0) if queue else findings()
+        if queue:
+            return queue.pop(0)
+        return SUMMARY if checker == "summary" else findings()
 
     def _obey(self, body: dict[str, Any]) -> dict[str, Any]:
         """Whatever the change says: every string is the injected text, every enum its
@@ -179,5 +186,7 @@ def checker_of(body: dict[str, Any]) -> str:
         return "ask"
     if system.startswith("You triage a new GitHub issue"):
         return "triage"
+    if system.startswith("You write the summary that opens"):
+        return "summary"
     match = re.search(r"You are the (\w+) reviewer", system)
     return match.group(1) if match else "?"

@@ -80,8 +80,9 @@ def test_model_findings_join_the_linters_in_one_review(
     assert "(model, confidence 90%)" in comment.body and "> archive() ignores" in comment.body
     # four critiques, then the aggregator verifies the model finding (and keeps it), and
     # the linters' findings about to go inline
-    assert plan.usage.llm_calls == 6 and plan.usage.prompt_tokens > 0
-    assert "Model review: 6 call(s)" in plan.summary
+    # four critiques, two verifications, the summary
+    assert plan.usage.llm_calls == 7 and plan.usage.prompt_tokens > 0
+    assert "Model review: 7 call(s)" in plan.summary
     assert len(llm.calls("aggregator")) == 1 and len(llm.calls("aggregator-linters")) == 1
     models = {c["model"] for c in llm.requests}
     assert models == {"strong-model", "fast-model"}  # bug/security strong, style/perf fast
@@ -258,9 +259,10 @@ def test_review_locally_uses_the_same_agents(fake: tuple[FakeLLM, str]) -> None:
                          timeout=120)
     with_model, without = json.loads(used.stdout), json.loads(off.stdout)
     # Four critiques, the verification of the model's finding, and of the linters' inline
-    # candidates when the shipped fix rates let any go inline (a subprocess: the real table).
+    # candidates when the shipped fix rates let any go inline (a subprocess: the real table),
+    # and the summary.
     inline_linters = any(f["tier"] == "defect" for f in without["findings"])
-    calls = 5 + int(inline_linters)
+    calls = 6 + int(inline_linters)
     assert with_model["usage"]["llm_calls"] == calls and without["usage"]["llm_calls"] == 0
     assert any(f["tool"] == "llm" and f["line"] == 36 for f in with_model["findings"])
     assert not any(f["tool"] == "llm" for f in without["findings"])
@@ -310,12 +312,13 @@ async def test_a_one_line_push_is_re_reviewed_from_the_cache(
     rows, _ = await _review_pr_twice(sqlite_engine, tmp_path, url)
     first = [r for r in rows if r["head_sha"] != rows[-1]["head_sha"]]
     second = [r for r in rows if r["head_sha"] == rows[-1]["head_sha"]]
-    assert len(first) == len(second) == 32  # 4 checkers x 8 files
+    # 4 checkers x 8 files, and the summary
+    assert len(first) == len(second) == 33
     assert sum(bool(r["cache_hit"]) for r in second) == 28  # only pkg/m3.py asked again
     tokens = [sum(int(r["prompt_tokens"]) + int(r["completion_tokens"])  # type: ignore[call-overload]
                   for r in rows_) for rows_ in (first, second)]
     assert tokens[1] <= 0.2 * tokens[0]
-    assert len(llm.requests) == 36
+    assert len(llm.requests) == 38  # and one summary per review
 
 
 async def test_the_pr_budget_stops_model_calls(sqlite_engine: Engine, tmp_path: Path,

@@ -37,6 +37,7 @@ class Produced:
     notes: tuple[str, ...] = ()
     tool_versions: Mapping[str, str] = field(default_factory=dict)  # the linters that ran
     instructions_used: tuple[str, ...] = ()  # the maintainers' files the model was given
+    narrative: str = ""  # the model's opening of the summary (aggregate/narrative.py)
     model_errors: Mapping[str, str] = field(default_factory=dict)
     model: ModelState = "unconfigured"
     critiques: CritiqueReport | None = None

@@ -39,6 +39,7 @@ class SummaryInputs:
     settings_notes: Sequence[str] = ()
     walkthrough: str = ""  # what the change is (bot/review/walkthrough.py), already markdown
     instructions_used: Sequence[str] = ()  # the maintainers' instruction files the model read
+    narrative: str = ""  # the model's opening (quoted, inert), already markdown
 
 
 def write_summary(s: SummaryInputs) -> str:
@@ -61,6 +62,8 @@ def write_summary(s: SummaryInputs) -> str:
         parts.append("No findings on the changed lines.")
     if s.config_error:
         parts += ["", f"> **Configuration problem**: {s.config_error}. The defaults were used."]
+    if s.narrative:
+        parts += ["", s.narrative]
     if s.walkthrough:
         parts += ["", s.walkthrough]
 

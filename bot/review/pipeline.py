@@ -25,6 +25,7 @@ from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.client import AnswerCache, LLMClient, ModelSession
 from bot.review.aggregate.aggregator import aggregate
+from bot.review.aggregate.narrative import write_narrative
 from bot.review.aggregate.plan import Reviewed
 from bot.review.aggregate.select import Selection, inline_candidates, select
 from bot.review.aggregate.tools import review_tools
@@ -34,6 +35,7 @@ from bot.review.policy import ReviewPolicy
 from bot.review.produce import produce
 from bot.review.request import ReviewRequest, split_reviewable
 from bot.review.snapshot import write_snapshot
+from bot.review.walkthrough import walkthrough_markdown
 from checks.critique import Critic, CritiqueLimits
 from checks.linters.kinds import PYTHON_SUFFIXES, files_by_kind
 from checks.linters.session import ToolSession
@@ -110,7 +112,17 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
                        notes=(*linter_settings.notes, *produced.notes),
                        critiques=critic.report() if critic is not None else None,
                        instructions_used=_instructions_used(request, critic))
-    return aggregate(reviewed, produced, verification, request.decisions, ignores)
+    plan = aggregate(reviewed, produced, verification, request.decisions, ignores)
+    if critic is None or len(produced.model_errors) >= len(enabled):
+        return plan  # no model, or it failed every critique: the walkthrough stands
+    # The aggregator writes the opening from what it kept, then the plan is built with it.
+    narrative = await write_narrative(critic.model, critic.model_for(VERIFIER),
+                                      walkthrough_markdown(request.diff, sources),
+                                      plan.findings, config.language)
+    if not narrative:
+        return plan
+    return aggregate(reviewed, replace(produced, narrative=narrative), verification,
+                     request.decisions, ignores)
 
 
 async def _verify_inline_linters(critic: Critic, evidence: Evidence,
@@ -153,7 +165,8 @@ def _critic(request: ReviewRequest, policy: ReviewPolicy, reviewers: Reviewers,
     limits = CritiqueLimits(min_confidence=policy.min_confidence,
                             budget_usd=reviewers.budget_usd, token_budget=policy.token_budget,
                             models=request.config.config.models,
-                            concurrency=policy.llm_concurrency)
+                            concurrency=policy.llm_concurrency,
+                            language=request.config.config.language)
     return Critic(ModelSession(reviewers.llm, Ledger(), reviewers.cache, reviewers.budget_usd),
                   request.diff, sources, limits, instructions=request.instructions)
 

@@ -39,6 +39,7 @@ def aggregate(reviewed: Reviewed, produced: Produced, verification: Verified | N
     account = Account(
         tool_errors=produced.tool_errors, settings_notes=produced.notes,
         tool_versions=produced.tool_versions, instructions_used=produced.instructions_used,
+        narrative=produced.narrative,
         llm_note=llm_note(produced.model, critiques, errors,
                           verification.trace.stopped if verification else ""),
         usage=usage_of(critiques),

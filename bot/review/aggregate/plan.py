@@ -73,6 +73,7 @@ class Account:
     settings_notes: Sequence[str] = ()
     tool_versions: Mapping[str, str] = field(default_factory=dict)
     instructions_used: Sequence[str] = ()
+    narrative: str = ""
     usage: Usage = field(default_factory=Usage)
     calls: tuple[CallRecord, ...] = ()
     dropped: Sequence[Finding] = ()  # findings not reported (models' and linters'), with why
@@ -98,7 +99,7 @@ def build_plan(reviewed: Reviewed, findings: Sequence[Finding],
         tool_errors=acc.tool_errors, config_error=r.config_error, llm_note=acc.llm_note,
         settings_notes=acc.settings_notes,
         walkthrough=walkthrough_markdown(r.diff, r.sources or {}),
-        instructions_used=acc.instructions_used,
+        instructions_used=acc.instructions_used, narrative=acc.narrative,
     )))
     has_error = any(f.severity is Severity.ERROR and not f.advice and not f.dismissed
                     for f in findings)
