@@ -298,3 +298,17 @@ async def test_one_job_per_comment_whether_on_a_pr_or_an_issue(world: World) -> 
     assert sum(world.queue.counts().values()) == 2  # not one job per registered room
     await world.run_jobs()
     assert "`/triage` | in an issue" in world.fake.issue_comments[0]["body"]  # /help
+
+
+async def test_describe_posts_the_walkthrough_once_and_updates_it(world: World) -> None:
+    await say(world, "/describe")
+    (posted,) = world.fake.issue_comments
+    assert "### Walkthrough" in posted["body"] and "| `shop/orders.py` | code |" in posted["body"]
+    assert "**Review effort:" in posted["body"]
+    # a person pasting the marker does not make their comment the one updated
+    world.fake.issue_comments.append({**posted, "id": 99999, "user": {
+        "login": "mallory", "type": "User", "id": 5}, "body": "<!-- reviewbot:walkthrough -->"})
+    await say(world, "/describe", login="someone", association="NONE")
+    own = [c for c in world.fake.issue_comments if "### Walkthrough" in c["body"]]
+    assert len(own) == 1 and own[0]["id"] == posted["id"]
+    assert ("PATCH", f"/repos/{REPO}/issues/comments/{posted['id']}", 200) in world.fake.requests

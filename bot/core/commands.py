@@ -36,6 +36,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 paid=True),
     CommandSpec("explain", "/explain", "in the thread of a reviewbot comment: why, with the "
                 "evidence (needs a model)", paid=True),
+    CommandSpec("describe", "/describe", "post or update the walkthrough of this PR (its "
+                "files, what changed in each, the review effort)"),
     CommandSpec("ignore", "/ignore", "in the thread of a reviewbot comment: do not raise "
                 "this finding again"),
     CommandSpec("config", "/config", "the effective configuration and where each value "

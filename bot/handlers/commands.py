@@ -30,6 +30,7 @@ from bot.handlers.triage import run_triage_command
 from bot.jobs.context import ClaimedJob, Services
 from bot.jobs.routing import Router
 from bot.review.ask import answer_question
+from bot.review.describe import describe
 from bot.review.flow import review_pull
 from bot.store import memory
 
@@ -116,6 +117,10 @@ async def _review(a: Asked) -> str | None:
     await review_pull(a.services, a.gh, PullRef(a.ref.where, a.ref.number), rerun=True,
                       last_attempt=a.job.attempts >= a.job.max_attempts)
     return None
+
+
+async def _describe(a: Asked) -> None:
+    await describe(a.gh, PullRef(a.ref.where, a.ref.number))
 
 
 async def _help(_a: Asked) -> str:
@@ -226,6 +231,7 @@ async def _refuse_once(ctx: Services, ref: CommentRef, command: Command,
 HANDLERS: Mapping[str, Callable[[Asked], Awaitable[str | None]]] = {
     "review": _review, "ask": _ask_or_explain, "explain": _ask_or_explain,
     "ignore": _ignore_command, "config": _config, "help": _help, "triage": _triage,
+    "describe": _describe,
 }
 
 
