@@ -25,12 +25,12 @@ from bot.core.usage import Ledger
 from bot.errors import ModelError
 from bot.llm.client import AnswerCache, LLMClient, ModelSession
 from bot.review.aggregate.aggregator import aggregate
-from bot.review.aggregate.narrative import write_narrative
 from bot.review.aggregate.plan import Reviewed
 from bot.review.aggregate.select import Selection, inline_candidates, select
 from bot.review.aggregate.tools import review_tools
 from bot.review.aggregate.verdicts import Verified, combined
 from bot.review.aggregate.verify import Evidence, verify
+from bot.review.narrative import write_narrative
 from bot.review.policy import ReviewPolicy
 from bot.review.produce import produce
 from bot.review.request import ReviewRequest, split_reviewable
@@ -85,7 +85,8 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
         coverage=Coverage(files_total=len(request.diff.files), files_reviewed=len(reviewable),
                           skipped=tuple(skipped)),
         reviewed_files=sorted(reviewable), sources=sources,
-        already_posted=request.already_posted, config_error=request.config.error)
+        already_posted=request.already_posted, config_error=request.config.error,
+        walkthrough=walkthrough_markdown(request.diff, sources))
     ignores = {p: ruff_ignores(linter_settings.ruff, p) for p in reviewable}
 
     def selection_of(findings: Sequence[Finding]) -> Selection:
@@ -117,8 +118,7 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
         return plan  # no model, or it failed every critique: the walkthrough stands
     # The aggregator writes the opening from what it kept, then the plan is built with it.
     narrative = await write_narrative(critic.model, critic.model_for(VERIFIER),
-                                      walkthrough_markdown(request.diff, sources),
-                                      plan.findings, config.language)
+                                      reviewed.walkthrough, plan.findings, config.language)
     if not narrative:
         return plan
     return aggregate(reviewed, replace(produced, narrative=narrative), verification,

@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 
 from bot.core.diffmap import DiffMap, FileDiff, FileStatus
 from bot.core.inert import code_span
+from bot.core.pysource import parse_python
 from bot.core.repo_config import is_code, is_test_path
 from checks.linters.kinds import is_dockerfile, is_workflow
 
@@ -95,9 +96,8 @@ def _what(path: str, f: FileDiff, source: str | None) -> tuple[str, ...]:
 def python_changes(source: str, f: FileDiff) -> tuple[str, ...] | None:
     """Functions and classes added, changed (an added line inside) or removed (a `def` or
     `class` line removed whose name is gone); None when the file does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    tree = parse_python(source)  # a hostile file (3,000 nested lambdas) is None, not a crash
+    if tree is None:
         return None
     defs = list(_definitions(tree))
     names = {name for name, _node in defs}

@@ -135,8 +135,11 @@ def parse_detect_secrets(text: str, root: str) -> list[Finding]:
             place = (relative(str(item.get("filename") or path), root),
                      int(item.get("line_number") or 1))
             kinds.setdefault(place, set()).add(str(item.get("type") or "secret")[:60])
+    # A private key is the concern our semgrep rule reports too: one finding naming both.
     return [Finding(checker="security", tool="detect-secrets", rule="committed-secret",
-                    severity=Severity.ERROR, path=path, line=line, concern="committed-secret",
+                    severity=Severity.ERROR, path=path, line=line,
+                    concern="private-key-committed" if found == {"Private Key"}
+                    else "committed-secret",
                     cwe="CWE-798",
                     message=(f"A secret is committed here ({', '.join(sorted(found))}). "
                              "Remove it, rotate it (it is exposed already), and read it "

@@ -16,7 +16,6 @@ from bot.core.quote import inline_quote
 from bot.core.repo_config import RepoConfig
 from bot.core.summary import SummaryInputs, write_summary
 from bot.core.usage import CallRecord
-from bot.review.walkthrough import walkthrough_markdown
 
 MAX_ANNOTATIONS = 500
 
@@ -63,6 +62,7 @@ class Reviewed:
     sources: Mapping[str, str] | None = None  # the reviewed files at head
     already_posted: frozenset[str] = frozenset()
     config_error: str | None = None
+    walkthrough: str = ""  # what the change is (bot/review/walkthrough.py), markdown
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def build_plan(reviewed: Reviewed, findings: Sequence[Finding],
         enabled_checkers=enabled, reviewed_files=r.reviewed_files,
         tool_errors=acc.tool_errors, config_error=r.config_error, llm_note=acc.llm_note,
         settings_notes=acc.settings_notes,
-        walkthrough=walkthrough_markdown(r.diff, r.sources or {}),
+        walkthrough=r.walkthrough,
         instructions_used=acc.instructions_used, narrative=acc.narrative,
     )))
     has_error = any(f.severity is Severity.ERROR and not f.advice and not f.dismissed
