@@ -82,6 +82,7 @@ class FakePull:
     files: list[dict[str, Any]]
     draft: bool = False
     state: str = "open"
+    body: str | None = None  # the description its author wrote
 
 
 @dataclass
@@ -173,6 +174,7 @@ class FakeGitHub:
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/comments/(\d+)/reactions",
              self.list_comment_reactions),
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)", self.get_pull),
+            ("PATCH", r"/repos/([^/]+/[^/]+)/pulls/(\d+)", self.edit_pull),
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/files", self.list_files),
             ("GET", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", self.list_reviews),
             ("POST", r"/repos/([^/]+/[^/]+)/pulls/(\d+)/reviews", self.create_review),
@@ -283,9 +285,20 @@ class FakeGitHub:
         if pull is None:
             return JSONResponse({"message": "Not Found"}, 404)
         data = copy.deepcopy(self.pr_template)
-        data.update(number=pull.number, draft=pull.draft, state=pull.state, labels=[])
+        data.update(number=pull.number, draft=pull.draft, state=pull.state, labels=[],
+                    body=pull.body)
         data["head"]["sha"], data["base"]["sha"] = pull.head_sha, pull.base_sha
         return self._json(m.PullRequest, data)
+
+    async def edit_pull(self, request: Request, repo: str, number: str) -> Response:
+        pull = self._pull(repo, number)
+        if pull is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        body = await request.json()
+        if too_long(body.get("body")):
+            return self._refuse("PATCH", request.url.path, 422, "Validation Failed")
+        pull.body = body.get("body", pull.body)
+        return await self.get_pull(request, repo, number)
 
     async def list_files(self, request: Request, repo: str, number: str) -> Response:
         pull = self._pull(repo, number)

@@ -312,3 +312,14 @@ async def test_describe_posts_the_walkthrough_once_and_updates_it(world: World) 
     own = [c for c in world.fake.issue_comments if "### Walkthrough" in c["body"]]
     assert len(own) == 1 and own[0]["id"] == posted["id"]
     assert ("PATCH", f"/repos/{REPO}/issues/comments/{posted['id']}", 200) in world.fake.requests
+
+
+async def test_describe_can_write_its_own_section_of_the_description(world: World) -> None:
+    world.fake.add_file(REPO, "main", ".github/reviewbot.yml",
+                        b"walkthrough_in_description: true\n")
+    world.fake.pulls[(REPO, 7)].body = "The author's words."
+    await say(world, "/describe")
+    body = world.fake.pulls[(REPO, 7)].body or ""
+    assert body.startswith("The author's words.\n\n<!-- reviewbot:walkthrough:start -->")
+    assert "| `shop/orders.py` | code |" in body and body.endswith(
+        "<!-- reviewbot:walkthrough:end -->")

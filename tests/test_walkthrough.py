@@ -118,3 +118,16 @@ def test_a_long_table_is_folded_and_capped_and_names_stay_inert() -> None:
     # heading's markup is inside a code span
     assert row.replace("\\|", "").count("|") == 5
     assert "in `<script>\\|</script>`" in row
+
+
+def test_reviewbots_section_of_the_description_never_touches_the_authors_text() -> None:
+    from bot.core.description import END, START, with_section
+
+    authored = "Fixes #12.\n\nPlease review the cart first."
+    once = with_section(authored, "table v1")
+    assert once.startswith(authored) and once.endswith(f"{START}\ntable v1\n{END}")
+    twice = with_section(once + "\n\nP.S. added later by the author", "table v2")
+    assert twice.startswith(authored) and "table v1" not in twice and "table v2" in twice
+    assert twice.endswith("P.S. added later by the author")
+    assert with_section(None, "t") == f"{START}\nt\n{END}"
+    assert with_section(f"{END} then {START} unclosed", "t").count(START) == 2  # no pair: appended

@@ -103,6 +103,9 @@ class RepoConfig(BaseModel):
     triage: TriageConfig = Field(default_factory=TriageConfig)
     # Per linter (TOOL_NAMES): off, or its findings' tier.
     tools: dict[str, ToolToggle] = Field(default_factory=dict)
+    # `/describe` also writes the walkthrough into reviewbot's own section of the PR
+    # description (between its markers; the author's text is never changed).
+    walkthrough_in_description: bool = False
     # The language the model writes in (its summary, findings and answers); fixed texts
     # stay English.
     language: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z][A-Za-z ()-]*$")
