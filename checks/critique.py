@@ -39,6 +39,8 @@ class ModelFinding(BaseModel):
     title: Annotated[str, AfterValidator(clip(300))]
     scenario: Annotated[str, AfterValidator(clip(2000))]
     confidence: Confidence
+    # The file of the maintainers' rule this finding applies, when one does ("" if none).
+    rule_file: Annotated[str, AfterValidator(clip(200))] = ""
 
 
 class Critique(BaseModel):
@@ -186,9 +188,12 @@ class Critic:
                 self._reserved_tokens -= tokens
             self.read.add(path)
         kept = []
+        given = {i.path for i in for_path(self.instructions, path)}
         for item in answer.findings:
             finding, reason = to_finding(checker, item, self.diff,
                                         self.limits.min_confidence)
+            if item.rule_file.strip() in given:  # only a rule it was given for this file
+                finding = replace(finding, instruction=item.rule_file.strip())
             if reason is None:
                 kept.append(finding)
             else:

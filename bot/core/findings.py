@@ -64,6 +64,8 @@ class Finding:
     # keeps rejecting: no longer inline, still annotated and counted (a person decides).
     dismissed: str = ""
     quiet: str = ""
+    # The maintainers' instruction file (bot/core/instructions.py) a model finding applies.
+    instruction: str = ""
 
     @property
     def last_line(self) -> int:

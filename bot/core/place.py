@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.core.diffmap import DiffMap, moved_lines
 from bot.core.findings import Finding
-from bot.core.inert import fence_for, inert
+from bot.core.inert import code_span, fence_for, inert
 from bot.core.limits import shortened
 from bot.core.markers import fingerprint_marker
 from bot.core.plan import InlineComment
@@ -36,8 +36,9 @@ def comment_body(f: Finding, suggestion: str | None = None) -> str:
     fix = suggestion_block(suggestion) if suggestion is not None else ""
     message = shortened(f.message)
     if f.source == "model":
+        rule = f" · by the rule in {code_span(f.instruction)}" if f.instruction else ""
         return (f"**{f.severity.value}** · {f.checker} (model, confidence "
-                f"{f.confidence:.0%}):\n\n{blockquote(message)}{fix}\n\n"
+                f"{f.confidence:.0%}{rule}):\n\n{blockquote(message)}{fix}\n\n"
                 f"<sub>{tools_label(f)}</sub>\n{fingerprint_marker(f.fingerprint)}")
     return (f"**{f.severity.value}** · {f.checker}: {inert(message)}{fix}\n\n"
             f"<sub>{tools_label(f)}</sub>\n{fingerprint_marker(f.fingerprint)}")

@@ -9,7 +9,7 @@ from importlib import resources
 
 from bot.errors import ConfigError
 
-PROMPT_VERSION = "critique-1"
+PROMPT_VERSION = "critique-2"
 
 
 @functools.cache  # package data: read once per process, not once per model call
