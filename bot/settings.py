@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     # The bot's own login is "<slug>[bot]"; events it caused are acknowledged and ignored.
     app_slug: str | None = Field(default=None, validation_alias="REVIEWBOT_APP_SLUG")
 
+    # The operator's page (/ops) is off unless one of these is set: a password for HTTP
+    # Basic (any user name) or a token for `Authorization: Bearer`.
+    ops_password: SecretStr | None = Field(default=None, validation_alias="REVIEWBOT_OPS_PASSWORD")
+    ops_token: SecretStr | None = Field(default=None, validation_alias="REVIEWBOT_OPS_TOKEN")
+
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     model: str = Field(default="gpt-4o", validation_alias="REVIEWBOT_MODEL")
@@ -185,7 +190,8 @@ class Settings(BaseSettings):
         """Every secret value, so the log redactor can mask them wherever they appear."""
         values = [
             s.get_secret_value()
-            for s in (self.github_webhook_secret, self.github_private_key, self.openai_api_key)
+            for s in (self.github_webhook_secret, self.github_private_key, self.openai_api_key,
+                      self.ops_password, self.ops_token)
             if s is not None and s.get_secret_value()
         ]
         return values

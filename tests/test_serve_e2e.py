@@ -105,7 +105,7 @@ def test_db_upgrade_and_worker_cli_on_postgres(pg_url: str) -> None:
 
     env = {**os.environ, "DATABASE_URL": pg_url, "REVIEWBOT_POLL_SECONDS": "0.05"}
     upgraded = cli("db", "upgrade", env=env)
-    assert upgraded.returncode == 0 and upgraded.stdout.strip() == "0011", upgraded.stderr
+    assert upgraded.returncode == 0 and upgraded.stdout.strip() == "0012", upgraded.stderr
     engine = create_engine(pg_url)
     body = (FIXTURES / "webhooks" / "installation.created" / "payload.json").read_bytes()
     delivery = parse_delivery({"x-github-event": "installation", "x-github-delivery": "w-1"},

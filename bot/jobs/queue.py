@@ -285,6 +285,23 @@ class JobQueue:
             result = conn.execute(jobs.update().where(self._owned(job)).values(**values))
             return str(values["state"]) if result.rowcount == 1 else None
 
+    def retry_dead(self, job_id: int) -> str:
+        """An operator's retry of a dead job: pending now, with its attempts anew. Refused
+        (said why) when it is not dead or a job for the same key is already pending."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(jobs.c.state, jobs.c.coalesce_key)
+                               .where(jobs.c.id == job_id)).first()
+            if row is None or row.state != DEAD:
+                return "not a dead job"
+            if row.coalesce_key is not None and conn.execute(
+                    sa.select(jobs.c.id).where(jobs.c.coalesce_key == row.coalesce_key,
+                                               jobs.c.state == PENDING)).first() is not None:
+                return "a newer job for the same work is already pending"
+            conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.state == DEAD)
+                         .values(state=PENDING, attempts=0, run_at=self.clock(),
+                                 finished_at=None))
+        return "retried"
+
     # --- observe -------------------------------------------------------------------------
 
     def overdue(self, deadline_seconds: float) -> int:

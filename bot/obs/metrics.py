@@ -134,6 +134,11 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.ops_login_failures = Counter(
+            "reviewbot_ops_login_failures",
+            "Failed logins to the operator's page (/ops)",
+            registry=self.registry,
+        )
         self.job_seconds = Histogram(
             "reviewbot_job_duration_seconds",
             "Job run time by kind and result",

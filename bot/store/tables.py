@@ -41,6 +41,7 @@ class JobRow(SQLModel, table=True):
         ),
         sa.Index("ix_jobs_coalesce_key_state", "coalesce_key", "state"),
         sa.Index("ix_jobs_delivery_id", "delivery_id"),
+        sa.Index("ix_jobs_finished_at", "finished_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -91,6 +92,7 @@ class ReviewRunRow(SQLModel, table=True):
     __tablename__ = "review_runs"
     __table_args__ = (
         sa.UniqueConstraint("repository", "number", "head_sha", name="uq_review_runs_head"),
+        sa.Index("ix_review_runs_created_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -181,6 +183,7 @@ class LLMCallRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_llm_calls_repo_pr", "repository", "number"),
         sa.Index("ix_llm_calls_installation_time", "installation_id", "created_at"),
+        sa.Index("ix_llm_calls_created_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -35,6 +35,7 @@ from bot.settings import Settings
 from bot.store.engine import SqliteCheckpointer, is_file_sqlite
 from bot.store.usage import totals_by_model
 from bot.web.intake import GroupCommitter, IntakeItem, plan_delivery
+from bot.web.ops.routes import OpsAccess, ops_page, ops_retry
 from bot.web.signature import verify
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class AppState:
     context: Services
     committer: GroupCommitter
     bodies: BodyBudget
+    ops: OpsAccess | None = None  # the operator's page; None: off
 
 
 class BodyBudget:
@@ -213,6 +215,7 @@ def create_app(
         context=context,
         committer=GroupCommitter(engine, queue),
         bodies=BodyBudget(settings.max_inflight_bodies, settings.max_buffered_bytes),
+        ops=OpsAccess.from_settings(settings),
     )
 
     @contextlib.asynccontextmanager
@@ -238,6 +241,8 @@ def create_app(
             Route(WEBHOOK_PATH, webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/ops", ops_page, methods=["GET"]),
+            Route("/ops/jobs/{job_id:int}/retry", ops_retry, methods=["POST"]),
         ],
         lifespan=lifespan,
     )
