@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -144,22 +145,40 @@ def run_server(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
                             cwd=ROOT)
 
 
+OPS_PASSWORD = "bench-ops-password"
+
+
+def refresh_ops(url: str, stop: threading.Event, every: float, seen: list[int]) -> None:
+    """The operator's page opened every `every` seconds while the load runs."""
+    with httpx.Client(auth=("ops", OPS_PASSWORD), timeout=30) as client:
+        while not stop.wait(every):
+            seen.append(client.get(url).status_code)
+
+
 def measure(cmd: list[str], env: dict[str, str], db_url: str | None, body: bytes,
-            args: argparse.Namespace) -> dict[str, float]:
+            args: argparse.Namespace, ops_every: float | None = None) -> dict[str, float]:
     port = free_port()
     proc = run_server([*cmd, str(port)], env)
     url = f"http://127.0.0.1:{port}/api/github/webhooks"
     tag = f"run{uuid.uuid4().hex[:8]}"
+    stop, seen = threading.Event(), []
     try:
         wait_up(url, proc)
         load = LOADERS[args.client]
         asyncio.run(load(url, body, args.warmup, args.concurrency, "warmup"))
+        if ops_every is not None:
+            threading.Thread(target=refresh_ops, daemon=True, args=(
+                f"http://127.0.0.1:{port}/ops", stop, ops_every, seen)).start()
         result = asyncio.run(load(url, body, args.requests, args.concurrency, tag))
     finally:
+        stop.set()
         proc.terminate()
         proc.wait(30)
+    if ops_every is not None and (not seen or set(seen) != {200}):
+        raise SystemExit(f"the operator's page did not answer 200 while loaded: {seen[:10]}")
     row = {"p50_ms": result.pct(50), "p99_ms": result.pct(99), "per_s": result.rate,
-           "acked": float(result.ok), "sent": float(result.sent)}
+           "acked": float(result.ok), "sent": float(result.sent),
+           "page_loads": float(len(seen))}
     if db_url is not None:
         engine = sa.create_engine(db_url)
         with engine.connect() as conn:
@@ -183,7 +202,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5,
                         help="interleaved rounds; the table shows each metric's median")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--ops", action="store_true",
+                        help="serve with and without /ops opened every second, side by side")
     args = parser.parse_args()
+    if args.ops:
+        ops_main(args)
+        return
 
     body = PAYLOAD.read_bytes()  # as stored: the realistic ~28 KB delivery
     tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
@@ -232,6 +256,31 @@ def main() -> None:
                                         indent=2))
     if lost_any:
         raise SystemExit("deliveries were lost")
+
+
+def ops_main(args: argparse.Namespace) -> None:
+    """Acknowledgement latency of `serve` (SQLite), alone and with the operator's page
+    refreshed every second during the load, in interleaved rounds of one run."""
+    body = PAYLOAD.read_bytes()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-intake-ops-"))
+    db_url = f"sqlite:///{tmp / 'reviewbot.db'}"
+    env = {**os.environ, "GITHUB_WEBHOOK_SECRET": SECRET, "REVIEWBOT_LOG_LEVEL": "INFO",
+           "PYTHONPATH": str(ROOT), "DATABASE_URL": db_url,
+           "REVIEWBOT_OPS_PASSWORD": OPS_PASSWORD}
+    cmd = [str(Path(sys.executable).parent / "reviewbot"), "serve", "--workers", "0", "--port"]
+    runs: dict[str, list[dict[str, float]]] = {"serve": [], "serve, /ops every 1 s": []}
+    for _ in range(args.rounds):
+        runs["serve"].append(measure(cmd, env, db_url, body, args))
+        runs["serve, /ops every 1 s"].append(measure(cmd, env, db_url, body, args, 1.0))
+    print(f"{args.requests} deliveries a round, concurrency {args.concurrency}, "
+          f"median of {args.rounds} interleaved rounds\n")
+    print("| target | p50 ms | p99 ms | deliveries/s | page loads | stored / sent |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, rows in runs.items():
+        med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+        print(f"| {name} | {med['p50_ms']:.2f} | {med['p99_ms']:.2f} | {med['per_s']:.0f} | "
+              f"{sum(r['page_loads'] for r in rows):.0f} | "
+              f"{sum(r['stored'] for r in rows):.0f} / {sum(r['sent'] for r in rows):.0f} |")
 
 
 if __name__ == "__main__":

@@ -50,4 +50,5 @@ def _svg(title: str, body: str) -> str:
     return (f'<svg class="chart" role="img" aria-label="{escape(title)}" '
             f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
-            f"{axis}{body}</svg>")
+            f'<text class="caption" x="{WIDTH - PAD}" y="16" text-anchor="end">'
+            f"{escape(title)}</text>{axis}{body}</svg>")
