@@ -114,8 +114,10 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
                        critiques=critic.report() if critic is not None else None,
                        instructions_used=_instructions_used(request, critic))
     plan = aggregate(reviewed, produced, verification, request.decisions, ignores)
-    if critic is None or len(produced.model_errors) >= len(enabled):
-        return plan  # no model, or it failed every critique: the walkthrough stands
+    if critic is None or len(produced.model_errors) >= len(enabled) or critic.skipped:
+        # No model, it failed every critique, or a budget already stopped critiques: the
+        # walkthrough stands alone (a budget is never overrun for the summary).
+        return plan
     # The aggregator writes the opening from what it kept, then the plan is built with it.
     narrative = await write_narrative(critic.model, critic.model_for(VERIFIER),
                                       reviewed.walkthrough, plan.findings, config.language)
