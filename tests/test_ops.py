@@ -157,6 +157,9 @@ async def test_a_retry_needs_the_pages_token_cookie_and_origin(
     assert (await ops.post(url, headers={**origin, **form}, content="csrf=")).status_code == 403
     assert (await ops.post(url, headers={**basic(PASSWORD), **form, "Origin": "http://evil.test"},
                            content=f"csrf={token.group(1)}")).status_code == 403
+    assert (await ops.post(url, headers={**basic(PASSWORD), **form,
+                                         "Referer": "http://evil.test/ops"},
+                           content=f"csrf={token.group(1)}")).status_code == 403
     assert (await ops.post(url, headers={**form, "Origin": "http://ops.test"},
                            content=f"csrf={token.group(1)}")).status_code == 401
     ops.cookies.clear()  # the token is bound to the session it was made for

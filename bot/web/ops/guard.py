@@ -6,7 +6,7 @@
   page answers 429 without looking at the credentials (a guessing loop gets nowhere).
 - Cross-site requests: the retry form carries a token bound to the session cookie (an HMAC
   of it with a key made at start-up); the cookie is `SameSite=Strict; HttpOnly`; and the
-  request's `Origin` (or, without it, its `Referer`) must be this page's own origin."""
+  request's `Origin` (or, without it, its `Referer`), when sent, must be this page's own."""
 
 from __future__ import annotations
 
@@ -83,7 +83,11 @@ def new_session() -> str:
 
 
 def same_origin(headers: Mapping[str, str], scheme: str, host: str) -> bool:
-    """The request came from a page of this server: its Origin (else Referer) names it."""
+    """No other site sent the request: its Origin (else Referer) names this server. A
+    browser always sends Origin with a form's POST; a client that sends neither (a script
+    of the operator's) is judged by the token and the cookie alone."""
     origin = headers.get("origin") or headers.get("referer") or ""
+    if not origin:
+        return True
     parts = urlsplit(origin)
     return bool(parts.scheme) and (parts.scheme, parts.netloc) == (scheme, host)
