@@ -58,10 +58,12 @@ def seed(engine: Engine, now: float) -> None:
             "delivery_id": None}])
         conn.execute(review_runs.insert(), [
             {"repository": "octo/demo", "number": 7, "head_sha": "a" * 40, "findings": 4,
-             "fingerprints": "f1 f2", "check_completed": True, "created_at": now - 100,
+             "fingerprints": "f1 f2", "check_completed": True, "conclusion": "failure",
+             "created_at": now - 100,
              "updated_at": now - 100},
             {"repository": "octo/demo", "number": 8, "head_sha": "b" * 40, "findings": 0,
-             "fingerprints": "", "check_completed": False, "created_at": now - 3 * 86_400,
+             "fingerprints": "", "check_completed": False, "conclusion": None,
+             "created_at": now - 3 * 86_400,
              "updated_at": now - 3 * 86_400}])
         conn.execute(llm_calls.insert(), [
             {"repository": "octo/demo", "number": 7, "head_sha": "a" * 40, "purpose": "critique",
@@ -131,6 +133,7 @@ async def test_the_page_shows_the_store_escaped_and_never_a_payload(
     assert "$0.2500" in page  # today's model cost, and the review's
     assert "budget left today<b>$0.7500 of $1</b>" in page
     assert "octo/demo#7" in page and "https://github.com/octo/demo/pull/7" in page
+    assert "<td>failure</td>" in page
     assert page.count("<svg") == 3 and 'aria-label="Reviews per day (30 days)"' in page
     assert "job latency 1 h (p50 / p95)<b>4.00 s / 5.80 s</b>5 jobs" in page
     assert '<meta http-equiv="refresh"' in page

@@ -63,7 +63,7 @@ async def post(stores: Stores, gh: InstallationClient, target: Target, plan: Rev
         await gh.complete_check_run(repo, target.check_run_id, conclusion=plan.conclusion,
                                     title=plan.title, summary=plan.summary,
                                     annotations=[a.as_github() for a in plan.annotations])
-        await stores.runs.complete_check(target.run_id)
+        await stores.runs.complete_check(target.run_id, plan.conclusion)
     log.info("review posted", extra={"repo": repo, "number": number,
                                      "comments": len(plan.comments),
                                      "findings": len(plan.findings),
@@ -84,7 +84,7 @@ async def close_superseded(runs: ReviewRuns, gh: InstallationClient, target: Tar
         title="Superseded by a newer push",
         summary=f"A newer commit ({newer_head[:12]}) was pushed while this review ran; that "
                 "commit is reviewed instead.", annotations=[])
-    await runs.complete_check(target.run_id)
+    await runs.complete_check(target.run_id, "cancelled")
 
 
 def failure_reason(exc: BaseException) -> str:

@@ -68,8 +68,9 @@ def record_check_run(engine: Engine, run_id: int, check_run_id: int) -> None:
     _update(engine, run_id, {"check_run_id": check_run_id})
 
 
-def complete_check(engine: Engine, run_id: int) -> None:
-    _update(engine, run_id, {"check_completed": True})
+def complete_check(engine: Engine, run_id: int, conclusion: str | None = None) -> None:
+    _update(engine, run_id, {"check_completed": True,
+                             **({"conclusion": conclusion[:16]} if conclusion else {})})
 
 
 def posted_fingerprints(engine: Engine, repository: str, number: int) -> frozenset[str]:
@@ -109,8 +110,8 @@ class ReviewRuns:
     async def record_check_run(self, run_id: int, check_run_id: int) -> None:
         await anyio.to_thread.run_sync(record_check_run, self.engine, run_id, check_run_id)
 
-    async def complete_check(self, run_id: int) -> None:
-        await anyio.to_thread.run_sync(complete_check, self.engine, run_id)
+    async def complete_check(self, run_id: int, conclusion: str | None = None) -> None:
+        await anyio.to_thread.run_sync(complete_check, self.engine, run_id, conclusion)
 
     async def posted(self, repository: str, number: int) -> frozenset[str]:
         return await anyio.to_thread.run_sync(posted_fingerprints, self.engine, repository,

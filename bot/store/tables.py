@@ -102,6 +102,7 @@ class ReviewRunRow(SQLModel, table=True):
     check_run_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     review_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     check_completed: bool = False
+    conclusion: str | None = Field(default=None, max_length=16)  # the check run's, once closed
     fingerprints: str = Field(default="", sa_type=sa.Text)  # space-separated, posted inline
     findings: int = 0
     # JSON: the model calls and the agents' tool steps, and the dropped model findings.

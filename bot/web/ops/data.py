@@ -107,7 +107,8 @@ def _reviews(conn: sa.Connection) -> list[dict[str, Any]]:
     rows = [dict(r._mapping) for r in conn.execute(
         sa.select(review_runs.c.repository, review_runs.c.number, review_runs.c.head_sha,
                   review_runs.c.findings, review_runs.c.fingerprints,
-                  review_runs.c.check_completed, review_runs.c.created_at)
+                  review_runs.c.check_completed, review_runs.c.conclusion,
+                  review_runs.c.created_at)
         .order_by(review_runs.c.created_at.desc()).limit(ROWS))]
     for row in rows:
         calls, usd = conn.execute(
