@@ -72,13 +72,22 @@ def _refused(access: OpsAccess, request: Request) -> Response | None:
                              headers={"WWW-Authenticate": 'Basic realm="reviewbot ops"'})
 
 
-async def ops_page(request: Request) -> Response:
+def _admitted(request: Request) -> tuple[Any, OpsAccess] | Response:
+    """The app's state and the page's access when this request may use the page; else
+    the answer (404 when the page is off, 401 or 429 when refused)."""
     state = _state(request)
     access: OpsAccess | None = state.ops
     if access is None:
         return PlainTextResponse("Not Found", 404)
-    if (refused := _refused(access, request)) is not None:
-        return refused
+    refused = _refused(access, request)
+    return refused if refused is not None else (state, access)
+
+
+async def ops_page(request: Request) -> Response:
+    admitted = _admitted(request)
+    if isinstance(admitted, Response):
+        return admitted
+    state, access = admitted
     session = request.cookies.get(guard.SESSION_COOKIE) or guard.new_session()
     view = await anyio.to_thread.run_sync(load_view, state.engine, state.queue)
     context = page_context(view, state.settings, access.csrf.token_for(session),
@@ -94,12 +103,10 @@ async def ops_page(request: Request) -> Response:
 
 
 async def ops_retry(request: Request) -> Response:
-    state = _state(request)
-    access: OpsAccess | None = state.ops
-    if access is None:
-        return PlainTextResponse("Not Found", 404)
-    if (refused := _refused(access, request)) is not None:
-        return refused
+    admitted = _admitted(request)
+    if isinstance(admitted, Response):
+        return admitted
+    state, access = admitted
     host = request.headers.get("host", "")
     if not guard.same_origin(request.headers, request.url.scheme, host):
         return PlainTextResponse("refused: not sent from this page (Origin)", 403)
