@@ -323,3 +323,27 @@ async def test_describe_can_write_its_own_section_of_the_description(world: Worl
     assert body.startswith("The author's words.\n\n<!-- reviewbot:walkthrough:start -->")
     assert "| `shop/orders.py` | code |" in body and body.endswith(
         "<!-- reviewbot:walkthrough:end -->")
+
+
+async def test_ask_follows_the_maintainers_instructions_and_language_and_masks_keys(
+        world_with_model: tuple[World, Any]) -> None:
+    from tests.fakellm import Reply
+
+    world, llm = world_with_model
+    head = world.fake.pulls[(REPO, 7)].head_sha
+    world.fake.add_file(REPO, "main", "AGENTS.md", b"Money is integer cents.")
+    world.fake.add_file(REPO, "main", ".github/reviewbot.yml", b"language: German\n")
+    orders = world.fake.files[(REPO, head, "shop/orders.py")]
+    world.fake.add_file(REPO, head, "shop/orders.py",
+                        orders + b'\nKEY = "AKIAZ3MSJV4W8QK2TB7N"\n')
+    lines = orders.count(b"\n") + 2
+    llm.script("ask", Reply(tool_calls=[("read_lines", {"path": "shop/orders.py",
+                                                        "start": lines - 3, "end": lines})]),
+               Reply({"answer": "Ja.", "references": []}))
+    await say(world, "/ask is the money right?")
+    first, second = llm.calls("ask")
+    system = str(first["messages"][0]["content"])
+    assert "Answer in German." in system and "Money is integer cents." in system
+    looked = json.dumps(second["messages"])
+    assert "KEY = " in looked and "***" in looked  # the line was read, its key masked
+    assert "AKIAZ3MSJV4W8QK2TB7N" not in json.dumps(first) + looked

@@ -11,8 +11,10 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.agent_types import Trace
 from bot.core.bounds import clamp_int, clip, cut
+from bot.core.instructions import rules_message
 from bot.core.payloads import PullRef
 from bot.core.quote import blockquote, defused
+from bot.core.redact import credentials_masked
 from bot.core.untrusted import wrap
 from bot.core.usage import Ledger
 from bot.errors import ModelError
@@ -51,13 +53,19 @@ async def answer_question(services: ReviewServices, gh: InstallationClient, ref:
     if budget is not None and budget <= 0:
         return "The model budget for this pull request (or for today) is spent; no answer."
     request = await request_from_pull(gh, pull, set())
-    sources = {p: c.decode("utf-8", "replace") for p, c in request.contents.items()
-               if c is not None}
+    # What the model reads has credential-shaped strings masked, as in a review.
+    sources = {p: credentials_masked(c.decode("utf-8", "replace"))
+               for p, c in request.contents.items() if c is not None}
     earlier = "\n".join(f"- {defused(h)}" for h in history[-MAX_HISTORY:])
     data = (f"Changed files: {', '.join(sorted(sources)) or '(none)'}\n\n"
             + (f"Earlier in this thread:\n{earlier}\n\n" if earlier else "")
             + f"Question: {question}")
-    messages = [{"role": "system", "content": load("ask")},
+    rules = rules_message([i for i in pull.instructions
+                           if any(i.applies_to(p) for p in sources)])
+    language = pull.config.config.language
+    system = (load("ask") + (f"\n\nAnswer in {language}." if language else "")
+              + (f"\n\n{rules}" if rules else ""))
+    messages = [{"role": "system", "content": system},
                 {"role": "user", "content": wrap(data)}]
     ledger, trace = Ledger(), Trace()
     try:
