@@ -115,10 +115,9 @@ async def direct_tool_times(request, tmp: Path) -> dict[str, float]:  # type: ig
     root.mkdir()
     home.mkdir()
     write_snapshot(root, {**request.linter_configs, **reviewable})
-    paths = tuple(sorted(reviewable))
-    ws = Workspace(root=root, home=home, all_files=paths,
-                   python_files=tuple(p for p in paths if p.endswith((".py", ".pyi"))),
-                   by_kind=files_by_kind(reviewable))
+    kinds = files_by_kind(reviewable)
+    ws = Workspace(root=root, home=home, all_files=tuple(sorted(reviewable)),
+                   python_files=kinds.get("python", ()), by_kind=kinds)
     times = {}
     for name, runner in TOOLS.items():  # one at a time: each alone on the machine
         started = time.perf_counter()

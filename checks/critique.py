@@ -146,6 +146,7 @@ class Critic:
         return self._changes[path]
 
     async def _file(self, checker: str, path: str) -> list[Finding]:
+        given = for_path(self.instructions, path)  # the maintainers' rules for this file
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.limits.concurrency)
         async with self._slots:
@@ -154,7 +155,7 @@ class Critic:
                 self.not_read.setdefault(path, "its change is too large to send")
                 return []
             model = self.model_for(checker)
-            rules = rules_message(for_path(self.instructions, path))
+            rules = rules_message(given)
             language = self.limits.language
             messages = [{"role": "system", "content": critique_prompt(checker)
                          + (f"\n\nWrite every title and scenario in {language}."
@@ -188,11 +189,11 @@ class Critic:
                 self._reserved_tokens -= tokens
             self.read.add(path)
         kept = []
-        given = {i.path for i in for_path(self.instructions, path)}
+        given_files = {i.path for i in given}
         for item in answer.findings:
             finding, reason = to_finding(checker, item, self.diff,
                                         self.limits.min_confidence)
-            if item.rule_file.strip() in given:  # only a rule it was given for this file
+            if item.rule_file.strip() in given_files:  # only a rule it was given for this file
                 finding = replace(finding, instruction=item.rule_file.strip())
             if reason is None:
                 kept.append(finding)

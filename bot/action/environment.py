@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.core.findings import Severity
 from bot.core.repo_config import CONFIG_PATH
 from bot.errors import ConfigError
+from bot.review.snapshot import UnsafePath, safe_relpath
 
 DEFAULT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
 DEFAULT_MAX_WAIT = 300.0  # seconds a rate-limited run may wait for GitHub's reset
@@ -83,10 +84,12 @@ def read_action_env(env: Mapping[str, str]) -> ActionEnv:
 
 
 def _config_path(path: str) -> str:
-    """A file of the repository: relative, inside it, a YAML file."""
-    parts = path.split("/")
-    if len(path) > 200 or path.startswith("/") or ".." in parts or "" in parts \
-            or not path.endswith((".yml", ".yaml")):
+    """A file of the repository: relative, inside it, as written (no `a//b`), a YAML file."""
+    try:
+        safe = safe_relpath(path)
+    except UnsafePath:
+        safe = ""
+    if safe != path or len(path) > 200 or not path.endswith((".yml", ".yaml")):
         raise ConfigError(f"REVIEWBOT_CONFIG_PATH must be a .yml file inside the repository, "
                           f"not {path[:200]!r}")
     return path

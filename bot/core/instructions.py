@@ -10,7 +10,7 @@ own markers, for the files they apply to only."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.untrusted import wrap
@@ -72,6 +72,12 @@ def parse_instructions(files: Mapping[str, bytes]) -> tuple[Instruction, ...]:
 
 def for_path(instructions: Sequence[Instruction], path: str) -> list[Instruction]:
     return [i for i in instructions if i.applies_to(path)]
+
+
+def for_paths(instructions: Sequence[Instruction], paths: Iterable[str]) -> list[Instruction]:
+    """The instructions that apply to at least one of `paths`."""
+    wanted = list(paths)
+    return [i for i in instructions if any(i.applies_to(p) for p in wanted)]
 
 
 def rules_message(instructions: Sequence[Instruction]) -> str:

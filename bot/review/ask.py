@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from bot.core.agent_types import Trace
 from bot.core.bounds import clamp_int, clip, cut
-from bot.core.instructions import rules_message
+from bot.core.instructions import for_paths, rules_message
 from bot.core.payloads import PullRef
 from bot.core.quote import blockquote, defused
 from bot.core.redact import credentials_masked
@@ -60,8 +60,7 @@ async def answer_question(services: ReviewServices, gh: InstallationClient, ref:
     data = (f"Changed files: {', '.join(sorted(sources)) or '(none)'}\n\n"
             + (f"Earlier in this thread:\n{earlier}\n\n" if earlier else "")
             + f"Question: {question}")
-    rules = rules_message([i for i in pull.instructions
-                           if any(i.applies_to(p) for p in sources)])
+    rules = rules_message(for_paths(pull.instructions, sources))
     language = pull.config.config.language
     system = (load("ask") + (f"\n\nAnswer in {language}." if language else "")
               + (f"\n\n{rules}" if rules else ""))

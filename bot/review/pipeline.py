@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.core.checkers import CHECKERS, TOOL_NAMES
 from bot.core.findings import Finding
+from bot.core.instructions import for_paths
 from bot.core.plan import Coverage, ReviewPlan
 from bot.core.redact import credentials_masked
 from bot.core.reports import ModelState, Produced
@@ -37,7 +38,7 @@ from bot.review.request import ReviewRequest, split_reviewable
 from bot.review.snapshot import write_snapshot
 from bot.review.walkthrough import walkthrough_markdown
 from checks.critique import Critic, CritiqueLimits
-from checks.linters.kinds import PYTHON_SUFFIXES, files_by_kind
+from checks.linters.kinds import files_by_kind
 from checks.linters.session import ToolSession
 from checks.linters.settings import (
     LinterSettings,
@@ -78,7 +79,8 @@ async def run_review(request: ReviewRequest, policy: ReviewPolicy | None = None,
     state = _model_state(policy, reviewers, bool(reviewable))
     # The model reads the files with anything shaped like a credential masked (lines kept):
     # a key committed in the PR never reaches the model endpoint.
-    shown = {p: credentials_masked(text) for p, text in sources.items()}
+    shown = {p: credentials_masked(text) for p, text in sources.items()} \
+        if state == "ran" else {}
     critic = _critic(request, policy, reviewers, shown) if state == "ran" else None
     reviewed = Reviewed(
         base=request.base, head=request.head, diff=request.diff, config=config,
@@ -149,8 +151,7 @@ def _instructions_used(request: ReviewRequest, critic: Critic | None) -> tuple[s
     if critic is None:
         return ()
     return tuple(f"{i.path} ({i.scope()}{', cut to its first part' if i.cut else ''})"
-                 for i in request.instructions
-                 if any(i.applies_to(p) for p in critic.instructed))
+                 for i in for_paths(request.instructions, critic.instructed))
 
 
 def _model_state(policy: ReviewPolicy, reviewers: Reviewers, anything: bool) -> ModelState:
@@ -183,10 +184,10 @@ def _workspace(reviewable: Mapping[str, bytes], settings: LinterSettings,
         root.mkdir()
         home.mkdir()
         write_snapshot(root, reviewable)
-        paths = tuple(sorted(reviewable))
-        yield Workspace(root=root, home=home, all_files=paths, timeout=tool_seconds,
-                        python_files=tuple(p for p in paths if p.endswith(PYTHON_SUFFIXES)),
-                        settings=settings, by_kind=files_by_kind(reviewable))
+        kinds = files_by_kind(reviewable)
+        yield Workspace(root=root, home=home, all_files=tuple(sorted(reviewable)),
+                        timeout=tool_seconds, python_files=kinds.get("python", ()),
+                        settings=settings, by_kind=kinds)
 
 
 async def _produce_and_verify(session: ToolSession, critic: Critic | None,

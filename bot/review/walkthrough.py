@@ -58,7 +58,7 @@ def kind_of(path: str) -> str:
     name = PurePosixPath(path).name
     if is_workflow(path):
         return "workflows"
-    if is_test_path(path) or path.startswith(("tests/", "test/")):
+    if is_test_path(path):
         return "tests"
     if is_code(path) and name != "setup.py":
         return "code"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.core.agent_types import Tool, Trace
 from bot.core.findings import Finding
-from bot.core.instructions import Instruction, rules_message
+from bot.core.instructions import Instruction, for_paths, rules_message
 from bot.core.quote import defused
 from bot.core.untrusted import wrap
 from bot.errors import ModelError
@@ -54,8 +54,7 @@ async def verify(findings: Sequence[Finding], model: ModelSession, evidence: Evi
               f"{f', {f.tool} {f.rule}' if of_linters else ''})\n"
               f"{defused(f.message)}\n{excerpt(evidence.sources.get(f.path, ''), f.line)}"
               for i, f in enumerate(candidates, 1)]
-    rules = rules_message([i for i in evidence.instructions
-                           if any(i.applies_to(f.path) for f in candidates)])
+    rules = rules_message(for_paths(evidence.instructions, (f.path for f in candidates)))
     messages = [{"role": "system", "content": load("verify-linters" if of_linters else "verify")
                  + (f"\n\n{rules}" if rules else "")},
                 {"role": "user", "content": wrap("\n\n".join(blocks))}]

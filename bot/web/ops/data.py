@@ -14,12 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.jobs.queue import DEAD, DONE, PENDING, RUNNING, JobQueue
 from bot.store.feedback import RuleStats, rule_stats
-from bot.store.tables import DeliveryRow, JobRow, LLMCallRow, ReviewRunRow
-
-deliveries = DeliveryRow.__table__  # type: ignore[attr-defined]
-jobs = JobRow.__table__  # type: ignore[attr-defined]
-llm_calls = LLMCallRow.__table__  # type: ignore[attr-defined]
-review_runs = ReviewRunRow.__table__  # type: ignore[attr-defined]
+from bot.store.tables import deliveries, jobs, llm_calls, review_runs
 
 DAY = 86_400.0
 HOUR = 3_600.0
